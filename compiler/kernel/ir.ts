@@ -1,0 +1,208 @@
+/**
+ * Kernel IR: the backend-neutral program that both backends render.
+ *
+ * The graph optimizer lowers a graph into a list of kernels over one static arena. Every kernel
+ * iterates a static index space; every tensor access is a strided `View` of a buffer, so
+ * broadcasts (stride 0), transposes (permuted strides) and contiguous reshapes cost nothing.
+ * Element math is an `Expr` tree over a small closed ALU set, so a backend renders ALU ops and
+ * kernel kinds, never graph ops: adding a graph op never touches a backend.
+ */
+
+export type DType = 'f32' | 'i32';
+
+/**
+ * A strided window on a buffer. For an index vector `i` of the kernel's iteration space,
+ * the element read or written is `buffer[offset + Σ_d i[d] * strides[d]]` (in elements).
+ * `strides.length` equals the rank of the iteration space the view is used in.
+ */
+export interface View {
+  buffer: number;
+  offset: number;
+  strides: number[];
+}
+
+export type UnaryAlu =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'recip' | 'abs' | 'sign' | 'floor'
+  | 'tanh' | 'sigmoid' | 'relu' | 'step'
+  | 'to_f32' | 'to_i32';
+
+export type BinaryAlu =
+  | 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow'
+  /** comparisons yield 1 or 0 in the dtype of the expression (f32 or i32) */
+  | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+
+export type Expr =
+  | { op: 'load'; view: View; dtype: DType }
+  | { op: 'const'; value: number; dtype: DType }
+  | { op: 'unary'; fn: UnaryAlu; a: Expr; dtype: DType }
+  | { op: 'binary'; fn: BinaryAlu; a: Expr; b: Expr; dtype: DType }
+  /** cond != 0 ? a : b */
+  | { op: 'select'; cond: Expr; a: Expr; b: Expr; dtype: DType }
+  /** the loop index along `axis` of the iteration space (i32) */
+  | { op: 'index'; axis: number; dtype: 'i32' }
+  /**
+   * Counter-based uniform random number in [0, 1): `hashUniform(seed, linear index of the
+   * element in the iteration space)`. Both backends use the same integer hash (see
+   * `kernel/random.ts`), so masks are bit-identical across backends and with the reference.
+   */
+  | { op: 'random'; seed: Expr; dtype: 'f32' }
+  /** the accumulated result of a reduce/matmul/conv kernel, inside its epilogue */
+  | { op: 'acc'; dtype: DType };
+
+/** Writes `expr` (evaluated at each point of the output space) through `view`. */
+export interface Store {
+  view: View;
+  expr: Expr;
+}
+
+/** One loop nest over `shape`, computing one or more outputs per point. */
+export interface ElementwiseKernel {
+  kind: 'elementwise';
+  name: string;
+  shape: number[];
+  stores: Store[];
+}
+
+/**
+ * For each point `o` of `shape`, folds `body` over the points `r` of `reduceShape` (the body's
+ * iteration space is `shape ++ reduceShape`), then writes each store's expr with `acc` bound
+ * to the folded value. 'argmax' yields the first index (i32, row-major over reduceShape) of the
+ * maximum.
+ */
+export interface ReduceKernel {
+  kind: 'reduce';
+  name: string;
+  shape: number[];
+  reduceShape: number[];
+  reduce: 'sum' | 'max' | 'argmax';
+  body: Expr;
+  stores: Store[];
+}
+
+/**
+ * Batched matrix product: acc[b,m,n] = Σ_k A[b,m,k] · B[b,k,n]. `a` has strides over
+ * [batch, m, k] and `b` over [batch, k, n], so transposed operands are just other strides.
+ * Stores run over [batch, m, n] with `acc` bound to the dot product (the fused epilogue).
+ */
+export interface MatmulKernel {
+  kind: 'matmul';
+  name: string;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  a: View;
+  b: View;
+  stores: Store[];
+}
+
+export interface ConvGeometry {
+  batch: number;
+  inChannels: number;
+  inHeight: number;
+  inWidth: number;
+  outChannels: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  outHeight: number;
+  outWidth: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+}
+
+/**
+ * 2-D convolution in its three forms; all views are strided (4 strides each), so NCHW and NHWC
+ * are both expressible and a backend may choose by looking at the strides.
+ *  - forward:     y[n,o,oh,ow]  = Σ_{c in group, kh, kw} x[n,c,ih,iw] · w[o,c',kh,kw]
+ *  - input_grad:  dx[n,c,ih,iw] = Σ_{o in group, kh, kw : ih = oh·s − p + kh·d} dy[n,o,oh,ow] · w[o,c',kh,kw]
+ *                 (this is also the transposed convolution)
+ *  - weight_grad: dw[o,c',kh,kw] = Σ_{n, oh, ow} dy[n,o,oh,ow] · x[n,c,ih,iw]
+ * where ih = oh·strideH − padTop + kh·dilationH (likewise iw); out-of-range taps read 0.
+ * Operands: forward (x, w), input_grad (dy, w), weight_grad (dy, x).
+ * Stores run over the result's 4-D index space ([n,o,oh,ow], [n,c,ih,iw] or [o,c',kh,kw]).
+ */
+export interface ConvKernel {
+  kind: 'conv2d';
+  name: string;
+  mode: 'forward' | 'input_grad' | 'weight_grad';
+  geometry: ConvGeometry;
+  /** x for forward and weight_grad, dy for input_grad: strides over [n, c, h, w] */
+  input: View;
+  /** w for forward and input_grad (strides over [o, c', kh, kw]); x for weight_grad is `input`, dy is `other` */
+  other: View;
+  stores: Store[];
+}
+
+export interface PoolGeometry {
+  batch: number;
+  channels: number;
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * 2-D pooling. 'max'/'avg' run over [n,c,oh,ow] reading `input` (x). Padding taps are ignored
+ * by max and count as zeros for avg (divisor = kernelHeight·kernelWidth, PyTorch's
+ * count_include_pad=True). The gradients run over x's space [n,c,ih,iw]:
+ *  - 'max_grad': dx = Σ over windows containing the element of dy, where the element is the
+ *    window's first maximum (row-major); `input` = x, `grad` = dy.
+ *  - 'avg_grad': dx = Σ over windows containing the element of dy / (kh·kw); `grad` = dy.
+ */
+export interface PoolKernel {
+  kind: 'pool2d';
+  name: string;
+  mode: 'max' | 'avg' | 'max_grad' | 'avg_grad';
+  geometry: PoolGeometry;
+  /** x, strides over [n, c, h, w] (unused by avg_grad) */
+  input: View;
+  /** dy, strides over [n, c, oh, ow] (only the _grad modes) */
+  grad?: View;
+  stores: Store[];
+}
+
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | ConvKernel | PoolKernel;
+export type KernelKind = Kernel['kind'];
+
+export type BufferRole = 'input' | 'param' | 'state' | 'const' | 'temp' | 'output';
+
+export interface BufferDecl {
+  id: number;
+  /** the graph name for inputs, params, state and outputs; a generated name otherwise */
+  name: string;
+  dtype: DType;
+  /** number of elements */
+  size: number;
+  shape: number[];
+  role: BufferRole;
+  /** byte offset in the arena, assigned by the memory planner (16-byte aligned) */
+  offset: number;
+  /** initial contents of params, state and consts */
+  init?: Float32Array | Int32Array;
+}
+
+export interface Program {
+  buffers: BufferDecl[];
+  kernels: Kernel[];
+  /** total arena size in bytes */
+  arenaBytes: number;
+  /** graph inputs fed by the caller, by name */
+  inputs: { name: string; buffer: number }[];
+  /** graph outputs returned to the caller, by name */
+  outputs: { name: string; buffer: number }[];
+  /** trainable parameters and optimizer/statistics state (updated in place by the kernels) */
+  params: { name: string; buffer: number }[];
+  state: { name: string; buffer: number }[];
+}
