@@ -1,0 +1,56 @@
+/**
+ * The WebGPU backend: each kernel of the Program becomes one WGSL compute shader with shapes and
+ * absolute arena offsets baked in as constants, plus one entry of the dispatch list. Identical
+ * shaders (e.g. repeated layers with the same offsets) share one file and thus one pipeline.
+ */
+import type { Kernel, Program } from '../../kernel/ir.ts';
+import type { WebGpuDispatch } from '../../../runtime/artifact.ts';
+import type { BackendRenderer, RenderedProgram, RenderOptions } from '../backend.ts';
+import { renderConv2d } from './kernels/conv2d.ts';
+import { renderElementwise } from './kernels/elementwise.ts';
+import { renderMatmul } from './kernels/matmul.ts';
+import { renderPool2d } from './kernels/pool2d.ts';
+import { renderReduce } from './kernels/reduce.ts';
+import { ENTRY_POINT, type KernelShader } from './shader.ts';
+
+const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program) => KernelShader } = {
+  elementwise: renderElementwise,
+  reduce: renderReduce,
+  matmul: renderMatmul,
+  conv2d: renderConv2d,
+  pool2d: renderPool2d,
+};
+
+export function renderKernel(kernel: Kernel, program: Program): KernelShader {
+  const render = renderers[kernel.kind] as (k: Kernel, p: Program) => KernelShader;
+  if (!render) throw new Error(`webgpu: kernel "${kernel.name}" has unknown kind "${(kernel as { kind: string }).kind}"`);
+  return render(kernel, program);
+}
+
+export function renderProgram(program: Program): RenderedProgram {
+  const started = performance.now();
+  const files: Record<string, string> = {};
+  const fileBySource = new Map<string, string>();
+  const dispatches: WebGpuDispatch[] = program.kernels.map((kernel, i) => {
+    const shader = renderKernel(kernel, program);
+    let file = fileBySource.get(shader.source);
+    if (!file) {
+      file = `kernel_${String(i).padStart(3, '0')}.wgsl`;
+      files[file] = shader.source;
+      fileBySource.set(shader.source, file);
+    }
+    return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups };
+  });
+  return {
+    files,
+    section: { webgpu: { dispatches } },
+    stats: { webgpuKernels: dispatches.length, webgpuShaders: fileBySource.size, webgpuRenderMs: performance.now() - started },
+  };
+}
+
+export const webgpuBackend: BackendRenderer = {
+  name: 'webgpu',
+  async render(program: Program, _options: RenderOptions): Promise<RenderedProgram> {
+    return renderProgram(program);
+  },
+};

@@ -1,0 +1,100 @@
+/**
+ * 2-D convolution (forward, input_grad, weight_grad) as implicit GEMM on the shared skeleton,
+ * one GEMM per group (the GEMM batch axis is the group):
+ *  - forward:     [o', (c', kh, kw)] × [(c', kh, kw), (n, oh, ow)]
+ *  - input_grad:  [c', (o', kh, kw)] × [(o', kh, kw), (n, ih, iw)]   (taps off the stride grid read 0)
+ *  - weight_grad: [o', (n, oh, ow)]  × [(n, oh, ow), (c', kh, kw)]
+ * The im2col indexing and zero padding live in the loaders, so nothing is materialized.
+ */
+import type { ConvKernel, Program } from '../../../kernel/ir.ts';
+import { ArenaLayout, loadF32 } from '../arena.ts';
+import type { KernelShader } from '../shader.ts';
+import { epilogueLines } from './epilogue.ts';
+import { renderGemm, type GemmPlan } from './gemm.ts';
+
+/** Lines declaring `names` (i32) as the row-major split of `lin` over `dims`. */
+function split(lin: string, dims: number[], names: string[]): string[] {
+  const lines: string[] = [];
+  let stride = dims.reduce((a, b) => a * b, 1);
+  dims.forEach((d, i) => {
+    stride /= d;
+    const q = stride === 1 ? lin : `(${lin} / ${stride})`;
+    lines.push(`let ${names[i]} = ${i === 0 ? q : `${q} % ${d}`};`);
+  });
+  return lines;
+}
+
+export function renderConv2d(k: ConvKernel, program: Program): KernelShader {
+  const g = k.geometry;
+  const arena = new ArenaLayout(program, k.name);
+  if (g.inChannels % g.groups || g.outChannels % g.groups) {
+    throw new Error(`webgpu: conv2d "${k.name}": channels ${g.inChannels}→${g.outChannels} not divisible by groups ${g.groups}`);
+  }
+  const cPerG = g.inChannels / g.groups, oPerG = g.outChannels / g.groups;
+  const taps = g.kernelHeight * g.kernelWidth;
+  const inBounds = `ih >= 0 && iw >= 0 && ih < ${g.inHeight} && iw < ${g.inWidth}`;
+  const forwardTap = [
+    `let ih = oh * ${g.strideH} - ${g.padTop} + kh * ${g.dilationH};`,
+    `let iw = ow * ${g.strideW} - ${g.padLeft} + kw * ${g.dilationW};`,
+  ];
+  const kernelIdx = (lin: string, first: string, firstCount: number) => split(lin, [firstCount, g.kernelHeight, g.kernelWidth], [first, 'kh', 'kw']);
+  const base = { kernelName: k.name, batch: g.groups };
+  let plan: GemmPlan;
+  if (k.mode === 'forward') {
+    plan = {
+      ...base, m: oPerG, n: g.batch * g.outHeight * g.outWidth, k: cPerG * taps,
+      loadA: [...kernelIdx('kk', 'c2', cPerG), `return ${loadF32(arena, k.other, [`(g * ${oPerG} + row)`, 'c2', 'kh', 'kw'])};`],
+      loadB: [
+        ...kernelIdx('kk', 'c2', cPerG),
+        ...split('col', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']),
+        ...forwardTap,
+        `if (!(${inBounds})) { return 0.0; }`,
+        `return ${loadF32(arena, k.input, ['n', `(g * ${cPerG} + c2)`, 'ih', 'iw'])};`,
+      ],
+      epilogue: epilogueLines(arena, { vars: ['n', 'o', 'oh', 'ow'], shape: [g.batch, g.outChannels, g.outHeight, g.outWidth] }, k.stores, 'acc',
+        [...split('col', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']), `let o = g * ${oPerG} + row;`]),
+      aContiguousK: true,
+      bContiguousN: true,
+    };
+  } else if (k.mode === 'input_grad') {
+    plan = {
+      ...base, m: cPerG, n: g.batch * g.inHeight * g.inWidth, k: oPerG * taps,
+      loadA: [...kernelIdx('kk', 'o2', oPerG), `return ${loadF32(arena, k.other, [`(g * ${oPerG} + o2)`, 'row', 'kh', 'kw'])};`],
+      loadB: [
+        ...kernelIdx('kk', 'o2', oPerG),
+        ...split('col', [g.batch, g.inHeight, g.inWidth], ['n', 'ih', 'iw']),
+        `let th = ih + ${g.padTop} - kh * ${g.dilationH};`,
+        `let tw = iw + ${g.padLeft} - kw * ${g.dilationW};`,
+        `if (th < 0 || tw < 0 || th % ${g.strideH} != 0 || tw % ${g.strideW} != 0) { return 0.0; }`,
+        `let oh = th / ${g.strideH};`,
+        `let ow = tw / ${g.strideW};`,
+        `if (oh >= ${g.outHeight} || ow >= ${g.outWidth}) { return 0.0; }`,
+        `return ${loadF32(arena, k.input, ['n', `(g * ${oPerG} + o2)`, 'oh', 'ow'])};`,
+      ],
+      epilogue: epilogueLines(arena, { vars: ['n', 'c', 'ih', 'iw'], shape: [g.batch, g.inChannels, g.inHeight, g.inWidth] }, k.stores, 'acc',
+        [...split('col', [g.batch, g.inHeight, g.inWidth], ['n', 'ih', 'iw']), `let c = g * ${cPerG} + row;`]),
+      aContiguousK: true,
+      bContiguousN: true,
+    };
+  } else {
+    plan = {
+      ...base, m: oPerG, n: cPerG * taps, k: g.batch * g.outHeight * g.outWidth,
+      loadA: [
+        ...split('kk', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']),
+        `return ${loadF32(arena, k.other, ['n', `(g * ${oPerG} + row)`, 'oh', 'ow'])};`,
+      ],
+      loadB: [
+        ...split('kk', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']),
+        ...kernelIdx('col', 'c2', cPerG),
+        ...forwardTap,
+        `if (!(${inBounds})) { return 0.0; }`,
+        `return ${loadF32(arena, k.input, ['n', `(g * ${cPerG} + c2)`, 'ih', 'iw'])};`,
+      ],
+      epilogue: epilogueLines(arena, { vars: ['o', 'c2', 'kh', 'kw'], shape: [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth] }, k.stores, 'acc',
+        [...kernelIdx('col', 'c2', cPerG), `let o = g * ${oPerG} + row;`]),
+      aContiguousK: true,
+      bContiguousN: false,
+    };
+  }
+  return renderGemm(plan);
+}

@@ -1,0 +1,144 @@
+/**
+ * The GEMM skeleton shared by matmul and the three convolution forms (implicit GEMM):
+ *   acc[g, row, col] = Σ_kk load_a(g, row, kk) · load_b(g, kk, col), then epilogue(g, row, col, acc).
+ * Callers supply the loaders (strided views, im2col indexing with padding) and the fused
+ * epilogue as WGSL functions. Two schedules:
+ *  - tiled: 8×8 invocations × 4×4 outputs = a 32×32 tile; 32-deep K slices of A and B are staged
+ *    in workgroup memory (2 × 4 KiB, under WebGPU's 16 KiB default) as vec4 columns, and each
+ *    invocation keeps 4 vec4 accumulators updated with fma;
+ *  - direct: one invocation per output with a plain K loop, for skinny shapes (m or n small)
+ *    where 32×32 tiles would be mostly empty.
+ */
+import { grid1d, MAX_GROUPS_PER_DIM } from '../grid.ts';
+import { assemble, ENTRY_POINT, type KernelShader } from '../shader.ts';
+
+export interface GemmPlan {
+  kernelName: string;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** body of `fn load_a(g: i32, row: i32, kk: i32) -> f32`; called only with in-range indices */
+  loadA: string[];
+  /** body of `fn load_b(g: i32, kk: i32, col: i32) -> f32` */
+  loadB: string[];
+  /** body of `fn epilogue(g: i32, row: i32, col: i32, acc: f32)` */
+  epilogue: string[];
+  /** A's consecutive addresses run along k (else along m): picks the cooperative load order */
+  aContiguousK: boolean;
+  /** B's consecutive addresses run along n (else along k) */
+  bContiguousN: boolean;
+}
+
+export const TILE = 32;
+const THREADS = 8;
+const PER_THREAD = TILE / THREADS;
+const LOADS_PER_THREAD = (TILE * TILE) / (THREADS * THREADS);
+export const DIRECT_WORKGROUP = 64;
+
+export function useTiledGemm(m: number, n: number): boolean {
+  return m >= 16 && n >= 16;
+}
+
+function functions(p: GemmPlan): string {
+  const fn = (sig: string, body: string[]) => `fn ${sig} {\n${body.map((l) => `  ${l}`).join('\n')}\n}`;
+  return [
+    fn('load_a(g: i32, row: i32, kk: i32) -> f32', p.loadA),
+    fn('load_b(g: i32, kk: i32, col: i32) -> f32', p.loadB),
+    fn('epilogue(g: i32, row: i32, col: i32, acc: f32)', p.epilogue),
+  ].join('\n\n');
+}
+
+export function renderGemm(p: GemmPlan): KernelShader {
+  return useTiledGemm(p.m, p.n) ? renderTiled(p) : renderDirect(p);
+}
+
+function renderTiled(p: GemmPlan): KernelShader {
+  const tilesN = Math.ceil(p.n / TILE), tilesM = Math.ceil(p.m / TILE);
+  if (tilesN > MAX_GROUPS_PER_DIM || tilesM > MAX_GROUPS_PER_DIM || p.batch > MAX_GROUPS_PER_DIM) {
+    throw new Error(`webgpu: kernel "${p.kernelName}" (batch ${p.batch}, m ${p.m}, n ${p.n}) exceeds 65535 workgroups per grid dimension`);
+  }
+  // Consecutive invocations load consecutive addresses where the layout allows.
+  const aSplit = p.aContiguousK ? ['idx / 32', 'idx % 32'] : ['idx % 32', 'idx / 32'];
+  const bSplit = p.bContiguousN ? ['idx / 32', 'idx % 32'] : ['idx % 32', 'idx / 32'];
+  const fmas = ['x', 'y', 'z', 'w'].map((c, i) => `      acc${i} = fma(vec4<f32>(a.${c}), b, acc${i});`).join('\n');
+  const body = `const M = ${p.m};
+const N = ${p.n};
+const K = ${p.k};
+
+// tile_a[kk * 8 + r / 4][r % 4] = A[row0 + r, k0 + kk]; tile_b[kk * 8 + c / 4][c % 4] = B[k0 + kk, col0 + c]
+var<workgroup> tile_a: array<vec4<f32>, ${TILE * TILE / 4}>;
+var<workgroup> tile_b: array<vec4<f32>, ${TILE * TILE / 4}>;
+
+${functions(p)}
+
+@compute @workgroup_size(${THREADS}, ${THREADS})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) lindex: u32) {
+  let g = i32(wid.z);
+  let row0 = i32(wid.y) * ${TILE};
+  let col0 = i32(wid.x) * ${TILE};
+  let tx = i32(lid.x);
+  let ty = i32(lid.y);
+  let li = i32(lindex);
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k0 = 0; k0 < K; k0 += ${TILE}) {
+    for (var e = 0; e < ${LOADS_PER_THREAD}; e++) {
+      let idx = li + e * ${THREADS * THREADS};
+      let ar = ${aSplit[0]};
+      let ak = ${aSplit[1]};
+      var av = 0.0;
+      if (row0 + ar < M && k0 + ak < K) { av = load_a(g, row0 + ar, k0 + ak); }
+      tile_a[ak * 8 + ar / 4][ar % 4] = av;
+      let bk = ${bSplit[0]};
+      let bc = ${bSplit[1]};
+      var bv = 0.0;
+      if (k0 + bk < K && col0 + bc < N) { bv = load_b(g, k0 + bk, col0 + bc); }
+      tile_b[bk * 8 + bc / 4][bc % 4] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0; kk < ${TILE}; kk++) {
+      let a = tile_a[kk * 8 + ty];
+      let b = tile_b[kk * 8 + tx];
+${fmas}
+    }
+    workgroupBarrier();
+  }
+  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0; i < ${PER_THREAD}; i++) {
+    let row = row0 + ty * ${PER_THREAD} + i;
+    for (var j = 0; j < ${PER_THREAD}; j++) {
+      let col = col0 + tx * ${PER_THREAD} + j;
+      if (row < M && col < N) { epilogue(g, row, col, accs[i][j]); }
+    }
+  }
+}`;
+  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
+}
+
+function renderDirect(p: GemmPlan): KernelShader {
+  const total = p.batch * p.m * p.n;
+  const grid = grid1d(Math.ceil(total / DIRECT_WORKGROUP), p.kernelName);
+  const body = `const M = ${p.m};
+const N = ${p.n};
+const K = ${p.k};
+
+${functions(p)}
+
+@compute @workgroup_size(${DIRECT_WORKGROUP})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let lin = i32(${grid.groupId} * ${DIRECT_WORKGROUP}u + lid.x);
+  if (lin >= ${total}) { return; }
+  let col = lin % N;
+  let row = (lin / N) % M;
+  let g = lin / (M * N);
+  var acc = 0.0;
+  for (var kk = 0; kk < K; kk++) {
+    acc = fma(load_a(g, row, kk), load_b(g, kk, col), acc);
+  }
+  epilogue(g, row, col, acc);
+}`;
+  return { source: assemble(p.kernelName, body), workgroups: grid.workgroups };
+}
