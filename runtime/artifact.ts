@@ -59,6 +59,12 @@ export interface Manifest {
     relaxedModule?: string;
     /** exported function performing one whole run */
     entry: string;
+    /** byte address of the arena in the module's linear memory (buffer offsets are relative to it) */
+    arenaBase?: number;
+    /** 64 KiB pages the module's memory needs (arena + kernel scratch + static data) */
+    memoryPages?: number;
+    /** kernel scratch bytes reserved after the arena (packed GEMM panels, im2col columns) */
+    scratchBytes?: number;
   };
   webgpu?: {
     dispatches: WebGpuDispatch[];

@@ -1,0 +1,84 @@
+// Scalar and per-lane helpers for the kernel IR's ALU ops that WebAssembly has no single
+// instruction for. Semantics follow compiler/kernel/interpret.ts (unaryAlu / binaryAlu).
+
+// The counter-based RNG of compiler/kernel/random.ts, bit for bit (u32 wrapping math).
+@inline export function hashU32(seed: i32, index: i32): u32 {
+  const x: u32 = (<u32>index) ^ (<u32>seed * 0x9e3779b9);
+  const state: u32 = x * 747796405 + 2891336453;
+  const word: u32 = ((state >>> ((state >>> 28) + 4)) ^ state) * 277803737;
+  return (word >>> 22) ^ word;
+}
+
+export function hashUniform(seed: i32, index: i32): f32 {
+  return <f32>(hashU32(seed, index) >>> 8) / 16777216.0;
+}
+
+/** i32 division as the interpreter defines it: truncating, x/0 = 0, MIN/-1 wraps. */
+export function idiv(a: i32, b: i32): i32 {
+  if (b == 0) return 0;
+  if (b == -1) return -a;
+  return a / b;
+}
+
+@inline export function sigmoid(x: f32): f32 {
+  return 1.0 / (1.0 + Mathf.exp(-x));
+}
+
+@inline export function signf(x: f32): f32 {
+  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+}
+
+@inline export function signi(x: i32): i32 {
+  return x > 0 ? 1 : x < 0 ? -1 : 0;
+}
+
+/** f32 → i32 like the interpreter's Math.trunc(x) | 0 for in-range values; NaN → 0. */
+@inline export function f2i(x: f32): i32 {
+  return i32(<i64>x);
+}
+
+// Per-lane wrappers for ops without a SIMD instruction.
+export function vexp(v: v128): v128 {
+  return f32x4(Mathf.exp(f32x4.extract_lane(v, 0)), Mathf.exp(f32x4.extract_lane(v, 1)), Mathf.exp(f32x4.extract_lane(v, 2)), Mathf.exp(f32x4.extract_lane(v, 3)));
+}
+export function vlog(v: v128): v128 {
+  return f32x4(Mathf.log(f32x4.extract_lane(v, 0)), Mathf.log(f32x4.extract_lane(v, 1)), Mathf.log(f32x4.extract_lane(v, 2)), Mathf.log(f32x4.extract_lane(v, 3)));
+}
+export function vtanh(v: v128): v128 {
+  return f32x4(Mathf.tanh(f32x4.extract_lane(v, 0)), Mathf.tanh(f32x4.extract_lane(v, 1)), Mathf.tanh(f32x4.extract_lane(v, 2)), Mathf.tanh(f32x4.extract_lane(v, 3)));
+}
+export function vsigmoid(v: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), vexp(f32x4.neg(v))));
+}
+export function vpow(a: v128, b: v128): v128 {
+  return f32x4(
+    Mathf.pow(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)), Mathf.pow(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)),
+    Mathf.pow(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)), Mathf.pow(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)),
+  );
+}
+export function vidiv(a: v128, b: v128): v128 {
+  return i32x4(
+    idiv(i32x4.extract_lane(a, 0), i32x4.extract_lane(b, 0)), idiv(i32x4.extract_lane(a, 1), i32x4.extract_lane(b, 1)),
+    idiv(i32x4.extract_lane(a, 2), i32x4.extract_lane(b, 2)), idiv(i32x4.extract_lane(a, 3), i32x4.extract_lane(b, 3)),
+  );
+}
+
+/** f64 → i32 like `Math.trunc(x) | 0` for |x| < 2^63 (wraps mod 2^32); NaN → 0. */
+@inline export function f64toi(x: f64): i32 {
+  return i32(<i64>x);
+}
+
+export function vsignf(v: v128): v128 {
+  const z = f32x4.splat(0);
+  return v128.or(v128.and(f32x4.gt(v, z), f32x4.splat(1.0)), v128.and(f32x4.lt(v, z), f32x4.splat(-1.0)));
+}
+
+export function vsigni(v: v128): v128 {
+  const z = i32x4.splat(0);
+  // a true lane of lt_s is already -1
+  return v128.or(v128.and(i32x4.gt_s(v, z), i32x4.splat(1)), i32x4.lt_s(v, z));
+}
+
+@inline export function reluf(x: f32): f32 {
+  return x > 0 ? x : 0;
+}

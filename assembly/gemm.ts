@@ -1,0 +1,163 @@
+// Packed, register-tiled f32 GEMM in the XNNPACK/GotoBLAS style:
+//   C[M,N] (+)= A[M,K] · B[K,N], with A and B given by arbitrary element strides
+// (transposed operands are just other strides). B is packed into NR-wide k-major panels and
+// A into MR-high panels, zero-padded, so the micro-kernel never branches on edges; only its
+// final write-back does. Pointers are byte addresses, strides are in elements.
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+/** k-block: one packed B panel (KC·NR floats = 8 KiB) stays in L1 across all A panels */
+export const KC: i32 = 256;
+/** m-block: one packed A block (MC·KC floats = 128 KiB) stays in L2 */
+export const MC: i32 = 128;
+
+/** Scratch bytes `gemm` needs for packing, for a given N. */
+export function gemmPackBytes(n: i32): i32 {
+  return (MC * KC + KC * ((n + NR - 1) / NR) * NR) * 4;
+}
+
+// Edge tiles are written here first, then the valid part is copied into C.
+const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+
+@inline function addr(base: usize, elements: i32): usize {
+  // i32 math so negative strides wrap correctly in 32-bit linear memory
+  return base + (<usize>(elements << 2));
+}
+
+function packB(k0: i32, kc: i32, n: i32, b: usize, bRs: i32, bCs: i32, dst: usize): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    const nr = min(NR, n - j0);
+    let src = addr(b, k0 * bRs + j0 * bCs);
+    const rowStep = bRs << 2;
+    if (nr == NR && bCs == 1) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += <usize>rowStep;
+        dst += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let j = 0; j < nr; j++) store<f32>(dst + (<usize>j << 2), load<f32>(addr(src, j * bCs)));
+        for (let j = nr; j < NR; j++) store<f32>(dst + (<usize>j << 2), 0);
+        src += <usize>rowStep;
+        dst += NR << 2;
+      }
+    }
+  }
+}
+
+function packA(m0: i32, mc: i32, k0: i32, kc: i32, a: usize, aRs: i32, aCs: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const mr = min(MR, mc - i0);
+    const row = addr(a, (m0 + i0) * aRs + k0 * aCs);
+    if (mr == MR && aRs == 1) {
+      // A transposed in memory: the MR values of one k are contiguous
+      let src = row;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src));
+        src += <usize>(aCs << 2);
+        dst += MR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const col = addr(row, k * aCs);
+        for (let i = 0; i < mr; i++) store<f32>(dst + (<usize>i << 2), load<f32>(addr(col, i * aRs)));
+        for (let i = mr; i < MR; i++) store<f32>(dst + (<usize>i << 2), 0);
+        dst += MR << 2;
+      }
+    }
+  }
+}
+
+@inline function writeRow(c: usize, lo: v128, hi: v128, accumulate: bool): void {
+  if (accumulate) {
+    lo = f32x4.add(lo, v128.load(c));
+    hi = f32x4.add(hi, v128.load(c, 16));
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
+}
+
+/** MR×NR micro-kernel: 8 f32x4 accumulators, load-splat of A, two vector loads of B per k. */
+function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += MR << 2;
+    pb += NR << 2;
+  }
+  if (mr == MR && nr == NR) {
+    writeRow(c, c00, c01, accumulate);
+    writeRow(c + ldcBytes, c10, c11, accumulate);
+    writeRow(c + 2 * ldcBytes, c20, c21, accumulate);
+    writeRow(c + 3 * ldcBytes, c30, c31, accumulate);
+    return;
+  }
+  const t = EDGE_TILE;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ldcBytes;
+    for (let j = 0; j < nr; j++) {
+      const dst = row + (<usize>j << 2);
+      const v = load<f32>(t + (<usize>(i * NR + j) << 2));
+      store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
+    }
+  }
+}
+
+/**
+ * C[M,N] = A·B (or C += A·B with `accumulate`). C is row-major with row stride `ldc` elements.
+ * `pack` points at gemmPackBytes(n) bytes of scratch.
+ */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, aRs: i32, aCs: i32,
+  b: usize, bRs: i32, bCs: i32,
+  c: usize, ldc: i32, accumulate: bool, pack: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(addr(c, i * ldc), 0, <usize>n << 2);
+    return;
+  }
+  const packedA = pack;
+  const packedB = pack + (<usize>(MC * KC) << 2);
+  const ldcBytes = <usize>ldc << 2;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    packB(k0, kc, n, b, bRs, bCs, packedB);
+    const acc = accumulate || k0 > 0;
+    for (let m0 = 0; m0 < m; m0 += MC) {
+      const mc = min(MC, m - m0);
+      packA(m0, mc, k0, kc, a, aRs, aCs, packedA);
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const pb = packedB + (<usize>(j0 * kc) << 2);
+        const nr = min(NR, n - j0);
+        for (let i0 = 0; i0 < mc; i0 += MR) {
+          const pa = packedA + (<usize>(i0 * kc) << 2);
+          microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, min(MR, mc - i0), nr);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Compiles generated AssemblyScript to wasm in-process with the AssemblyScript compiler API,
+ * entirely in memory, and caches modules by a hash of (source, library, flags, compiler version).
+ */
+import asc from 'assemblyscript/asc';
+import { sha256Hex } from './hash.ts';
+import { fetchLibraryFile, loadLibrary, type ReadLibraryFile } from './library.ts';
+import { LIBRARY_DIR } from './program.ts';
+
+export interface CompileHost {
+  readLibraryFile: ReadLibraryFile;
+  /** optional persistent cache (Node: a disk cache) */
+  cache?: {
+    get(key: string): Promise<Uint8Array | undefined>;
+    set(key: string, bytes: Uint8Array): Promise<void>;
+  };
+}
+
+export interface CompileRequest {
+  source: string;
+  memoryBase: number;
+  memoryPages: number;
+  relaxedSimd?: boolean;
+  /** binaryen optimization level (default 3) */
+  optimizeLevel?: number;
+}
+
+export interface CompileResult {
+  wasm: Uint8Array;
+  cacheHit: 'memory' | 'disk' | false;
+  compileMs: number;
+}
+
+const memoryCache = new Map<string, Promise<Uint8Array>>();
+const libraries = new WeakMap<ReadLibraryFile, Promise<Record<string, string>>>();
+
+let defaultHost: Promise<CompileHost> | undefined;
+
+/** Node gets the disk-backed host; anything else fetches the library and caches in memory only. */
+export function getDefaultHost(): Promise<CompileHost> {
+  defaultHost ??= (typeof process !== 'undefined' && process.versions?.node)
+    ? import('./node-host.ts').then((m) => m.nodeCompileHost)
+    : Promise.resolve({ readLibraryFile: fetchLibraryFile });
+  return defaultHost;
+}
+
+function flags(req: CompileRequest): string[] {
+  return [
+    '--outFile', 'program.wasm',
+    '--enable', req.relaxedSimd ? 'simd,relaxed-simd' : 'simd',
+    '--runtime', 'stub',
+    '--optimizeLevel', String(req.optimizeLevel ?? 3),
+    '--shrinkLevel', '0',
+    '--noAssert',
+    '--memoryBase', String(req.memoryBase),
+    '--initialMemory', String(req.memoryPages),
+  ];
+}
+
+export async function compileProgram(req: CompileRequest, host?: CompileHost): Promise<CompileResult> {
+  const h = host ?? await getDefaultHost();
+  let lib = libraries.get(h.readLibraryFile);
+  if (!lib) libraries.set(h.readLibraryFile, lib = loadLibrary(h.readLibraryFile));
+  const library = await lib;
+  const argv = ['program.ts', ...flags(req)];
+  const key = await sha256Hex(JSON.stringify([asc.version, argv, library, req.source]));
+  const start = performance.now();
+  const cached = memoryCache.get(key);
+  if (cached) return { wasm: await cached, cacheHit: 'memory', compileMs: performance.now() - start };
+  const onDisk = await h.cache?.get(key);
+  if (onDisk) {
+    memoryCache.set(key, Promise.resolve(onDisk));
+    return { wasm: onDisk, cacheHit: 'disk', compileMs: performance.now() - start };
+  }
+  const pending = runAsc(argv, req.source, library);
+  memoryCache.set(key, pending);
+  try {
+    const wasm = await pending;
+    await h.cache?.set(key, wasm);
+    return { wasm, cacheHit: false, compileMs: performance.now() - start };
+  } catch (e) {
+    memoryCache.delete(key);
+    throw e;
+  }
+}
+
+async function runAsc(argv: string[], source: string, library: Record<string, string>): Promise<Uint8Array> {
+  const files: Record<string, string> = { 'program.ts': source };
+  for (const [name, text] of Object.entries(library)) files[`${LIBRARY_DIR}/${name}`] = text;
+  let wasm: Uint8Array | undefined;
+  let errors = '';
+  const { error } = await asc.main(argv, {
+    readFile: (name) => files[name.replace(/^\.\//, '')] ?? null,
+    writeFile: (name, contents) => { if (name.endsWith('.wasm') && typeof contents !== 'string') wasm = contents; },
+    listFiles: () => [],
+    stdout: { write: () => true } as never,
+    stderr: { write: (s: string | Uint8Array) => { errors += typeof s === 'string' ? s : new TextDecoder().decode(s); return true; } } as never,
+  });
+  if (error || !wasm) {
+    throw new Error(`wasm backend: AssemblyScript compilation failed: ${error?.message ?? 'no output'}\n${errors}`);
+  }
+  return wasm;
+}

@@ -1,0 +1,137 @@
+/**
+ * Renders kernel-IR expressions as AssemblyScript, either per element (scalar) or four
+ * consecutive elements of the innermost loop at a time (f32x4 / i32x4 lanes).
+ */
+import type { DType, Expr, View } from '../../kernel/ir.ts';
+import { convertScalar, convertVector, scalarBinary, scalarLiteral, scalarUnary, vectorBinary, vectorUnary } from './alu.ts';
+
+/** Where an expression is evaluated: the loop variables and buffer addresses of one kernel. */
+export interface Scope {
+  /** i32 loop variable of each axis of the iteration space */
+  indexVars: readonly string[];
+  /** i32 expression: row-major linear index of the point in the iteration space */
+  linearIndex: string;
+  /** byte address (i32 arithmetic) of the view's element at the current point */
+  address(view: View): string;
+  /** the folded value inside an epilogue */
+  acc?: { scalar: string; vector?: string; dtype: DType };
+}
+
+/** The wider of two dtypes for computing: any f32 operand makes the math f32, like the interpreter's f64. */
+function computeType(...ts: DType[]): DType {
+  return ts.includes('f32') ? 'f32' : 'i32';
+}
+
+export function renderScalar(e: Expr, s: Scope): string {
+  switch (e.op) {
+    case 'load': return `load<${e.dtype}>(<usize>(${s.address(e.view)}))`;
+    case 'const': return scalarLiteral(e.value, e.dtype);
+    case 'unary': {
+      const t = computeType(e.a.dtype, e.dtype);
+      return convertScalar(scalarUnary[t][e.fn](convertScalar(renderScalar(e.a, s), e.a.dtype, t)), t, e.dtype);
+    }
+    case 'binary': {
+      const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
+      const a = convertScalar(renderScalar(e.a, s), e.a.dtype, t);
+      const b = convertScalar(renderScalar(e.b, s), e.b.dtype, t);
+      return convertScalar(scalarBinary[t][e.fn](a, b), t, e.dtype);
+    }
+    case 'select': {
+      const zero = e.cond.dtype === 'f32' ? '<f32>0' : '0';
+      const a = convertScalar(renderScalar(e.a, s), e.a.dtype, e.dtype);
+      const b = convertScalar(renderScalar(e.b, s), e.b.dtype, e.dtype);
+      return `(${renderScalar(e.cond, s)} != ${zero} ? ${a} : ${b})`;
+    }
+    case 'index': return s.indexVars[e.axis]!;
+    case 'random': return `hashUniform(${convertScalar(renderScalar(e.seed, s), e.seed.dtype, 'i32')}, ${s.linearIndex})`;
+    case 'acc': {
+      if (!s.acc) throw new Error(`wasm backend: 'acc' used outside a reduce/matmul/conv/pool epilogue`);
+      return convertScalar(s.acc.scalar, s.acc.dtype, e.dtype);
+    }
+  }
+}
+
+/** Vector lanes of the innermost axis (`axis`): what each view's stride there allows. */
+export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean): boolean {
+  switch (e.op) {
+    case 'load': {
+      const st = e.view.strides[axis];
+      return st === 0 || st === 1;
+    }
+    case 'const': case 'index': return true;
+    case 'unary': {
+      const t = computeType(e.a.dtype, e.dtype);
+      return vectorUnary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc);
+    }
+    case 'binary': {
+      const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
+      return vectorBinary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc) && canVectorize(e.b, axis, hasVectorAcc);
+    }
+    case 'select': return canVectorize(e.cond, axis, hasVectorAcc) && canVectorize(e.a, axis, hasVectorAcc) && canVectorize(e.b, axis, hasVectorAcc);
+    // the RNG needs per-lane variable shifts, which wasm SIMD lacks
+    case 'random': return false;
+    case 'acc': return hasVectorAcc;
+  }
+}
+
+/** Renders `e` as a v128 holding lanes i..i+3 of `axis` (the caller checked canVectorize). */
+export function renderVector(e: Expr, s: Scope, axis: number): string {
+  switch (e.op) {
+    case 'load': {
+      const addr = `<usize>(${s.address(e.view)})`;
+      return e.view.strides[axis] === 0 ? `v128.load32_splat(${addr})` : `v128.load(${addr})`;
+    }
+    case 'const': return `${e.dtype}x4.splat(${scalarLiteral(e.value, e.dtype)})`;
+    case 'unary': {
+      const t = computeType(e.a.dtype, e.dtype);
+      return convertVector(vectorUnary[t][e.fn]!(convertVector(renderVector(e.a, s, axis), e.a.dtype, t)), t, e.dtype);
+    }
+    case 'binary': {
+      const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
+      const a = convertVector(renderVector(e.a, s, axis), e.a.dtype, t);
+      const b = convertVector(renderVector(e.b, s, axis), e.b.dtype, t);
+      return convertVector(vectorBinary[t][e.fn]!(a, b), t, e.dtype);
+    }
+    case 'select': {
+      const c = renderVector(e.cond, s, axis);
+      const mask = e.cond.dtype === 'f32' ? `f32x4.ne(${c}, f32x4.splat(0.0))` : `i32x4.ne(${c}, i32x4.splat(0))`;
+      const a = convertVector(renderVector(e.a, s, axis), e.a.dtype, e.dtype);
+      const b = convertVector(renderVector(e.b, s, axis), e.b.dtype, e.dtype);
+      return `v128.bitselect(${a}, ${b}, ${mask})`;
+    }
+    case 'index': {
+      const v = s.indexVars[e.axis]!;
+      return e.axis === axis ? `i32x4.add(i32x4.splat(${v}), i32x4(0, 1, 2, 3))` : `i32x4.splat(${v})`;
+    }
+    case 'random': throw new Error('wasm backend: random has no vector form');
+    case 'acc': {
+      if (!s.acc?.vector) throw new Error(`wasm backend: 'acc' has no vector form here`);
+      return convertVector(s.acc.vector, s.acc.dtype, e.dtype);
+    }
+  }
+}
+
+/** Every view an expression reads. */
+export function viewsOf(e: Expr, out: View[] = []): View[] {
+  switch (e.op) {
+    case 'load': out.push(e.view); break;
+    case 'unary': viewsOf(e.a, out); break;
+    case 'binary': viewsOf(e.a, out); viewsOf(e.b, out); break;
+    case 'select': viewsOf(e.cond, out); viewsOf(e.a, out); viewsOf(e.b, out); break;
+    case 'random': viewsOf(e.seed, out); break;
+    default: break;
+  }
+  return out;
+}
+
+/** Whether `e` reads the loop index (the `index` op) of any axis in `axes`. */
+export function usesIndex(e: Expr, axes: ReadonlySet<number>): boolean {
+  switch (e.op) {
+    case 'index': return axes.has(e.axis);
+    case 'unary': return usesIndex(e.a, axes);
+    case 'binary': return usesIndex(e.a, axes) || usesIndex(e.b, axes);
+    case 'select': return usesIndex(e.cond, axes) || usesIndex(e.a, axes) || usesIndex(e.b, axes);
+    case 'random': return usesIndex(e.seed, axes);
+    default: return false;
+  }
+}

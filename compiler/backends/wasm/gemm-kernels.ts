@@ -1,0 +1,136 @@
+/**
+ * Matmul and conv2d kernels: lowered onto assembly/gemm.ts (packed register-tiled GEMM) with
+ * im2col/col2im from assembly/conv.ts. Each computes its accumulator tensor into scratch, then
+ * the fused epilogue (the kernel's stores, `acc` bound to that tensor) runs as a pointwise nest
+ * over the result space. A matmul whose only store is `acc` into a row-contiguous view skips
+ * the scratch tensor and lets the GEMM write the output directly.
+ */
+import type { ConvKernel, MatmulKernel, View } from '../../kernel/ir.ts';
+import { align, type MemoryLayout } from './layout.ts';
+import { emitPointwise } from './pointwise.ts';
+import { bindAccToScratch } from './rewrite.ts';
+import type { Source } from './source.ts';
+
+// Must match MC, KC, NR in assembly/gemm.ts (gemmPackBytes).
+const GEMM_MC = 128;
+const GEMM_KC = 256;
+const GEMM_NR = 8;
+
+export function gemmPackBytes(n: number): number {
+  return (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
+}
+
+/** Carves consecutive 64-byte-aligned regions out of the scratch area. */
+class ScratchPlan {
+  private bytes = 0;
+  constructor(private readonly base: number) {}
+  take(bytes: number): number {
+    const at = this.base + this.bytes;
+    this.bytes += align(bytes, 64);
+    return at;
+  }
+  get size(): number {
+    return this.bytes;
+  }
+}
+
+function viewBase(layout: MemoryLayout, v: View): number {
+  return layout.bufferAddress(v.buffer) + v.offset * 4;
+}
+
+function directOutput(layout: MemoryLayout, k: MatmulKernel): View | undefined {
+  if (k.stores.length !== 1) return undefined;
+  const s = k.stores[0]!;
+  if (s.expr.op !== 'acc' || s.expr.dtype !== 'f32' || layout.dtype(s.view.buffer) !== 'f32') return undefined;
+  if (s.view.strides[2] !== 1 || s.view.buffer === k.a.buffer || s.view.buffer === k.b.buffer) return undefined;
+  return s.view;
+}
+
+export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel): number {
+  for (const [what, v] of [['a', k.a], ['b', k.b]] as const) {
+    if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: matmul "${k.name}" operand ${what} must be f32 (buffer ${v.buffer} is i32)`);
+  }
+  const scratch = new ScratchPlan(layout.scratchBase);
+  const direct = directOutput(layout, k);
+  const accBytes = k.batch * k.m * k.n * 4;
+  const acc = direct ? 0 : scratch.take(accBytes);
+  const pack = scratch.take(gemmPackBytes(k.n));
+  const [aB, aRs, aCs] = k.a.strides as [number, number, number];
+  const [bB, bRs, bCs] = k.b.strides as [number, number, number];
+  const c = direct ? `${viewBase(layout, direct)} + b * ${direct.strides[0]! * 4}` : `${acc} + b * ${k.m * k.n * 4}`;
+  const ldc = direct ? direct.strides[1]! : k.n;
+  out.open(`for (let b: i32 = 0; b < ${k.batch}; b++)`);
+  out.line(`gemm(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
+    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack});`);
+  out.close();
+  if (!direct) emitPointwise(out, layout, [k.batch, k.m, k.n], bindAccToScratch(k.stores, [k.batch, k.m, k.n]));
+  return scratch.size;
+}
+
+export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): number {
+  const g = k.geometry;
+  for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
+    if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
+  }
+  if (g.inChannels % g.groups || g.outChannels % g.groups) {
+    throw new Error(`wasm backend: conv2d "${k.name}": channels ${g.inChannels}→${g.outChannels} not divisible by groups ${g.groups}`);
+  }
+  const cPerG = g.inChannels / g.groups;
+  const oPerG = g.outChannels / g.groups;
+  const taps = cPerG * g.kernelHeight * g.kernelWidth; // the GEMM's reduction length per group
+  const pixels = g.outHeight * g.outWidth;
+  const geom = `${g.inHeight}, ${g.inWidth}, ${g.kernelHeight}, ${g.kernelWidth}, ${g.outHeight}, ${g.outWidth}, ` +
+    `${g.strideH}, ${g.strideW}, ${g.padTop}, ${g.padLeft}, ${g.dilationH}, ${g.dilationW}`;
+  const space = k.mode === 'forward' ? [g.batch, g.outChannels, g.outHeight, g.outWidth]
+    : k.mode === 'input_grad' ? [g.batch, g.inChannels, g.inHeight, g.inWidth]
+    : [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth];
+  const scratch = new ScratchPlan(layout.scratchBase);
+  const acc = scratch.take(space.reduce((a, b) => a * b, 1) * 4);
+  const col = scratch.take(taps * pixels * 4);
+  const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
+  const xBase = viewBase(layout, k.input);
+  const im2col = (n: string, grp: string): string =>
+    `im2col(${col}, <usize>(${xBase} + (${n} * ${xN} + ${grp} * ${cPerG * xC}) * 4), ${xC}, ${xH}, ${xW}, ${cPerG}, ${geom});`;
+
+  if (k.mode === 'forward') {
+    const w = scratch.take(g.outChannels * taps * 4);
+    const pack = scratch.take(gemmPackBytes(pixels));
+    gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
+    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    out.line(im2col('n', 'grp'));
+    out.line(`gemm(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${col}, ${pixels}, 1, ` +
+      `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, false, ${pack});`);
+    out.close().close();
+  } else if (k.mode === 'input_grad') {
+    const w = scratch.take(g.outChannels * taps * 4);
+    const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
+    const pack = scratch.take(gemmPackBytes(pixels));
+    gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
+    gather(out, dy, layout, k.input, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
+    out.line(`memory.fill(${acc}, 0, ${g.batch * g.inChannels * g.inHeight * g.inWidth * 4});`);
+    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    // col[tap, pixel] = Σ_o W[o, tap] · dy[o, pixel]: A is W transposed (strides 1, taps)
+    out.line(`gemm(${taps}, ${pixels}, ${oPerG}, <usize>(${w} + grp * ${oPerG * taps * 4}), 1, ${taps}, ` +
+      `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
+    out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
+    out.close().close();
+  } else {
+    // weight_grad: `other` is dy over [n, o, oh, ow], `input` is x
+    const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
+    const pack = scratch.take(gemmPackBytes(taps));
+    gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
+    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    out.line(im2col('n', 'grp'));
+    // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
+    out.line(`gemm(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
+      `${col}, 1, ${pixels}, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
+    out.close().close();
+  }
+  emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
+  return scratch.size;
+}
+
+/** Copies a 4-D strided view into contiguous scratch at `dst`. */
+function gather(out: Source, dst: number, layout: MemoryLayout, v: View, dims: number[]): void {
+  out.line(`gather4(${dst}, ${viewBase(layout, v)}, ${dims.join(', ')}, ${v.strides.join(', ')});`);
+}

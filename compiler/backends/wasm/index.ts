@@ -1,0 +1,56 @@
+/**
+ * The WebAssembly SIMD backend: renders a kernel-IR Program as one AssemblyScript module and
+ * compiles it in-process. The artifact gets `program.wasm` and a `wasm` manifest section with
+ * the memory layout the runtime needs.
+ */
+import type { Program } from '../../kernel/ir.ts';
+import type { BackendRenderer, RenderedProgram, RenderOptions } from '../backend.ts';
+import { compileProgram, type CompileHost } from './compile.ts';
+import { ENTRY, renderProgramSource } from './program.ts';
+
+export const WASM_MODULE_FILE = 'program.wasm';
+
+export interface WasmBackendOptions {
+  /** where the kernel library comes from and where modules are cached (default: Node disk host or browser fetch) */
+  host?: CompileHost;
+  /** binaryen optimization level, 0–3 (default 3) */
+  optimizeLevel?: number;
+}
+
+export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {
+  return {
+    name: 'wasm',
+    async render(program: Program, _options: RenderOptions): Promise<RenderedProgram> {
+      const t0 = performance.now();
+      const layout = renderProgramSource(program);
+      const renderMs = performance.now() - t0;
+      const compiled = await compileProgram({
+        source: layout.source,
+        memoryBase: layout.memoryBase,
+        memoryPages: layout.memoryPages,
+        ...(opts.optimizeLevel === undefined ? {} : { optimizeLevel: opts.optimizeLevel }),
+      }, opts.host);
+      return {
+        files: { [WASM_MODULE_FILE]: compiled.wasm, 'program.as.ts': layout.source },
+        section: {
+          wasm: {
+            module: WASM_MODULE_FILE,
+            entry: ENTRY,
+            arenaBase: layout.arenaBase,
+            memoryPages: layout.memoryPages,
+            scratchBytes: layout.scratchBytes,
+          },
+        },
+        stats: {
+          wasmRenderMs: renderMs,
+          wasmCompileMs: compiled.compileMs,
+          wasmCacheHit: compiled.cacheHit,
+          wasmBytes: compiled.wasm.length,
+          wasmScratchBytes: layout.scratchBytes,
+        },
+      };
+    },
+  };
+}
+
+export const wasmBackend: BackendRenderer = createWasmBackend();

@@ -1,0 +1,70 @@
+/**
+ * Renders a whole kernel-IR Program as one AssemblyScript module: one function per kernel with
+ * shapes, strides and absolute arena addresses baked in, and one exported `run()` calling them
+ * in order, so a session crosses from JS into wasm once per step.
+ */
+import type { Kernel, KernelKind, Program } from '../../kernel/ir.ts';
+import { emitConv, emitMatmul } from './gemm-kernels.ts';
+import { align, MemoryLayout, PAGE_BYTES } from './layout.ts';
+import { emitPointwise } from './pointwise.ts';
+import { emitPool } from './pool.ts';
+import { emitReduce } from './reduce.ts';
+import { Source } from './source.ts';
+
+export const ENTRY = 'run';
+/** Directory the kernel library (assembly/*.ts) is mounted at for the compiler. */
+export const LIBRARY_DIR = 'axon';
+
+type KernelEmitter<K extends Kernel> = (out: Source, layout: MemoryLayout, k: K) => number;
+
+/** One renderer per kernel kind; each returns the scratch bytes it uses. */
+const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>> } = {
+  elementwise: (out, layout, k) => { emitPointwise(out, layout, k.shape, k.stores); return 0; },
+  reduce: (out, layout, k) => { emitReduce(out, layout, k); return 0; },
+  matmul: emitMatmul,
+  conv2d: emitConv,
+  pool2d: emitPool,
+};
+
+export interface ProgramSource {
+  source: string;
+  arenaBase: number;
+  scratchBase: number;
+  scratchBytes: number;
+  /** where AssemblyScript may place its static data: past arena and scratch */
+  memoryBase: number;
+  memoryPages: number;
+}
+
+export function functionName(index: number, k: Kernel): string {
+  return `k${index}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+export function renderProgramSource(program: Program): ProgramSource {
+  const layout = new MemoryLayout(program);
+  const out = new Source();
+  out.line(`import { gemm } from './${LIBRARY_DIR}/gemm';`);
+  out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
+  out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
+  out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);
+  out.line(`import { hashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni } from './${LIBRARY_DIR}/alu';`);
+  let scratchBytes = 0;
+  program.kernels.forEach((k, i) => {
+    out.line('');
+    out.open(`function ${functionName(i, k)}(): void`);
+    try {
+      scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k));
+    } catch (e) {
+      throw new Error(`wasm backend: cannot render kernel ${i} "${k.name}" (${k.kind}): ${(e as Error).message}`, { cause: e });
+    }
+    out.close();
+  });
+  out.line('');
+  out.open(`export function ${ENTRY}(): void`);
+  program.kernels.forEach((k, i) => out.line(`${functionName(i, k)}();`));
+  out.close();
+  const memoryBase = align(layout.scratchBase + scratchBytes, 64);
+  // one spare page for AssemblyScript's static data (edge tile, constants)
+  const memoryPages = Math.ceil(memoryBase / PAGE_BYTES) + 1;
+  return { source: out.toString() + '\n', arenaBase: layout.arenaBase, scratchBase: layout.scratchBase, scratchBytes, memoryBase, memoryPages };
+}

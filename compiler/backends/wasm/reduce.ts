@@ -1,0 +1,107 @@
+/**
+ * Reduce kernels: fold `body` over `reduceShape` for each output point, then run the
+ * epilogue stores with `acc` bound. Sum and max run four lanes at a time either along the
+ * innermost reduced axis (when it is contiguous) or, failing that, along the innermost output
+ * axis (reductions over leading axes, e.g. a bias gradient summed over the batch).
+ */
+import type { DType, ReduceKernel } from '../../kernel/ir.ts';
+import { canVectorize, renderScalar, renderVector, type Scope } from './expr.ts';
+import { convertScalar, convertVector, scalarLiteral } from './alu.ts';
+import type { MemoryLayout } from './layout.ts';
+import { linearIndexOf } from './pointwise.ts';
+import type { Source } from './source.ts';
+
+function initial(k: ReduceKernel, t: DType): string {
+  if (k.reduce === 'sum') return scalarLiteral(0, t);
+  return t === 'f32' ? '<f32>(-Infinity)' : '<i32>(-2147483648)';
+}
+
+/** The interpreter's max step: larger wins, and the first NaN sticks. */
+function scalarFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
+  if (k.reduce === 'sum') return `${acc} += ${v};`;
+  const nan = t === 'f32' ? ` || (${v} != ${v} && ${acc} == ${acc})` : '';
+  return `if (${v} > ${acc}${nan}) ${acc} = ${v};`;
+}
+
+function vectorFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
+  if (k.reduce === 'sum') return `${acc} = ${t}x4.add(${acc}, ${v});`;
+  return `${acc} = ${t === 'f32' ? 'f32x4.max' : 'i32x4.max_s'}(${acc}, ${v});`;
+}
+
+export function emitReduce(out: Source, layout: MemoryLayout, k: ReduceKernel): void {
+  const t = k.body.dtype;
+  const outer = k.shape.map((_, d) => `o${d}`);
+  const red = k.reduceShape.map((_, d) => `r${d}`);
+  const all = [...outer, ...red];
+  const space = [...k.shape, ...k.reduceShape];
+  const bodyScope: Scope = { indexVars: all, linearIndex: linearIndexOf(all, space), address: (v) => layout.address(v, all) };
+  const accType: DType = k.reduce === 'argmax' ? 'i32' : t;
+  const epilogueScope = (vector?: string): Scope => ({
+    indexVars: outer, linearIndex: linearIndexOf(outer, k.shape), address: (v) => layout.address(v, outer),
+    acc: { scalar: 'acc', dtype: accType, ...(vector ? { vector } : {}) },
+  });
+  const emitStores = (scope: Scope, axis?: number): void => {
+    k.stores.forEach((s, i) => out.line(`const t${i} = ${axis === undefined ? renderScalar(s.expr, scope) : renderVector(s.expr, scope, axis)};`));
+    k.stores.forEach((s, i) => {
+      const dt = layout.dtype(s.view.buffer);
+      const addr = `<usize>(${scope.address(s.view)})`;
+      out.line(axis === undefined ? `store<${dt}>(${addr}, ${convertScalar(`t${i}`, s.expr.dtype, dt)});` : `v128.store(${addr}, ${convertVector(`t${i}`, s.expr.dtype, dt)});`);
+    });
+  };
+  const rInner = all.length - 1;
+  const rExtent = k.reduceShape[k.reduceShape.length - 1] ?? 0;
+  const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);
+  const oInner = k.shape.length - 1;
+  const vectorOuter = !vectorInner && k.reduce !== 'argmax' && oInner >= 0 && k.shape[oInner]! >= 4
+    && canVectorize(k.body, oInner, false)
+    && k.stores.every((s) => s.view.strides[oInner] === 1 && canVectorize(s.expr, oInner, true));
+
+  /** The scalar fold over all reduced axes (the innermost possibly vectorized) for one output point. */
+  const emitPoint = (): void => {
+    out.line(`let acc: ${accType} = ${k.reduce === 'argmax' ? '0' : initial(k, t)};`);
+    if (k.reduce === 'argmax') out.line(`let best: ${t} = ${initial(k, t)};`);
+    if (vectorInner) out.line(`let vacc = ${t}x4.splat(${initial(k, t)});`);
+    red.forEach((r, d) => { if (d < red.length - 1) out.open(`for (let ${r}: i32 = 0; ${r} < ${k.reduceShape[d]}; ${r}++)`); });
+    if (red.length > 0) {
+      const r = red[red.length - 1]!;
+      out.line(`let ${r}: i32 = 0;`);
+      if (vectorInner) {
+        out.open(`for (; ${r} <= ${rExtent - 4}; ${r} += 4)`);
+        out.line(vectorFold(k, t, 'vacc', renderVector(k.body, bodyScope, rInner)));
+        out.close();
+      }
+      out.open(`for (; ${r} < ${rExtent}; ${r}++)`);
+    }
+    out.line(`const v = ${renderScalar(k.body, bodyScope)};`);
+    if (k.reduce === 'argmax') out.line(`if (v > best || (v != v && best == best)) { best = v; acc = ${linearIndexOf(red, k.reduceShape)}; }`);
+    else out.line(scalarFold(k, t, 'acc', 'v'));
+    red.forEach(() => out.close());
+    if (vectorInner) {
+      const lanes = [0, 1, 2, 3].map((l) => `${t}x4.extract_lane(vacc, ${l})`);
+      if (k.reduce === 'sum') out.line(`acc += (${lanes[0]} + ${lanes[1]}) + (${lanes[2]} + ${lanes[3]});`);
+      else lanes.forEach((l) => out.line(scalarFold(k, t, 'acc', l)));
+    }
+    emitStores(epilogueScope());
+  };
+
+  outer.forEach((o, d) => { if (d < outer.length - 1) out.open(`for (let ${o}: i32 = 0; ${o} < ${k.shape[d]}; ${o}++)`); });
+  if (outer.length === 0) {
+    emitPoint();
+  } else {
+    const o = outer[oInner]!;
+    out.line(`let ${o}: i32 = 0;`);
+    if (vectorOuter) {
+      out.open(`for (; ${o} <= ${k.shape[oInner]! - 4}; ${o} += 4)`);
+      out.line(`let vacc = ${t}x4.splat(${initial(k, t)});`);
+      red.forEach((r, d) => out.open(`for (let ${r}: i32 = 0; ${r} < ${k.reduceShape[d]}; ${r}++)`));
+      out.line(vectorFold(k, t, 'vacc', renderVector(k.body, bodyScope, oInner)));
+      red.forEach(() => out.close());
+      emitStores(epilogueScope('vacc'), oInner);
+      out.close();
+    }
+    out.open(`for (; ${o} < ${k.shape[oInner]}; ${o}++)`);
+    emitPoint();
+    out.close();
+  }
+  outer.forEach((_, d) => { if (d < outer.length - 1) out.close(); });
+}

@@ -1,0 +1,67 @@
+/**
+ * Expression rewrites done before rendering: binding `acc` to a scratch tensor, and collapsing
+ * the iteration space so loops are few and the innermost one is long (better for SIMD).
+ */
+import type { DType, Expr, Store, View } from '../../kernel/ir.ts';
+import { viewsOf } from './expr.ts';
+import { ACC_BUFFER, contiguousStrides } from './layout.ts';
+
+/** Rebuilds `e` bottom-up, replacing nodes for which `fn` returns a value. */
+export function mapExpr(e: Expr, fn: (e: Expr) => Expr | undefined): Expr {
+  const hit = fn(e);
+  if (hit) return hit;
+  switch (e.op) {
+    case 'unary': return { ...e, a: mapExpr(e.a, fn) };
+    case 'binary': return { ...e, a: mapExpr(e.a, fn), b: mapExpr(e.b, fn) };
+    case 'select': return { ...e, cond: mapExpr(e.cond, fn), a: mapExpr(e.a, fn), b: mapExpr(e.b, fn) };
+    case 'random': return { ...e, seed: mapExpr(e.seed, fn) };
+    default: return e;
+  }
+}
+
+/** Replaces `acc` by a load of the contiguous f32 accumulator tensor over `shape`. */
+export function bindAccToScratch(stores: Store[], shape: readonly number[]): Store[] {
+  const load: Expr = { op: 'load', view: { buffer: ACC_BUFFER, offset: 0, strides: contiguousStrides(shape) }, dtype: 'f32' };
+  const bound = (dtype: DType): Expr => (dtype === 'f32' ? load : { op: 'unary', fn: 'to_i32', a: load, dtype: 'i32' });
+  return stores.map((s) => ({ view: s.view, expr: mapExpr(s.expr, (e) => (e.op === 'acc' ? bound(e.dtype) : undefined)) }));
+}
+
+function indexedAxes(e: Expr, out: Set<number>): Set<number> {
+  mapExpr(e, (x) => {
+    if (x.op === 'index') out.add(x.axis);
+    return undefined;
+  });
+  return out;
+}
+
+/**
+ * Merges neighbouring axes that every view walks contiguously (stride[d] = stride[d+1]·extent)
+ * and drops extent-1 axes, unless an `index` reads them. Row-major linear indices (for
+ * `random`) are unchanged by both.
+ */
+export function collapseSpace(shape: readonly number[], stores: Store[]): { shape: number[]; stores: Store[] } {
+  const indexed = new Set<number>();
+  for (const s of stores) indexedAxes(s.expr, indexed);
+  const views: View[] = stores.flatMap((s) => [s.view, ...viewsOf(s.expr)]);
+  // groups of original axes, outermost first
+  const groups: number[][] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1 && !indexed.has(d)) continue;
+    const last = groups[groups.length - 1];
+    const prev = last?.[last.length - 1];
+    const mergeable = prev !== undefined && !indexed.has(prev) && !indexed.has(d)
+      && views.every((v) => v.strides[prev] === v.strides[d]! * shape[d]!);
+    if (mergeable) last!.push(d);
+    else groups.push([d]);
+  }
+  const newShape = groups.map((g) => g.reduce((p, d) => p * shape[d]!, 1));
+  const axisMap = new Map<number, number>();
+  groups.forEach((g, i) => { if (g.length === 1) axisMap.set(g[0]!, i); });
+  const remapView = (v: View): View => ({ ...v, strides: groups.map((g) => v.strides[g[g.length - 1]!]!) });
+  const remap = (e: Expr): Expr => mapExpr(e, (x) => {
+    if (x.op === 'load') return { ...x, view: remapView(x.view) };
+    if (x.op === 'index') return { ...x, axis: axisMap.get(x.axis)! };
+    return undefined;
+  });
+  return { shape: newShape, stores: stores.map((s) => ({ view: remapView(s.view), expr: remap(s.expr) })) };
+}

@@ -1,0 +1,92 @@
+/**
+ * Runs a wasm artifact: one module instance whose linear memory holds the arena, so feeding an
+ * input is a copy to its arena offset and a whole step is one call of the exported entry.
+ * Browser-safe: no compiler and no Node-only imports.
+ */
+import { elementCount, type Artifact, type Manifest, type TensorSpec } from '../artifact.ts';
+import { checkParamValues, validateFeeds, type Feeds, type Outputs, type RunOptions, type Session, type TensorData } from '../session.ts';
+
+function fileBytes(artifact: Artifact, name: string): Uint8Array {
+  const f = artifact.files[name];
+  if (f === undefined) throw new Error(`wasm artifact "${artifact.manifest.name}" lacks file "${name}"`);
+  return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+}
+
+class WasmSession implements Session {
+  readonly backend = 'wasm' as const;
+  private memory: WebAssembly.Memory | undefined;
+  private readonly arenaBase: number;
+
+  constructor(readonly manifest: Manifest, memory: WebAssembly.Memory, private readonly entry: () => void) {
+    this.memory = memory;
+    this.arenaBase = manifest.wasm!.arenaBase ?? 0;
+  }
+
+  private mem(): WebAssembly.Memory {
+    if (!this.memory) throw new Error(`session for "${this.manifest.name}" was disposed`);
+    return this.memory;
+  }
+
+  /** A live view of a tensor in the arena (invalidated if memory grows; it never does). */
+  private view(spec: TensorSpec): TensorData {
+    const buf = this.mem().buffer;
+    const at = this.arenaBase + spec.offset;
+    const n = elementCount(spec.shape);
+    return spec.dtype === 'i32' ? new Int32Array(buf, at, n) : new Float32Array(buf, at, n);
+  }
+
+  async run(feeds: Feeds, options?: RunOptions): Promise<Outputs> {
+    for (const [spec, data] of validateFeeds(this.manifest, feeds)) this.view(spec).set(data);
+    this.entry();
+    const wanted = options?.outputs;
+    const specs = wanted ? wanted.map((name) => {
+      const s = this.manifest.outputs.find((o) => o.name === name);
+      if (!s) throw new Error(`unknown output "${name}" for model "${this.manifest.name}"; its outputs are ${this.manifest.outputs.map((o) => o.name).join(', ')}`);
+      return s;
+    }) : this.manifest.outputs;
+    const out: Outputs = {};
+    for (const s of specs) out[s.name] = this.view(s).slice();
+    return out;
+  }
+
+  async getParams(includeState = false): Promise<Record<string, TensorData>> {
+    const out: Record<string, TensorData> = {};
+    for (const s of includeState ? [...this.manifest.params, ...this.manifest.state] : this.manifest.params) out[s.name] = this.view(s).slice();
+    return out;
+  }
+
+  async setParams(values: Record<string, TensorData | number[]>): Promise<void> {
+    for (const [spec, data] of checkParamValues(this.manifest, values)) this.view(spec).set(data);
+  }
+
+  dispose(): void {
+    this.memory = undefined;
+  }
+}
+
+/** Instantiates the artifact's module and copies its initial weights into the arena. */
+export async function createWasmSession(artifact: Artifact): Promise<Session> {
+  const m = artifact.manifest;
+  if (m.backend !== 'wasm' || !m.wasm) throw new Error(`artifact "${m.name}" is for the ${m.backend} backend, not wasm`);
+  const { instance } = await WebAssembly.instantiate(fileBytes(artifact, m.wasm.module), {
+    env: {
+      abort: (_msg: number, _file: number, line: number, col: number) => {
+        throw new Error(`wasm kernel aborted in "${m.name}" at ${line}:${col}`);
+      },
+    },
+  });
+  const memory = instance.exports.memory as WebAssembly.Memory | undefined;
+  const entry = instance.exports[m.wasm.entry] as (() => void) | undefined;
+  if (!memory || typeof entry !== 'function') throw new Error(`wasm module of "${m.name}" does not export memory and "${m.wasm.entry}"`);
+  const base = m.wasm.arenaBase ?? 0;
+  if (memory.buffer.byteLength < base + m.arenaBytes) {
+    memory.grow(Math.ceil((base + m.arenaBytes - memory.buffer.byteLength) / 65536));
+  }
+  const weights = fileBytes(artifact, 'weights.bin');
+  const bytes = new Uint8Array(memory.buffer);
+  for (const seg of m.init) {
+    if (seg.source + seg.bytes > weights.length) throw new Error(`weights.bin of "${m.name}" is too short for init segment at arena offset ${seg.offset}`);
+    bytes.set(weights.subarray(seg.source, seg.source + seg.bytes), base + seg.offset);
+  }
+  return new WasmSession(m, memory, entry);
+}
