@@ -6,20 +6,14 @@
 import type { BinaryAlu, ConvKernel, Expr, Kernel, PoolKernel, Program, Store, UnaryAlu, View } from './ir.ts';
 import { hashUniform } from './random.ts';
 
-/** buffer id → values; buffers that share an arena offset must share the same array. */
+/** buffer id → values (float64, so the interpreter adds no rounding of its own). */
 export type KernelMemory = Map<number, Float64Array>;
 
 export function allocateMemory(program: Program): KernelMemory {
-  const byOffset = new Map<string, Float64Array>();
   const mem: KernelMemory = new Map();
   for (const b of program.buffers) {
-    const key = `${b.offset}:${b.size}`;
-    let arr = byOffset.get(key);
-    if (!arr) {
-      arr = new Float64Array(b.size);
-      if (b.init) arr.set(b.init);
-      byOffset.set(key, arr);
-    }
+    const arr = new Float64Array(b.size);
+    if (b.init) arr.set(b.init);
     mem.set(b.id, arr);
   }
   return mem;

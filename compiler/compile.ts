@@ -1,0 +1,61 @@
+/**
+ * compile(graph, { backend }) → Artifact: the whole pipeline.
+ *   graph → canonicalize (passes/) → lower + fuse (kernel/lower) → plan memory (kernel/plan)
+ *         → render (backends/) → artifact (manifest, module files, weights)
+ */
+import type { Graph } from './ir/graph.ts';
+import type { Artifact, Backend } from '../runtime/artifact.ts';
+import type { BackendRenderer } from './backends/backend.ts';
+import { optimize, type OptimizeReport } from './passes/optimize.ts';
+import { planMemory, type MemoryPlan } from './kernel/plan.ts';
+import type { Program } from './kernel/ir.ts';
+import { buildArtifact } from './artifact/build.ts';
+import { wasmBackend } from './backends/wasm/index.ts';
+import { webgpuBackend } from './backends/webgpu/index.ts';
+
+export const backends: Record<Backend, BackendRenderer> = { wasm: wasmBackend, webgpu: webgpuBackend };
+
+export interface CompileOptions {
+  backend: Backend;
+  name?: string;
+  /** WASM: also build the relaxed-SIMD module */
+  relaxedSimd?: boolean;
+}
+
+export interface CompiledProgram {
+  program: Program;
+  plan: MemoryPlan;
+  report: OptimizeReport;
+}
+
+/** Graph → optimized, planned kernel program (backend-neutral). */
+export function compileProgram(graph: Graph): CompiledProgram {
+  const { program, report } = optimize(graph);
+  const plan = planMemory(program);
+  return { program, plan, report };
+}
+
+export async function compile(graph: Graph, options: CompileOptions): Promise<Artifact> {
+  const t0 = performance.now();
+  const { program, plan, report } = compileProgram(graph);
+  const t1 = performance.now();
+  const renderer = backends[options.backend];
+  if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
+  const name = options.name ?? graph.name;
+  const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });
+  const t2 = performance.now();
+  return buildArtifact(program, rendered, {
+    name,
+    backend: options.backend,
+    training: graph.updates.size > 0,
+    stats: {
+      nodesBefore: report.nodesBefore,
+      nodesAfter: report.nodesAfter,
+      kernels: program.kernels.length,
+      arenaBytes: plan.arenaBytes,
+      lowerBoundBytes: plan.lowerBoundBytes,
+      optimizeMs: +(t1 - t0).toFixed(2),
+      renderMs: +(t2 - t1).toFixed(2),
+    },
+  });
+}

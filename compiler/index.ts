@@ -1,0 +1,17 @@
+/**
+ * Axon's compiler API: build graphs, differentiate them, compile them to artifacts.
+ */
+export { Graph, Tensor } from './ir/graph.ts';
+export type { DType, Shape, TensorType } from './ir/types.ts';
+export { GraphError } from './ir/errors.ts';
+export * from './frontend/math.ts';
+export { leakyRelu, elu, softplus, softmax, logSoftmax, logSumExp } from './frontend/activations.ts';
+export * as losses from './frontend/losses.ts';
+export * as optim from './frontend/optim.ts';
+export * as init from './frontend/init.ts';
+export * as nn from './frontend/nn.ts';
+export { gradients, grad } from './autodiff/grad.ts';
+export { trainStep, type TrainStepOptions } from './autodiff/train.ts';
+export { evaluate } from './interpreter/evaluate.ts';
+export { compile, compileProgram, type CompileOptions } from './compile.ts';
+export { AXON_VERSION } from './version.ts';

@@ -1,0 +1,315 @@
+/**
+ * Lowering and fusion: graph → kernel-IR Program.
+ *
+ * Nodes are visited in topological order and each gets a *value*: an expression over its own
+ * index space. Leaves and stored nodes are loads of a buffer; elementwise ops inline their
+ * operands' expressions; movement ops rewrite the strides of every load (free); reductions,
+ * matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer stores it,
+ * so the elementwise chain that follows an anchor becomes that anchor's epilogue.
+ *
+ * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
+ *  - it is a graph output or a param/state update;
+ *  - it is used more than once and recomputing it costs more than two simple ALU ops per element
+ *    (transcendentals and divisions count 4, random numbers 8), or it holds a pending anchor's
+ *    `acc` (an accumulation is never recomputed);
+ *  - its consumer needs memory: matmul/conv/pool operands must be strided views of a buffer;
+ *  - a movement op cannot express it (a reshape of a transposed view, or a value that depends
+ *    on its position — random numbers, iota — seen through another index space);
+ *  - two different pending anchors meet in one expression (a kernel has one accumulator).
+ *
+ * Param/state updates write in place into the param's own buffer. Those kernels run after every
+ * other kernel, so no reader ever sees a half-updated parameter; `checkUpdateHazards` verifies it.
+ */
+import type { Graph, Tensor } from '../ir/graph.ts';
+import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
+import { rules } from '../ops/index.ts';
+import type { BufferDecl, BufferRole, Expr, Kernel, Program, Store, View } from './ir.ts';
+import { mapViews } from './views.ts';
+
+export interface LowerOptions {
+  /** false: one kernel per op (the reference interpreter's program) */
+  fuse: boolean;
+}
+
+interface Value {
+  expr: Expr;
+  /** depends on its own index space (random, iota): cannot be re-indexed */
+  positional: boolean;
+  /** the anchor whose `acc` appears in expr */
+  pending?: Tensor;
+  /** param/state leaves whose current (old) value the expression reads */
+  leaves: Set<Tensor>;
+}
+
+interface PendingAnchor {
+  build(stores: Store[]): Kernel;
+}
+
+const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, random: 8 };
+
+function cost(e: Expr): number {
+  switch (e.op) {
+    case 'unary': return (COST[e.fn] ?? 1) + cost(e.a);
+    case 'binary': return (COST[e.fn] ?? 1) + cost(e.a) + cost(e.b);
+    case 'select': return 1 + cost(e.cond) + cost(e.a) + cost(e.b);
+    case 'random': return 8 + cost(e.seed);
+    default: return 0;
+  }
+}
+
+/** Graph nodes needed for the outputs and updates (dead-code elimination), in order. */
+export function liveNodes(graph: Graph): Tensor[] {
+  const live = new Set<Tensor>();
+  const stack = [...graph.outputs.values(), ...graph.updates.values(), ...graph.updates.keys()];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (live.has(t)) continue;
+    live.add(t);
+    stack.push(...t.inputs);
+  }
+  return graph.nodes.filter((n) => live.has(n));
+}
+
+export function lowerGraph(graph: Graph, options: LowerOptions): Program {
+  return new Lowering(graph, options).run();
+}
+
+class Lowering {
+  private readonly buffers: BufferDecl[] = [];
+  private readonly kernels: Kernel[] = [];
+  private readonly deferred: { kernel: Kernel; writes: Tensor; reads: Set<Tensor> }[] = [];
+  private readonly values = new Map<Tensor, Value>();
+  private readonly stored = new Map<Tensor, View>();
+  private readonly pending = new Map<Tensor, PendingAnchor>();
+  private readonly uses = new Map<Tensor, number>();
+  private readonly outputOf = new Map<Tensor, string[]>();
+  private readonly updateOf = new Map<Tensor, Tensor[]>();
+  private readonly leafBuffer = new Map<Tensor, number>();
+  private kernelCount = 0;
+
+  constructor(private readonly graph: Graph, private readonly opts: LowerOptions) {}
+
+  run(): Program {
+    const nodes = liveNodes(this.graph);
+    for (const n of nodes) for (const i of n.inputs) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    for (const [name, t] of this.graph.outputs) {
+      this.outputOf.set(t, [...(this.outputOf.get(t) ?? []), name]);
+      this.uses.set(t, (this.uses.get(t) ?? 0) + 1);
+    }
+    for (const [target, v] of this.graph.updates) {
+      this.updateOf.set(v, [...(this.updateOf.get(v) ?? []), target]);
+      this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
+    }
+    // leaves first, so persistent buffers come first in the program's buffer list
+    for (const n of nodes) if (n.isLeaf()) this.values.set(n, this.leaf(n));
+    for (const n of nodes) if (!n.isLeaf()) this.values.set(n, this.visit(n));
+    const outputs: Program['outputs'] = [];
+    for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
+    for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
+    this.checkUpdateHazards();
+    const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
+    return {
+      buffers: this.buffers,
+      kernels: [...this.kernels, ...this.deferred.map((d) => d.kernel)],
+      arenaBytes: 0,
+      inputs: byRole('input').map((b) => ({ name: b.name, buffer: b.id })),
+      outputs,
+      params: byRole('param').map((b) => ({ name: b.name, buffer: b.id })),
+      state: byRole('state').map((b) => ({ name: b.name, buffer: b.id })),
+    };
+  }
+
+  private newBuffer(role: BufferRole, name: string, shape: Shape, dtype: BufferDecl['dtype'], init?: BufferDecl['init']): number {
+    const id = this.buffers.length;
+    this.buffers.push({ id, name, role, shape: [...shape], dtype, size: Math.max(1, sizeOf(shape)), offset: 0, ...(init ? { init } : {}) });
+    return id;
+  }
+
+  private leaf(n: Tensor): Value {
+    if (n.op === 'const' && n.size === 1) {
+      return { expr: { op: 'const', value: n.value![0]!, dtype: n.dtype }, positional: false, leaves: new Set() };
+    }
+    const role = n.op as BufferRole;
+    const id = this.newBuffer(role, n.name ?? `const${n.id}`, n.shape, n.dtype, n.value);
+    this.leafBuffer.set(n, id);
+    const view: View = { buffer: id, offset: 0, strides: contiguousStrides(n.shape) };
+    this.stored.set(n, view);
+    return { expr: { op: 'load', view, dtype: n.dtype }, positional: false, leaves: n.op === 'param' || n.op === 'state' ? new Set([n]) : new Set() };
+  }
+
+  private kernelName(n: Tensor): string {
+    return `k${this.kernelCount++}_${n.op}`;
+  }
+
+  /** Stores a value through `view` (a temp, output or param buffer) with one kernel. */
+  private emit(n: Tensor, v: Value, view: View, deferTarget?: Tensor): void {
+    const store: Store = { view, expr: v.expr };
+    let kernel: Kernel;
+    if (v.pending) {
+      kernel = this.pending.get(v.pending)!.build([store]);
+      this.pending.delete(v.pending);
+    } else {
+      kernel = { kind: 'elementwise', name: this.kernelName(n), shape: [...n.shape], stores: [store] };
+    }
+    if (deferTarget) this.deferred.push({ kernel, writes: deferTarget, reads: v.leaves });
+    else this.kernels.push(kernel);
+  }
+
+  /** Materializes n's value into a fresh buffer (once) and returns the load. */
+  private materialize(n: Tensor, v: Value, role: BufferRole = 'temp', name = `t${n.id}_${n.op}`): Value {
+    const existing = this.stored.get(n);
+    if (existing) return { expr: { op: 'load', view: existing, dtype: n.dtype }, positional: false, leaves: new Set() };
+    const id = this.newBuffer(role, name, n.shape, n.dtype);
+    const view: View = { buffer: id, offset: 0, strides: contiguousStrides(n.shape) };
+    this.emit(n, v, view);
+    this.stored.set(n, view);
+    const out: Value = { expr: { op: 'load', view, dtype: n.dtype }, positional: false, leaves: new Set() };
+    this.values.set(n, out);
+    return out;
+  }
+
+  private valueOf(t: Tensor): Value {
+    return this.values.get(t)!;
+  }
+
+  /** The operand's value, stored first if it is not a plain load of a buffer. */
+  private asView(t: Tensor): View {
+    let v = this.valueOf(t);
+    if (v.expr.op !== 'load') v = this.materialize(t, v);
+    return (v.expr as Extract<Expr, { op: 'load' }>).view;
+  }
+
+  private visit(n: Tensor): Value {
+    const rule = rules[n.op as keyof typeof rules];
+    const lower = rule.lower;
+    let v: Value;
+    switch (lower.kind) {
+      case 'elementwise': {
+        const r = n.rank;
+        let pendingSeen: Tensor | undefined;
+        const args = n.inputs.map((t) => {
+          let a = this.valueOf(t);
+          if (a.pending && pendingSeen && a.pending !== pendingSeen) a = this.materialize(t, a);
+          if (a.pending) pendingSeen = a.pending;
+          // rank-0 operands (scalar seeds) are broadcast to the output's space
+          if (t.rank === 0 && r > 0) {
+            if (a.positional || a.pending) a = this.materialize(t, a);
+            a = { ...a, expr: mapViews(a.expr, (vw) => ({ ...vw, strides: new Array(r).fill(0) })) };
+          }
+          return a;
+        });
+        const expr = (lower.expr as (a: Expr[], at: unknown, o: Tensor) => Expr)(args.map((a) => a.expr), n.attrs, n);
+        v = {
+          expr,
+          positional: !!lower.positional || args.some((a) => a.positional),
+          leaves: new Set(args.flatMap((a) => [...a.leaves])),
+          ...(pendingSeen ? { pending: pendingSeen } : {}),
+        };
+        break;
+      }
+      case 'movement': {
+        const input = n.inputs[0]!;
+        let a = this.valueOf(input);
+        if (a.positional || a.pending) a = this.materialize(input, a);
+        const strides = (lower.strides as (s: Shape, st: readonly number[], at: unknown, o: Shape) => number[] | null);
+        const remap = (val: Value): Expr | null => {
+          let ok = true;
+          const e = mapViews(val.expr, (vw) => {
+            const s = strides(input.shape, vw.strides, n.attrs, n.shape);
+            if (!s) { ok = false; return vw; }
+            return { ...vw, strides: s };
+          });
+          return ok ? e : null;
+        };
+        let e = remap(a);
+        if (!e) {
+          // not expressible as strides: copy the operand to a contiguous buffer first
+          const id = this.newBuffer('temp', `t${input.id}_copy`, input.shape, input.dtype);
+          const view: View = { buffer: id, offset: 0, strides: contiguousStrides(input.shape) };
+          this.emit(input, a, view);
+          a = { expr: { op: 'load', view, dtype: input.dtype }, positional: false, leaves: new Set() };
+          e = remap(a)!;
+        }
+        v = { expr: e, positional: false, leaves: a.leaves };
+        break;
+      }
+      case 'reduce': {
+        const input = n.inputs[0]!;
+        let a = this.valueOf(input);
+        if (a.positional || a.pending) a = this.materialize(input, a);
+        const axes = (lower.axes as (at: unknown) => number[])(n.attrs);
+        // body space: [output dims (reduced ones have extent 1), reduced dims...]
+        const body = mapViews(a.expr, (vw) => ({
+          ...vw,
+          strides: [...vw.strides.map((s, d) => (axes.includes(d) ? 0 : s)), ...axes.map((ax) => vw.strides[ax]!)],
+        }));
+        const reduceShape = axes.map((ax) => input.shape[ax]!);
+        const name = this.kernelName(n);
+        const outShape = [...n.shape];
+        this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: lower.reduce, body, stores }) });
+        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves: a.leaves };
+        break;
+      }
+      case 'anchor': {
+        const views = n.inputs.map((t) => this.asView(t));
+        const leaves = new Set(n.inputs.flatMap((t) => [...this.valueOf(t).leaves]));
+        const name = this.kernelName(n);
+        const build = lower.kernel as (o: View[], s: Store[], at: unknown, ins: readonly Tensor[], out: Tensor, name: string) => Kernel;
+        this.pending.set(n, { build: (stores) => build(views, stores, n.attrs, n.inputs, n, name) });
+        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves };
+        break;
+      }
+    }
+    return this.decide(n, v);
+  }
+
+  /** Applies the store-or-inline rule (see the file comment). */
+  private decide(n: Tensor, v: Value): Value {
+    const uses = this.uses.get(n) ?? 0;
+    const names = this.outputOf.get(n);
+    if (names) return this.materialize(n, v, 'output', names[0]!);
+    if (!this.opts.fuse) {
+      // reference mode: every op is its own kernel; only free views stay inline
+      const movement = rules[n.op as keyof typeof rules].lower.kind === 'movement';
+      return movement && !v.positional ? v : this.materialize(n, v);
+    }
+    if (uses > 1 && (v.pending || cost(v.expr) > 2)) return this.materialize(n, v);
+    return v;
+  }
+
+  /** The output buffer of `name`: the node's own stored buffer, or a copy for a second name or a leaf. */
+  private storeOutput(name: string, t: Tensor): number {
+    const existing = this.stored.get(t);
+    if (existing) {
+      const b = this.buffers[existing.buffer]!;
+      if (b.role === 'output' && b.name === name) return b.id;
+    }
+    const id = this.newBuffer('output', name, t.shape, t.dtype);
+    this.emit(t, this.valueOf(t), { buffer: id, offset: 0, strides: contiguousStrides(t.shape) });
+    return id;
+  }
+
+  private storeUpdate(target: Tensor, value: Tensor): void {
+    if (target === value) return;
+    const v = this.valueOf(value);
+    const id = this.leafBuffer.get(target)!;
+    const view: View = { buffer: id, offset: 0, strides: contiguousStrides(target.shape) };
+    this.emit(value, v, view, target);
+    // later updates that read this value now read it from the target's buffer
+    if (!this.stored.has(value)) {
+      this.stored.set(value, view);
+      this.values.set(value, { expr: { op: 'load', view, dtype: value.dtype }, positional: false, leaves: new Set() });
+    }
+  }
+
+  private checkUpdateHazards(): void {
+    this.deferred.forEach((d, i) => {
+      for (const later of this.deferred.slice(i + 1)) {
+        if (later.reads.has(d.writes)) {
+          throw new Error(`internal: update of "${d.writes.name}" (${d.kernel.name}) runs before ${later.kernel.name}, which reads its old value`);
+        }
+      }
+    });
+  }
+}
+

@@ -1,0 +1,45 @@
+/**
+ * The Axon runtime (browser-safe): load an artifact and run it, with no compiler code.
+ * In Node, import runtime/node/index.ts instead: it adds file I/O and Dawn's GPU.
+ */
+import { validateManifest, type Artifact } from './artifact.ts';
+import type { Session } from './session.ts';
+import { createWasmSession } from './wasm/session.ts';
+import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
+
+export type { Artifact, Manifest, TensorSpec } from './artifact.ts';
+export type { Session, Feeds, Outputs, TensorData } from './session.ts';
+
+export type SessionOptions = WebGpuSessionOptions;
+
+export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
+  const manifest = validateManifest(artifact.manifest);
+  return manifest.backend === 'wasm' ? createWasmSession(artifact) : createWebGpuSession(artifact, options);
+}
+
+/** Fetches an artifact directory written by `axon compile` (or saveArtifact) from a URL. */
+export async function fetchArtifact(baseUrl: string): Promise<Artifact> {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const res = await fetch(`${base}manifest.json`);
+  if (!res.ok) throw new Error(`fetchArtifact: ${base}manifest.json: HTTP ${res.status}`);
+  const manifest = validateManifest(await res.json());
+  const files: Artifact['files'] = {};
+  const names = ['weights.bin', ...artifactFileNames(manifest)];
+  await Promise.all(names.map(async (name) => {
+    const r = await fetch(`${base}${name}`);
+    if (!r.ok) throw new Error(`fetchArtifact: ${base}${name}: HTTP ${r.status}`);
+    files[name] = name.endsWith('.wgsl') ? await r.text() : new Uint8Array(await r.arrayBuffer());
+  }));
+  return { manifest, files };
+}
+
+/** The module files an artifact's manifest refers to (besides weights.bin). */
+export function artifactFileNames(manifest: Artifact['manifest']): string[] {
+  const names = new Set<string>();
+  if (manifest.wasm) {
+    names.add(manifest.wasm.module);
+    if (manifest.wasm.relaxedModule) names.add(manifest.wasm.relaxedModule);
+  }
+  for (const d of manifest.webgpu?.dispatches ?? []) names.add(d.shader);
+  return [...names];
+}

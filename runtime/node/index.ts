@@ -1,0 +1,46 @@
+/**
+ * The runtime for Node: the browser-safe runtime plus artifact files on disk and Dawn's WebGPU.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { artifactFileNames, createSession as createBrowserSafeSession, type SessionOptions } from '../index.ts';
+import { validateManifest, type Artifact } from '../artifact.ts';
+import type { Session } from '../session.ts';
+import { nodeGpu } from './webgpu.ts';
+
+export * from '../index.ts';
+
+/** createSession with Dawn's GPU when the artifact is for WebGPU and no device/gpu is given. */
+export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
+  const needsGpu = artifact.manifest.backend === 'webgpu' && !options.device && !options.gpu;
+  return createBrowserSafeSession(artifact, needsGpu ? { ...options, gpu: nodeGpu() } : options);
+}
+
+/** Writes manifest.json, weights.bin and the module files into `dir` (created if needed). */
+export async function saveArtifact(artifact: Artifact, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, data] of Object.entries(artifact.files)) {
+    const tmp = join(dir, `.${name}.tmp`);
+    await writeFile(tmp, data);
+    await rename(tmp, join(dir, name));
+  }
+  const tmp = join(dir, '.manifest.json.tmp');
+  await writeFile(tmp, JSON.stringify(artifact.manifest, null, 1));
+  await rename(tmp, join(dir, 'manifest.json'));
+}
+
+export async function loadArtifact(dir: string): Promise<Artifact> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch {
+    throw new Error(`loadArtifact: ${dir} holds no manifest.json (is it a directory written by 'axon compile'?)`);
+  }
+  const manifest = validateManifest(JSON.parse(text));
+  const files: Artifact['files'] = {};
+  for (const name of ['weights.bin', ...artifactFileNames(manifest)]) {
+    const buf = await readFile(join(dir, name));
+    files[name] = name.endsWith('.wgsl') ? buf.toString('utf8') : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return { manifest, files };
+}
