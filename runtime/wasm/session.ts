@@ -68,7 +68,8 @@ class WasmSession implements Session {
 export async function createWasmSession(artifact: Artifact): Promise<Session> {
   const m = artifact.manifest;
   if (m.backend !== 'wasm' || !m.wasm) throw new Error(`artifact "${m.name}" is for the ${m.backend} backend, not wasm`);
-  const { instance } = await WebAssembly.instantiate(fileBytes(artifact, m.wasm.module), {
+  const module = await WebAssembly.compile(fileBytes(artifact, m.wasm.module) as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, {
     env: {
       abort: (_msg: number, _file: number, line: number, col: number) => {
         throw new Error(`wasm kernel aborted in "${m.name}" at ${line}:${col}`);

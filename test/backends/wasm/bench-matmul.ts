@@ -1,0 +1,27 @@
+/**
+ * f32 matmul throughput of the wasm backend, one thread: `npx tsx test/backends/wasm/bench-matmul.ts [sizes…]`.
+ * Times whole session runs (one JS→wasm call each) of C = A·B for square sizes.
+ */
+import { acc, ProgramBuilder, randomF32, store, view } from '../programs.ts';
+import { compileToSession } from './harness.ts';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+for (const n of sizes.length ? sizes : [128, 256, 512, 1024]) {
+  const p = new ProgramBuilder();
+  const a = p.input('a', [n, n]);
+  const b = p.input('b', [n, n]);
+  const c = p.output('c', [n, n]);
+  p.kernel({ kind: 'matmul', name: 'mm', batch: 1, m: n, n, k: n, a: view(a, [0, n, 1]), b: view(b, [0, n, 1]), stores: [store(view(c, [0, n, 1]), acc())] });
+  const { session } = await compileToSession(p.build());
+  const feeds = { a: randomF32(n * n, 1), b: randomF32(n * n, 2) };
+  const flops = 2 * n * n * n;
+  await session.run(feeds, { outputs: [] });
+  const reps = Math.max(3, Math.min(200, Math.round(2e9 / flops)));
+  let best = Infinity;
+  for (let trial = 0; trial < 3; trial++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) await session.run(feeds, { outputs: [] });
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  console.log(`matmul ${n}: ${best.toFixed(3)} ms/run, ${(flops / best / 1e6).toFixed(1)} GFLOP/s`);
+}
