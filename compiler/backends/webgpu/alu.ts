@@ -50,5 +50,6 @@ export const binaryWgsl: { [F in BinaryAlu]: BinaryRule } = {
   gt: { f32: cmpF('>'), i32: cmpI('>') },
   ge: { f32: cmpF('>='), i32: cmpI('>=') },
   eq: { f32: cmpF('=='), i32: cmpI('==') },
-  ne: { f32: cmpF('!='), i32: cmpI('!=') },
+  // `!(a == b)`: shader compilers may lower `!=` on floats as an ordered compare (false for NaN).
+  ne: { f32: (a, b) => `select(1.0, 0.0, ${a} == ${b})`, i32: cmpI('!=') },
 };

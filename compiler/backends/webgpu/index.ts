@@ -7,32 +7,38 @@ import type { Kernel, Program } from '../../kernel/ir.ts';
 import type { WebGpuDispatch } from '../../../runtime/artifact.ts';
 import type { BackendRenderer, RenderedProgram, RenderOptions } from '../backend.ts';
 import { renderConv2d } from './kernels/conv2d.ts';
+import type { GemmSchedule } from './kernels/gemm.ts';
 import { renderElementwise } from './kernels/elementwise.ts';
 import { renderMatmul } from './kernels/matmul.ts';
 import { renderPool2d } from './kernels/pool2d.ts';
 import { renderReduce } from './kernels/reduce.ts';
 import { ENTRY_POINT, type KernelShader } from './shader.ts';
 
-const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program) => KernelShader } = {
+export interface WebGpuRenderOptions {
+  /** GEMM schedule for matmul and conv2d (default 'rowblock') */
+  gemm?: GemmSchedule;
+}
+
+const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
-  matmul: renderMatmul,
-  conv2d: renderConv2d,
+  matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
+  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm),
   pool2d: renderPool2d,
 };
 
-export function renderKernel(kernel: Kernel, program: Program): KernelShader {
-  const render = renderers[kernel.kind] as (k: Kernel, p: Program) => KernelShader;
+export function renderKernel(kernel: Kernel, program: Program, options: WebGpuRenderOptions = {}): KernelShader {
+  const render = renderers[kernel.kind] as (k: Kernel, p: Program, o: WebGpuRenderOptions) => KernelShader;
   if (!render) throw new Error(`webgpu: kernel "${kernel.name}" has unknown kind "${(kernel as { kind: string }).kind}"`);
-  return render(kernel, program);
+  return render(kernel, program, options);
 }
 
-export function renderProgram(program: Program): RenderedProgram {
+export function renderProgram(program: Program, options: WebGpuRenderOptions = {}): RenderedProgram {
   const started = performance.now();
   const files: Record<string, string> = {};
   const fileBySource = new Map<string, string>();
   const dispatches: WebGpuDispatch[] = program.kernels.map((kernel, i) => {
-    const shader = renderKernel(kernel, program);
+    const shader = renderKernel(kernel, program, options);
     let file = fileBySource.get(shader.source);
     if (!file) {
       file = `kernel_${String(i).padStart(3, '0')}.wgsl`;

@@ -10,7 +10,7 @@ import type { ConvKernel, Program } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
 import type { KernelShader } from '../shader.ts';
 import { epilogueLines } from './epilogue.ts';
-import { renderGemm, type GemmPlan } from './gemm.ts';
+import { renderGemm, type GemmPlan, type GemmSchedule } from './gemm.ts';
 
 /** Lines declaring `names` (i32) as the row-major split of `lin` over `dims`. */
 function split(lin: string, dims: number[], names: string[]): string[] {
@@ -24,7 +24,7 @@ function split(lin: string, dims: number[], names: string[]): string[] {
   return lines;
 }
 
-export function renderConv2d(k: ConvKernel, program: Program): KernelShader {
+export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule): KernelShader {
   const g = k.geometry;
   const arena = new ArenaLayout(program, k.name);
   if (g.inChannels % g.groups || g.outChannels % g.groups) {
@@ -96,5 +96,5 @@ export function renderConv2d(k: ConvKernel, program: Program): KernelShader {
       bContiguousN: false,
     };
   }
-  return renderGemm(plan);
+  return renderGemm(plan, schedule);
 }

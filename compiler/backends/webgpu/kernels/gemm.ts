@@ -2,8 +2,9 @@
  * The GEMM skeleton shared by matmul and the three convolution forms (implicit GEMM):
  *   acc[g, row, col] = Σ_kk load_a(g, row, kk) · load_b(g, kk, col), then epilogue(g, row, col, acc).
  * Callers supply the loaders (strided views, im2col indexing with padding) and the fused
- * epilogue as WGSL functions. Two schedules:
- *  - tiled: 8×8 invocations × 4×4 outputs = a 32×32 tile; 32-deep K slices of A and B are staged
+ * epilogue as WGSL functions. Schedules:
+ *  - rowblock: register tiles with uniform A rows (see renderRowBlock), the default;
+ *  - workgroup: 8×8 invocations × 4×4 outputs = a 32×32 tile; 32-deep K slices of A and B are staged
  *    in workgroup memory (2 × 4 KiB, under WebGPU's 16 KiB default) as vec4 columns, and each
  *    invocation keeps 4 vec4 accumulators updated with fma;
  *  - direct: one invocation per output with a plain K loop, for skinny shapes (m or n small)
@@ -35,6 +36,7 @@ const THREADS = 8;
 const PER_THREAD = TILE / THREADS;
 const LOADS_PER_THREAD = (TILE * TILE) / (THREADS * THREADS);
 export const DIRECT_WORKGROUP = 64;
+const ROWBLOCK = 4;
 
 export function useTiledGemm(m: number, n: number): boolean {
   return m >= 16 && n >= 16;
@@ -49,8 +51,57 @@ function functions(p: GemmPlan): string {
   ].join('\n\n');
 }
 
-export function renderGemm(p: GemmPlan): KernelShader {
-  return useTiledGemm(p.m, p.n) ? renderTiled(p) : renderDirect(p);
+/**
+ * 'rowblock' (default) suits CPU-emulated GPUs such as llvmpipe, where workgroup memory is plain
+ * memory and barriers are costly; 'workgroup' is the classic shared-memory tiling for real GPUs.
+ */
+export type GemmSchedule = 'rowblock' | 'workgroup';
+
+export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): KernelShader {
+  if (!useTiledGemm(p.m, p.n)) return renderDirect(p);
+  return schedule === 'workgroup' ? renderTiled(p) : renderRowBlock(p);
+}
+
+/**
+ * Each invocation computes ROWBLOCK rows × 4 columns with register accumulators; a workgroup
+ * spans up to 256 columns of the same rows. The rows depend only on the workgroup id, so A's
+ * loads are uniform (llvmpipe issues one scalar load instead of a per-lane gather), and clamped
+ * indices replace bounds checks in the K loop (edge results are computed, then not stored).
+ */
+function renderRowBlock(p: GemmPlan): KernelShader {
+  const TR = ROWBLOCK;
+  const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
+  const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
+  const rows = Array.from({ length: TR }, (_, i) => i);
+  const body = `const M = ${p.m};
+const N = ${p.n};
+const K = ${p.k};
+
+${functions(p)}
+
+@compute @workgroup_size(${lanesX})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = i32(wid.z);
+  // Rows depend only on the workgroup id: A loads are uniform, so each is one scalar load.
+  let row0 = i32(wid.y) * ${TR};
+  let col0 = (i32(wid.x) * ${lanesX} + i32(lid.x)) * 4;
+${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
+  let c0 = min(col0, N - 1); let c1 = min(col0 + 1, N - 1); let c2 = min(col0 + 2, N - 1); let c3 = min(col0 + 3, N - 1);
+${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+  for (var kk = 0; kk < K; kk++) {
+    let b = vec4<f32>(load_b(g, kk, c0), load_b(g, kk, c1), load_b(g, kk, c2), load_b(g, kk, c3));
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }
+  let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
+  for (var i = 0; i < ${TR}; i++) {
+    let row = row0 + i;
+    for (var j = 0; j < 4; j++) {
+      let col = col0 + j;
+      if (row < M && col < N) { epilogue(g, row, col, accs[i][j]); }
+    }
+  }
+}`;
+  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderTiled(p: GemmPlan): KernelShader {

@@ -1,0 +1,65 @@
+import { describe, it } from 'vitest';
+import { useTiledGemm } from '../../../compiler/backends/webgpu/kernels/gemm.ts';
+import { acc, bin, lit, load, ProgramBuilder, store, un, view } from '../programs.ts';
+import { checkProgram } from './harness.ts';
+import { testDevice } from './device.ts';
+
+const device = await testDevice();
+
+interface Case { batch: number; m: number; n: number; k: number; transA?: boolean; transB?: boolean; epilogue?: boolean }
+
+/** y[b] = A[b]·B[b] (+ bias, relu); A/B stored transposed when asked, so only strides change. */
+function matmul({ batch, m, n, k, transA, transB, epilogue }: Case) {
+  const p = new ProgramBuilder();
+  const a = p.input('a', transA ? [batch, k, m] : [batch, m, k]);
+  const b = p.input('b', transB ? [batch, n, k] : [batch, k, n]);
+  const bias = p.input('bias', [n]);
+  const y = p.output('y', [batch, m, n]);
+  const out = view(y, [m * n, n, 1]);
+  p.kernel({
+    kind: 'matmul', name: 'mm', batch, m, n, k,
+    a: view(a, transA ? [m * k, 1, m] : [m * k, k, 1]),
+    b: view(b, transB ? [n * k, 1, k] : [n * k, n, 1]),
+    stores: [store(out, epilogue ? un('relu', bin('add', acc(), load(view(bias, [0, 0, 1])))) : acc())],
+  });
+  return p.build();
+}
+
+const cases: Case[] = [
+  { batch: 1, m: 1, n: 1, k: 1 },
+  { batch: 1, m: 3, n: 7, k: 5 },
+  { batch: 1, m: 33, n: 65, k: 7 },
+  { batch: 1, m: 65, n: 33, k: 65, epilogue: true },
+  { batch: 1, m: 64, n: 300, k: 64 },
+  { batch: 1, m: 33, n: 65, k: 33, transA: true },
+  { batch: 1, m: 65, n: 33, k: 31, transB: true },
+  { batch: 3, m: 40, n: 17, k: 19, transA: true, transB: true, epilogue: true },
+  { batch: 2, m: 1, n: 100, k: 70, epilogue: true },
+  { batch: 2, m: 100, n: 3, k: 70, transB: true },
+];
+
+describe.skipIf(!device)('webgpu matmul', () => {
+  for (const c of cases) {
+    const label = `${c.batch}×[${c.m}×${c.k}]·[${c.k}×${c.n}]${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}${c.epilogue ? ' +bias relu' : ''}`;
+    if (!useTiledGemm(c.m, c.n)) {
+      it(`${label} (direct)`, async () => { await checkProgram(device!, matmul(c)); });
+      continue;
+    }
+    for (const gemm of ['rowblock', 'workgroup'] as const) {
+      it(`${label} (${gemm})`, async () => { await checkProgram(device!, matmul(c), undefined, 1e-4, 1e-5, { gemm }); });
+    }
+  }
+
+  it('writes several epilogue stores, one of them scaled', async () => {
+    const p = new ProgramBuilder();
+    const a = p.input('a', [20, 9]);
+    const b = p.input('b', [9, 18]);
+    const y = p.output('y', [20, 18]);
+    const z = p.output('z', [18, 20]);
+    p.kernel({
+      kind: 'matmul', name: 'mm2', batch: 1, m: 20, n: 18, k: 9, a: view(a, [0, 9, 1]), b: view(b, [0, 18, 1]),
+      stores: [store(view(y, [0, 18, 1]), acc()), store(view(z, [0, 1, 20]), bin('mul', acc(), lit(-0.5)))],
+    });
+    await checkProgram(device!, p.build());
+  });
+});
