@@ -39,7 +39,10 @@ function typedFor(dtype: DType, v: FeedValue): TensorData {
 export function validateFeeds(manifest: Manifest, feeds: Feeds): Map<TensorSpec, TensorData> {
   if (feeds === null || typeof feeds !== 'object') throw new TypeError(`run(feeds): feeds must be an object mapping input names to arrays`);
   const byName = new Map(manifest.inputs.map((s) => [s.name, s]));
-  const expected = () => manifest.inputs.map((s) => `${s.name}: ${s.dtype}[${s.shape.join(', ')}]`).join('; ');
+  const expected = () => {
+    const all = manifest.inputs.map((s) => `${s.name}: ${s.dtype}[${s.shape.join(', ')}]`);
+    return all.length > 12 ? `${all.slice(0, 12).join('; ')}; … (${all.length} in all)` : all.join('; ');
+  };
   for (const name of Object.keys(feeds)) {
     if (!byName.has(name)) throw new Error(`unknown input "${name}" for model "${manifest.name}"; its inputs are ${expected() || '(none)'}`);
   }

@@ -12,6 +12,7 @@ import * as F from './math.ts';
 import { glorotUniform, heUniform, Rng, zeros, type Initializer } from './init.ts';
 import { convOutSize } from '../ops/conv.ts';
 import type { Pad4 } from '../ops/attrs.ts';
+import { batchNormOp } from './normalization.ts';
 
 export class ModelContext {
   readonly rng: Rng;
@@ -72,7 +73,7 @@ export function dense(units: number, o: DenseOptions = {}): Layer {
 
 export type Padding = 'valid' | 'same' | number | [number, number] | Pad4;
 
-function padOf(p: Padding, kh: number, kw: number, dh: number, dw: number, stride: [number, number], op: string): Pad4 {
+export function padOf(p: Padding, kh: number, kw: number, dh: number, dw: number, stride: [number, number], op: string): Pad4 {
   if (p === 'valid') return [0, 0, 0, 0];
   if (p === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) throw new GraphError(`${op}: padding 'same' needs stride 1 (as in PyTorch)`, userCallSite());
@@ -144,9 +145,10 @@ export function convTranspose2dOp(x: Tensor, w: Tensor, o: Omit<ConvTranspose2dO
   const [, og, kh, kw] = w.shape as [number, number, number, number];
   const oh = (h - 1) * stride[0] - 2 * pad[0] + dil[0] * (kh - 1) + op[0] + 1;
   const ow = (wd - 1) * stride[1] - 2 * pad[1] + dil[1] * (kw - 1) + op[1] + 1;
-  // as the input gradient of a conv mapping [n, og·groups, oh, ow] → x's shape; output padding
-  // adds rows at the bottom/right that the forward conv would not have reached
-  const attrs = { stride, pad: [pad[0], pad[0] + op[0], pad[1], pad[1] + op[1]] as Pad4, dilation: dil, groups };
+  // the input gradient of a conv mapping [n, og·groups, oh, ow] → x's shape; the output padding
+  // rows at the bottom/right are ones the forward conv never reads (output padding < stride)
+  if (op[0] >= Math.max(stride[0], dil[0]) || op[1] >= Math.max(stride[1], dil[1])) throw new GraphError(`convTranspose2d: output padding [${op.join(', ')}] must be smaller than the stride or the dilation`, userCallSite());
+  const attrs = { stride, pad: [pad[0], pad[0], pad[1], pad[1]] as Pad4, dilation: dil, groups };
   if (convOutSize(oh, kh, stride[0], attrs.pad[0], attrs.pad[1], dil[0]) !== h) throw new GraphError(`convTranspose2d: inconsistent output size ${oh}`, userCallSite());
   return F.conv2dInputGrad(x, w, [n, og * groups, oh, ow], attrs);
 }
@@ -194,7 +196,6 @@ export interface BatchNormOptions {
  * Evaluation: running statistics.
  */
 export function batchNorm(o: BatchNormOptions = {}): Layer {
-  const momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
   return (x, ctx) => {
     if (x.rank !== 2 && x.rank !== 4) throw new GraphError(`batchNorm: input must be [N, C] or [N, C, H, W], got ${fmtType(x)}`, userCallSite());
     const c = x.shape[1]!;
@@ -204,21 +205,11 @@ export function batchNorm(o: BatchNormOptions = {}): Layer {
     const beta = ctx.param(`${name}/beta`, [c], zeros);
     const runMean = g.stateTensor(`${name}/running_mean`, [c], new Float32Array(c));
     const runVar = g.stateTensor(`${name}/running_var`, [c], new Float32Array(c).fill(1));
-    const bshape = x.rank === 4 ? [1, c, 1, 1] : [1, c];
-    const axes = x.rank === 4 ? [0, 2, 3] : [0];
-    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-    let mean: Tensor, variance: Tensor;
-    if (ctx.training) {
-      mean = F.mean(x, axes, true);
-      variance = F.mean(F.square(F.sub(x, mean)), axes, true);
-      const m1 = F.reshape(mean, [c]), v1 = F.reshape(variance, [c]);
-      g.update(runMean, F.add(F.mul(runMean, 1 - momentum), F.mul(F.stopGradient(m1), momentum)));
-      g.update(runVar, F.add(F.mul(runVar, 1 - momentum), F.mul(F.stopGradient(v1), momentum * count / Math.max(1, count - 1))));
-    } else {
-      mean = F.reshape(runMean, bshape);
-      variance = F.reshape(runVar, bshape);
+    const r = batchNormOp(x, gamma, beta, runMean, runVar, { training: ctx.training, ...(o.momentum !== undefined ? { momentum: o.momentum } : {}), ...(o.eps !== undefined ? { eps: o.eps } : {}) });
+    if (r.runningMean && r.runningVar) {
+      g.update(runMean, r.runningMean);
+      g.update(runVar, r.runningVar);
     }
-    const xhat = F.div(F.sub(x, mean), F.sqrt(F.add(variance, eps)));
-    return F.add(F.mul(xhat, F.reshape(gamma, bshape)), F.reshape(beta, bshape));
+    return r.y;
   };
 }

@@ -100,8 +100,10 @@ class Lowering {
       this.updateOf.set(v, [...(this.updateOf.get(v) ?? []), target]);
       this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
     }
-    // leaves first, so persistent buffers come first in the program's buffer list
-    for (const n of nodes) if (n.isLeaf()) this.values.set(n, this.leaf(n));
+    // leaves first, so persistent buffers come first in the program's buffer list; every declared
+    // input keeps its slot even when unused, so callers can always feed what the graph declares
+    const keep = new Set([...nodes, ...this.graph.inputs.values()]);
+    for (const n of this.graph.nodes) if (n.isLeaf() && keep.has(n)) this.values.set(n, this.leaf(n));
     for (const n of nodes) if (!n.isLeaf()) this.values.set(n, this.visit(n));
     const outputs: Program['outputs'] = [];
     for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
