@@ -19,6 +19,12 @@ export function gemmPackBytes(n: i32): i32 {
 // Edge tiles are written here first, then the valid part is copied into C.
 const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
 
+/** c + a·b: one fused multiply-add in the relaxed-SIMD build, mul then add otherwise. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 @inline function addr(base: usize, elements: i32): usize {
   // i32 math so negative strides wrap correctly in 32-bit linear memory
   return base + (<usize>(elements << 2));
@@ -89,17 +95,17 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, a
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
     const a1 = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
     const a2 = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
     const a3 = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     pa += MR << 2;
     pb += NR << 2;
   }

@@ -12,12 +12,30 @@ function fileBytes(artifact: Artifact, name: string): Uint8Array {
   return typeof f === 'string' ? new TextEncoder().encode(f) : f;
 }
 
-class WasmSession implements Session {
+/**
+ * The smallest module using a relaxed-SIMD instruction (f32x4.relaxed_madd): hosts that validate
+ * it get the relaxed build. Node 20 needs `--experimental-wasm-relaxed-simd` (runtime/node/wasm-relaxed.ts).
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+  10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+]);
+
+export function hostSupportsRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+export class WasmSession implements Session {
   readonly backend = 'wasm' as const;
   private memory: WebAssembly.Memory | undefined;
   private readonly arenaBase: number;
 
-  constructor(readonly manifest: Manifest, memory: WebAssembly.Memory, private readonly entry: () => void) {
+  /** @param moduleFile which build runs (the plain SIMD or the relaxed-SIMD module) */
+  constructor(readonly manifest: Manifest, readonly moduleFile: string, memory: WebAssembly.Memory, private readonly entry: () => void) {
     this.memory = memory;
     this.arenaBase = manifest.wasm!.arenaBase ?? 0;
   }
@@ -64,11 +82,18 @@ class WasmSession implements Session {
   }
 }
 
+export interface WasmSessionOptions {
+  /** use the relaxed-SIMD module when the artifact has one and the host validates it (default true) */
+  relaxedSimd?: boolean;
+}
+
 /** Instantiates the artifact's module and copies its initial weights into the arena. */
-export async function createWasmSession(artifact: Artifact): Promise<Session> {
+export async function createWasmSession(artifact: Artifact, options: WasmSessionOptions = {}): Promise<WasmSession> {
   const m = artifact.manifest;
   if (m.backend !== 'wasm' || !m.wasm) throw new Error(`artifact "${m.name}" is for the ${m.backend} backend, not wasm`);
-  const module = await WebAssembly.compile(fileBytes(artifact, m.wasm.module) as Uint8Array<ArrayBuffer>);
+  const relaxed = m.wasm.relaxedModule && options.relaxedSimd !== false && hostSupportsRelaxedSimd();
+  const moduleFile = relaxed ? m.wasm.relaxedModule! : m.wasm.module;
+  const module = await WebAssembly.compile(fileBytes(artifact, moduleFile) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, {
     env: {
       abort: (_msg: number, _file: number, line: number, col: number) => {
@@ -89,5 +114,5 @@ export async function createWasmSession(artifact: Artifact): Promise<Session> {
     if (seg.source + seg.bytes > weights.length) throw new Error(`weights.bin of "${m.name}" is too short for init segment at arena offset ${seg.offset}`);
     bytes.set(weights.subarray(seg.source, seg.source + seg.bytes), base + seg.offset);
   }
-  return new WasmSession(m, memory, entry);
+  return new WasmSession(m, moduleFile, memory, entry);
 }

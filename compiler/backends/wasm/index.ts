@@ -9,6 +9,7 @@ import { compileProgram, type CompileHost } from './compile.ts';
 import { ENTRY, renderProgramSource } from './program.ts';
 
 export const WASM_MODULE_FILE = 'program.wasm';
+export const WASM_RELAXED_MODULE_FILE = 'program.relaxed.wasm';
 
 export interface WasmBackendOptions {
   /** where the kernel library comes from and where modules are cached (default: Node disk host or browser fetch) */
@@ -20,21 +21,30 @@ export interface WasmBackendOptions {
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {
   return {
     name: 'wasm',
-    async render(program: Program, _options: RenderOptions): Promise<RenderedProgram> {
+    async render(program: Program, options: RenderOptions): Promise<RenderedProgram> {
       const t0 = performance.now();
       const layout = renderProgramSource(program);
       const renderMs = performance.now() - t0;
-      const compiled = await compileProgram({
+      const request = {
         source: layout.source,
         memoryBase: layout.memoryBase,
         memoryPages: layout.memoryPages,
         ...(opts.optimizeLevel === undefined ? {} : { optimizeLevel: opts.optimizeLevel }),
-      }, opts.host);
+      };
+      const [compiled, relaxed] = await Promise.all([
+        compileProgram(request, opts.host),
+        options.relaxedSimd ? compileProgram({ ...request, relaxedSimd: true }, opts.host) : undefined,
+      ]);
       return {
-        files: { [WASM_MODULE_FILE]: compiled.wasm, 'program.as.ts': layout.source },
+        files: {
+          [WASM_MODULE_FILE]: compiled.wasm,
+          ...(relaxed ? { [WASM_RELAXED_MODULE_FILE]: relaxed.wasm } : {}),
+          'program.as.ts': layout.source,
+        },
         section: {
           wasm: {
             module: WASM_MODULE_FILE,
+            ...(relaxed ? { relaxedModule: WASM_RELAXED_MODULE_FILE } : {}),
             entry: ENTRY,
             arenaBase: layout.arenaBase,
             memoryPages: layout.memoryPages,
@@ -43,7 +53,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRendere
         },
         stats: {
           wasmRenderMs: renderMs,
-          wasmCompileMs: compiled.compileMs,
+          wasmCompileMs: compiled.compileMs + (relaxed?.compileMs ?? 0),
           wasmCacheHit: compiled.cacheHit,
           wasmBytes: compiled.wasm.length,
           wasmScratchBytes: layout.scratchBytes,

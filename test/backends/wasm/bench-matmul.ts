@@ -4,7 +4,10 @@
  */
 import { acc, ProgramBuilder, randomF32, store, view } from '../programs.ts';
 import { compileToSession } from './harness.ts';
+import { enableRelaxedSimdInNode } from '../../../runtime/node/wasm-relaxed.ts';
 
+const relaxed = process.argv.includes('--relaxed');
+if (relaxed) enableRelaxedSimdInNode();
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 for (const n of sizes.length ? sizes : [128, 256, 512, 1024]) {
   const p = new ProgramBuilder();
@@ -12,7 +15,7 @@ for (const n of sizes.length ? sizes : [128, 256, 512, 1024]) {
   const b = p.input('b', [n, n]);
   const c = p.output('c', [n, n]);
   p.kernel({ kind: 'matmul', name: 'mm', batch: 1, m: n, n, k: n, a: view(a, [0, n, 1]), b: view(b, [0, n, 1]), stores: [store(view(c, [0, n, 1]), acc())] });
-  const { session } = await compileToSession(p.build());
+  const { session } = await compileToSession(p.build(), { relaxedSimd: relaxed });
   const feeds = { a: randomF32(n * n, 1), b: randomF32(n * n, 2) };
   const flops = 2 * n * n * n;
   await session.run(feeds, { outputs: [] });
@@ -23,5 +26,5 @@ for (const n of sizes.length ? sizes : [128, 256, 512, 1024]) {
     for (let i = 0; i < reps; i++) await session.run(feeds, { outputs: [] });
     best = Math.min(best, (performance.now() - t0) / reps);
   }
-  console.log(`matmul ${n}: ${best.toFixed(3)} ms/run, ${(flops / best / 1e6).toFixed(1)} GFLOP/s`);
+  console.log(`matmul ${n} (${session.moduleFile}): ${best.toFixed(3)} ms/run, ${(flops / best / 1e6).toFixed(1)} GFLOP/s`);
 }

@@ -2,17 +2,17 @@
 import { expect } from 'vitest';
 import type { Program } from '../../../compiler/kernel/ir.ts';
 import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
-import { createWasmSession } from '../../../runtime/wasm/session.ts';
+import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
 import type { Artifact } from '../../../runtime/artifact.ts';
-import type { Feeds, Session, TensorData } from '../../../runtime/session.ts';
+import type { Feeds, TensorData } from '../../../runtime/session.ts';
 import { buildTestArtifact, randomFeeds, runReference } from '../programs.ts';
 
 export const backend = createWasmBackend();
 
-export async function compileToSession(program: Program): Promise<{ artifact: Artifact; session: Session }> {
-  const rendered = await backend.render(program, { name: 'test' });
+export async function compileToSession(program: Program, opts: { relaxedSimd?: boolean } = {}): Promise<{ artifact: Artifact; session: WasmSession }> {
+  const rendered = await backend.render(program, { name: 'test', ...opts });
   const artifact = buildTestArtifact(program, rendered);
-  return { artifact, session: await createWasmSession(artifact) };
+  return { artifact, session: await createWasmSession(artifact, opts) };
 }
 
 /** Asserts |actual − expected| ≤ rtol·max(1, |expected|) elementwise (NaN and ±∞ must match exactly). */
@@ -38,8 +38,8 @@ export function expectClose(what: string, actual: TensorData | undefined, expect
  * Runs `program` on the wasm backend and the interpreter with the same feeds and compares
  * every output, param and state; `rtol` may be given per output name.
  */
-export async function checkAgainstInterpreter(program: Program, opts: { feeds?: Feeds; rtol?: number | Record<string, number>; seed?: number } = {}): Promise<Session> {
-  const { session } = await compileToSession(program);
+export async function checkAgainstInterpreter(program: Program, opts: { feeds?: Feeds; rtol?: number | Record<string, number>; seed?: number; relaxedSimd?: boolean } = {}): Promise<WasmSession> {
+  const { session } = await compileToSession(program, opts.relaxedSimd ? { relaxedSimd: true } : {});
   const feeds = opts.feeds ?? randomFeeds(program, opts.seed ?? 1);
   const got = await session.run(feeds);
   const ref = runReference(program, feeds);
