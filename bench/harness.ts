@@ -1,0 +1,163 @@
+/**
+ * Runs cases on systems, each system in its own worker process, alternating systems sample by
+ * sample (rotating the order every round) so that drift and other load on the machine hit all
+ * systems alike.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BenchCase } from './cases.ts';
+import type { Prepared, Reply, Request } from './protocol.ts';
+import type { SystemInfo } from './system.ts';
+import { plan, summarize, throughput, type MachineInfo, type ResultRow } from './stats.ts';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** Every file in bench/systems/ is a system; its file name is the system's name. */
+export function discoverSystems(): string[] {
+  return readdirSync(here('./systems/')).filter((f) => f.endsWith('.ts') && !f.startsWith('_')).map((f) => f.slice(0, -3)).sort();
+}
+
+export interface TimingOptions {
+  warmupRuns: number;
+  minSampleMs: number;
+  budgetMs: number;
+  minSamples: number;
+  maxSamples: number;
+  /** a system whose first run of a case exceeds this is reported "too slow" instead of timed */
+  maxRunMs: number;
+  /** a worker that does not answer one request in this time is killed and marked failed */
+  requestTimeoutMs: number;
+  /** a case whose prepare + first run + warm-up takes longer is "too slow"; its worker is restarted */
+  prepareTimeoutMs: number;
+}
+
+export const FULL: TimingOptions = { warmupRuns: 3, minSampleMs: 20, budgetMs: 3000, minSamples: 5, maxSamples: 25, maxRunMs: 20_000, requestTimeoutMs: 180_000, prepareTimeoutMs: 120_000 };
+export const QUICK: TimingOptions = { warmupRuns: 1, minSampleMs: 10, budgetMs: 300, minSamples: 3, maxSamples: 5, maxRunMs: 3_000, requestTimeoutMs: 60_000, prepareTimeoutMs: 15_000 };
+
+class Worker {
+  private child: ChildProcess;
+  private stderr = '';
+  dead?: string;
+  timedOut = false;
+  info?: SystemInfo;
+
+  constructor(readonly name: string) {
+    this.child = fork(here('./worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // libraries and Dawn print warnings; keep the tail for error reports only
+    this.child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-2000); });
+    this.child.on('exit', (code, signal) => { this.dead ??= `worker exited (${signal ?? code})${this.lastError()}`; });
+  }
+
+  private lastError(): string {
+    const line = this.stderr.split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l)).pop();
+    return line ? `: ${line.slice(0, 300)}` : '';
+  }
+
+  request(req: Request, timeoutMs: number): Promise<Reply> {
+    if (this.dead) return Promise.resolve({ type: 'error', message: this.dead });
+    return new Promise((resolve) => {
+      const done = (r: Reply) => { clearTimeout(timer); this.child.off('message', onMessage); this.child.off('exit', onExit); resolve(r); };
+      const onMessage = (r: Reply) => done(r);
+      const onExit = () => done({ type: 'error', message: this.dead ?? 'worker exited' });
+      const timer = setTimeout(() => {
+        this.dead = `no answer to "${req.type}" within ${timeoutMs / 1000} s`;
+        this.timedOut = true;
+        this.child.kill('SIGKILL');
+        done({ type: 'error', message: this.dead });
+      }, timeoutMs);
+      this.child.on('message', onMessage);
+      this.child.on('exit', onExit);
+      this.child.send(req);
+    });
+  }
+
+  close() { if (this.child.exitCode === null) this.child.kill(); }
+}
+
+export interface RunSuiteOptions {
+  cases: BenchCase[];
+  systems: string[];
+  timing: TimingOptions;
+  machine: MachineInfo;
+  log?: (line: string) => void;
+}
+
+export async function runSuite({ cases, systems, timing, machine, log = () => {} }: RunSuiteOptions): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  const workers = systems.map((s) => new Worker(s));
+  const unavailable = new Map<string, string>();
+  const t = timing.requestTimeoutMs;
+  /** a worker killed for taking too long gets a fresh process for the next case */
+  const restart = async (i: number) => {
+    const w = new Worker(workers[i].name);
+    const r = await w.request({ type: 'init', system: w.name }, t);
+    if (r.type === 'ready') { w.info = r.info; workers[i] = w; } else unavailable.set(w.name, r.type === 'error' ? r.message : `unexpected ${r.type}`);
+  };
+
+  try {
+    // start every system (in parallel: loading is I/O and compile time nobody reports)
+    await Promise.all(workers.map(async (w) => {
+      const r = await w.request({ type: 'init', system: w.name }, t);
+      if (r.type === 'ready') { w.info = r.info; log(`${w.name}: ready ${r.info.adapter ? `(${r.info.adapter})` : ''}`); }
+      else { unavailable.set(w.name, r.type === 'error' ? r.message : `unexpected ${r.type}`); log(`${w.name}: unavailable: ${unavailable.get(w.name)}`); }
+    }));
+
+    for (const c of cases) {
+      const base = (w: Worker): ResultRow => ({ case: c.name, system: w.name, status: 'ok', versions: w.info?.versions, adapter: w.info?.adapter, notes: w.info?.notes, machine });
+      const active: { w: Worker; row: ResultRow; prep: Prepared; times: number[]; inner: number; samples: number }[] = [];
+
+      for (const [i, w] of workers.entries()) {
+        const row = base(w);
+        if (unavailable.has(w.name)) { rows.push({ ...row, status: 'unavailable', reason: unavailable.get(w.name) }); continue; }
+        const r = await w.request({ type: 'prepare', caseName: c.name, warmupRuns: timing.warmupRuns, maxRunMs: timing.maxRunMs }, timing.prepareTimeoutMs);
+        if (w.timedOut) {
+          rows.push({ ...row, status: 'too slow', reason: `no first run + warm-up within ${timing.prepareTimeoutMs / 1000} s` });
+          log(`${c.name} on ${w.name}: too slow; restarting its worker`);
+          await restart(i);
+        } else if (r.type === 'prepared') {
+          const { inner, samples } = plan(r.result.estimate_ms, timing);
+          active.push({ w, row: { ...row, compile_ms: r.result.compile_ms, first_run_ms: r.result.first_run_ms, checksum: r.result.checksum }, prep: r.result, times: [], inner, samples });
+        } else if (r.type === 'too-slow') {
+          rows.push({ ...row, status: 'too slow', reason: `first run took ${(r.first_run_ms / 1000).toFixed(1)} s (limit ${timing.maxRunMs / 1000} s)`, compile_ms: r.compile_ms, first_run_ms: r.first_run_ms });
+          await w.request({ type: 'release' }, t);
+        } else if (r.type === 'unsupported') {
+          rows.push({ ...row, status: 'not supported', reason: r.reason });
+        } else {
+          const reason = r.type === 'error' ? r.message : `unexpected ${r.type}`;
+          rows.push({ ...row, status: 'failed', reason });
+          log(`${c.name} on ${w.name}: failed: ${reason}`);
+          if (w.dead) unavailable.set(w.name, w.dead);
+          else await w.request({ type: 'release' }, t);
+        }
+      }
+
+      for (let round = 0; active.some((a) => a.times.length < a.samples && !a.row.reason); round++) {
+        const order = active.map((_, i) => active[(i + round) % active.length]);
+        for (const a of order) {
+          if (a.times.length >= a.samples || a.row.reason) continue;
+          const r = await a.w.request({ type: 'sample', inner: a.inner }, t);
+          if (r.type === 'sample') a.times.push(r.ms);
+          else { a.row.status = 'failed'; a.row.reason = r.type === 'error' ? r.message : `unexpected ${r.type}`; }
+        }
+      }
+
+      for (const a of active) {
+        const r = await a.w.request({ type: 'release' }, t);
+        if (r.type === 'released') a.row.peak_rss_delta_mb = r.peak_rss_delta_mb;
+        if (a.w.dead) unavailable.set(a.w.name, a.w.dead);
+        if (a.row.status === 'ok') {
+          const s = summarize(a.times);
+          Object.assign(a.row, { median_ms: s.median, min_ms: s.min, max_ms: s.max, samples: a.times.length, runs_per_sample: a.inner }, throughput(c, s.median));
+        }
+        rows.push(a.row);
+      }
+      log(`${c.name}: ${active.filter((a) => a.row.status === 'ok').map((a) => `${a.w.name} ${a.row.median_ms!.toFixed(3)} ms`).join(', ') || 'no system ran it'}`);
+    }
+  } finally {
+    for (const w of workers) w.close();
+  }
+  const caseIndex = new Map(cases.map((c, i) => [c.name, i]));
+  const systemIndex = new Map(systems.map((s, i) => [s, i]));
+  return rows.sort((a, b) => caseIndex.get(a.case)! - caseIndex.get(b.case)! || systemIndex.get(a.system)! - systemIndex.get(b.system)!);
+}

@@ -1,0 +1,13 @@
+import { packageVersion } from '../peers/node-webgpu.ts';
+import { initJax, prepareJaxCase } from '../peers/jax.ts';
+import type { BenchSystem } from '../system.ts';
+
+const system: BenchSystem = {
+  description: 'jax-js, wasm device (generated wasm SIMD kernels, jit)',
+  async init() {
+    await initJax('wasm');
+    return { versions: { '@jax-js/jax': await packageVersion('@jax-js/jax') } };
+  },
+  prepare: async (c) => prepareJaxCase(c),
+};
+export default system;
