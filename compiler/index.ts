@@ -15,3 +15,6 @@ export { trainStep, type TrainStepOptions } from './autodiff/train.ts';
 export { evaluate } from './interpreter/evaluate.ts';
 export { compile, compileProgram, type CompileOptions } from './compile.ts';
 export { AXON_VERSION } from './version.ts';
+export { perceptronRule } from './frontend/perceptron.ts';
+export { gradCheck, type GradCheckReport } from './autodiff/gradcheck.ts';
+export { batchNormOp } from './frontend/normalization.ts';

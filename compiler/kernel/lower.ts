@@ -39,6 +39,8 @@ interface Value {
   pending?: Tensor;
   /** param/state leaves whose current (old) value the expression reads */
   leaves: Set<Tensor>;
+  /** param/state targets whose updated value the expression reads (from the target's buffer) */
+  fresh?: Set<Tensor>;
 }
 
 interface PendingAnchor {
@@ -77,7 +79,7 @@ export function lowerGraph(graph: Graph, options: LowerOptions): Program {
 class Lowering {
   private readonly buffers: BufferDecl[] = [];
   private readonly kernels: Kernel[] = [];
-  private readonly deferred: { kernel: Kernel; writes: Tensor; reads: Set<Tensor> }[] = [];
+  private readonly deferred: { kernel: Kernel; writes: Tensor; reads: Set<Tensor>; fresh: Set<Tensor> }[] = [];
   private readonly values = new Map<Tensor, Value>();
   private readonly stored = new Map<Tensor, View>();
   private readonly pending = new Map<Tensor, PendingAnchor>();
@@ -108,7 +110,7 @@ class Lowering {
     const outputs: Program['outputs'] = [];
     for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
     for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
-    this.checkUpdateHazards();
+    this.orderUpdates();
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
     return {
       buffers: this.buffers,
@@ -153,7 +155,7 @@ class Lowering {
     } else {
       kernel = { kind: 'elementwise', name: this.kernelName(n), shape: [...n.shape], stores: [store] };
     }
-    if (deferTarget) this.deferred.push({ kernel, writes: deferTarget, reads: v.leaves });
+    if (deferTarget) this.deferred.push({ kernel, writes: deferTarget, reads: v.leaves, fresh: v.fresh ?? new Set() });
     else this.kernels.push(kernel);
   }
 
@@ -205,6 +207,7 @@ class Lowering {
           expr,
           positional: !!lower.positional || args.some((a) => a.positional),
           leaves: new Set(args.flatMap((a) => [...a.leaves])),
+          fresh: new Set(args.flatMap((a) => [...(a.fresh ?? [])])),
           ...(pendingSeen ? { pending: pendingSeen } : {}),
         };
         break;
@@ -232,7 +235,7 @@ class Lowering {
           a = { expr: { op: 'load', view, dtype: input.dtype }, positional: false, leaves: new Set() };
           e = remap(a)!;
         }
-        v = { expr: e, positional: false, leaves: a.leaves };
+        v = { expr: e, positional: false, leaves: a.leaves, ...(a.fresh ? { fresh: a.fresh } : {}) };
         break;
       }
       case 'reduce': {
@@ -300,18 +303,32 @@ class Lowering {
     // later updates that read this value now read it from the target's buffer
     if (!this.stored.has(value)) {
       this.stored.set(value, view);
-      this.values.set(value, { expr: { op: 'load', view, dtype: value.dtype }, positional: false, leaves: new Set() });
+      this.values.set(value, { expr: { op: 'load', view, dtype: value.dtype }, positional: false, leaves: new Set(), fresh: new Set([target]) });
     }
   }
 
-  private checkUpdateHazards(): void {
-    this.deferred.forEach((d, i) => {
-      for (const later of this.deferred.slice(i + 1)) {
-        if (later.reads.has(d.writes)) {
-          throw new Error(`internal: update of "${d.writes.name}" (${d.kernel.name}) runs before ${later.kernel.name}, which reads its old value`);
-        }
-      }
-    });
+  /**
+   * Orders the in-place update kernels: a kernel reading a param's old value runs before the
+   * kernel that overwrites it, and one reading the new value runs after. Otherwise program order.
+   */
+  private orderUpdates(): void {
+    const d = this.deferred;
+    const before = d.map(() => new Set<number>());
+    d.forEach((k, i) => d.forEach((w, j) => {
+      if (i === j) return;
+      if (k.reads.has(w.writes)) before[j]!.add(i); // reader i precedes writer j
+      if (k.fresh.has(w.writes)) before[i]!.add(j); // writer j precedes new-value reader i
+    }));
+    const order: number[] = [];
+    const done = new Set<number>();
+    while (order.length < d.length) {
+      const next = d.findIndex((_, i) => !done.has(i) && [...before[i]!].every((j) => done.has(j)));
+      if (next < 0) throw new Error(`cannot order the in-place updates of ${d.filter((_, i) => !done.has(i)).map((k) => `"${k.writes.name}"`).join(', ')}: they read each other's old values`);
+      order.push(next);
+      done.add(next);
+    }
+    const sorted = order.map((i) => d[i]!);
+    d.splice(0, d.length, ...sorted);
   }
 }
 
