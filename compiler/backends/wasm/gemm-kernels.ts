@@ -42,7 +42,8 @@ function directOutput(layout: MemoryLayout, k: MatmulKernel): View | undefined {
   if (k.stores.length !== 1) return undefined;
   const s = k.stores[0]!;
   if (s.expr.op !== 'acc' || s.expr.dtype !== 'f32' || layout.dtype(s.view.buffer) !== 'f32') return undefined;
-  if (s.view.strides[2] !== 1 || s.view.buffer === k.a.buffer || s.view.buffer === k.b.buffer) return undefined;
+  // the GEMM writes C while it still reads A and B, so C must not share memory with them
+  if (s.view.strides[2] !== 1 || layout.overlaps(s.view.buffer, k.a.buffer) || layout.overlaps(s.view.buffer, k.b.buffer)) return undefined;
   return s.view;
 }
 

@@ -16,10 +16,10 @@ export function align(n: number, to: number): number {
 export class MemoryLayout {
   readonly arenaBase = 0;
   readonly scratchBase: number;
-  private readonly buffers: Map<number, { offset: number; dtype: DType }>;
+  private readonly buffers: Map<number, { offset: number; dtype: DType; bytes: number }>;
 
   constructor(readonly program: Program) {
-    this.buffers = new Map(program.buffers.map((b) => [b.id, { offset: b.offset, dtype: b.dtype }]));
+    this.buffers = new Map(program.buffers.map((b) => [b.id, { offset: b.offset, dtype: b.dtype, bytes: b.size * 4 }]));
     this.scratchBase = align(this.arenaBase + program.arenaBytes, 64);
   }
 
@@ -29,6 +29,13 @@ export class MemoryLayout {
     const b = this.buffers.get(id);
     if (!b) throw new Error(`wasm backend: view refers to unknown buffer ${id}`);
     return this.arenaBase + b.offset;
+  }
+
+  /** Whether two buffers' arena ranges overlap (the planner may alias buffers by offset). */
+  overlaps(a: number, b: number): boolean {
+    const x = this.buffers.get(a), y = this.buffers.get(b);
+    if (!x || !y) return a === b;
+    return x.offset < y.offset + y.bytes && y.offset < x.offset + x.bytes;
   }
 
   dtype(id: number): DType {

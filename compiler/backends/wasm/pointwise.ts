@@ -32,7 +32,7 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
     address: (v) => layout.address(v, vars),
   };
   const inner = shape.length - 1;
-  const vector = vectorizable(stores, inner, shape[inner] ?? 0) && !readsWhatItWritesElsewhere(stores);
+  const vector = vectorizable(stores, inner, shape[inner] ?? 0) && !readsWhatItWritesElsewhere(layout, stores);
   for (let d = 0; d < inner; d++) out.open(`for (let ${vars[d]}: i32 = 0; ${vars[d]} < ${shape[d]}; ${vars[d]}++)`);
   const scalarBody = (): void => {
     // evaluate every store before writing any, so an in-place store never feeds a sibling
@@ -67,7 +67,7 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
  * Whether a stored buffer is also read through a different view: then later points can see
  * earlier points' results, and only the point-by-point scalar order matches the interpreter.
  */
-function readsWhatItWritesElsewhere(stores: Store[]): boolean {
-  return stores.some((s) => stores.some((other) => viewsOf(other.expr).some((v) =>
-    v.buffer === s.view.buffer && (v.offset !== s.view.offset || v.strides.some((x, d) => x !== s.view.strides[d])))));
+function readsWhatItWritesElsewhere(layout: MemoryLayout, stores: Store[]): boolean {
+  return stores.some((s) => stores.some((other) => viewsOf(other.expr).some((v) => layout.overlaps(v.buffer, s.view.buffer)
+    && (layout.bufferAddress(v.buffer) + v.offset * 4 !== layout.bufferAddress(s.view.buffer) + s.view.offset * 4 || v.strides.some((x, d) => x !== s.view.strides[d])))));
 }

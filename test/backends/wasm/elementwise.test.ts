@@ -49,6 +49,10 @@ describe('wasm elementwise kernels', () => {
         store(view(old, [1]), load(view(w, [1]))),
       ],
     });
+    // in place through a different view of the same buffer: later points see s[0] already updated,
+    // so this must not run four lanes at a time
+    const s9 = p.stateBuffer('s9', randomF32(9, 4));
+    p.kernel({ kind: 'elementwise', name: 'prefix', shape: [9], stores: [store(view(s9, [1]), bin('add', load(view(s9, [1])), load(view(s9, [0]))))] });
     // rank-0 kernel
     const o4 = p.output('scalar_out', []);
     p.kernel({ kind: 'elementwise', name: 'scalar', shape: [], stores: [store(view(o4, []), bin('mul', load(view(scalar, [])), lit(-3)))] });
