@@ -1,0 +1,194 @@
+/**
+ * `axon train MODEL`: load Fashion-MNIST, split off a validation set, open the model's train
+ * and eval sessions, run the loop with checkpoints, stats CSV and progress, then draw the
+ * pictures (curves, confusion matrix, filters) and evaluate the test split.
+ *
+ * Output directory (default runs/<model id>):
+ *   stats.csv, checkpoints/last.axckpt (resume point), checkpoints/best.axckpt (best val loss),
+ *   curves.svg, curves.png, confusion.png, filters.png (when the model names a filter param),
+ *   summary.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../../runtime/artifact.ts';
+import type { TensorData } from '../../runtime/session.ts';
+import { splitTrainVal } from '../../runtime/data/batches.ts';
+import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
+import { appendStatsRow, startStatsCsv } from '../../runtime/node/stats-csv.ts';
+import { evaluate, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
+import { confusionMatrix } from '../../runtime/train/metrics.ts';
+import { openTrainingSessions } from '../compile-model.ts';
+import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
+import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
+import { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } from '../pictures/index.ts';
+
+export interface TrainFlags {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  patience?: number;
+  backend: Backend;
+  threads: number;
+  seed?: number;
+  data?: string;
+  out?: string;
+  resume: boolean;
+  json: boolean;
+  overfitBatch: boolean;
+  limit?: number;
+  valFraction: number;
+}
+
+export interface TrainSummary {
+  modelId: string;
+  outDir: string;
+  epochs: number;
+  stoppedBy: 'epochs' | 'early-stop' | 'signal';
+  bestEpoch: number | null;
+  bestValLoss: number | null;
+  bestValAccuracy: number | null;
+  test?: { loss: number; accuracy: number; samples: number };
+  history: EpochMetrics[];
+  files: string[];
+}
+
+const BUILTIN: TrainHyperparams = { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 };
+
+export async function trainCommand(
+  modelSpec: string, flags: TrainFlags, io: { signal?: AbortSignal; reporter?: Reporter; log?: (s: string) => void } = {},
+): Promise<TrainSummary> {
+  const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const model = await loadModel(modelSpec);
+  const outDir = flags.out ?? join('runs', model.id);
+  const paths = {
+    last: join(outDir, 'checkpoints', 'last.axckpt'), best: join(outDir, 'checkpoints', 'best.axckpt'), stats: join(outDir, 'stats.csv'),
+  };
+
+  const resume = flags.resume ? loadResume(paths, model) : null;
+  const saved = resume?.meta;
+  const hyper: TrainHyperparams = {
+    epochs: flags.epochs ?? model.defaults?.epochs ?? BUILTIN.epochs,
+    batchSize: flags.batchSize ?? saved?.hyper.batchSize ?? model.defaults?.batchSize ?? BUILTIN.batchSize,
+    lr: flags.lr ?? saved?.hyper.lr ?? model.defaults?.lr ?? BUILTIN.lr,
+    patience: flags.overfitBatch ? 0 : flags.patience ?? saved?.hyper.patience ?? model.defaults?.patience ?? BUILTIN.patience,
+  };
+  // A resumed run must see the same shuffles and split, so the checkpoint's seed wins.
+  const seed = saved?.seed ?? flags.seed ?? 1;
+  if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
+
+  const data = loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+  checkModelFitsData(model, data.sampleShape, data.classNames.length);
+
+  let trainIndices: Int32Array;
+  let valIndices: Int32Array;
+  if (flags.overfitBatch) {
+    // Lecture 003's debugging tip: a model that cannot drive one batch's loss to ~0 is broken.
+    if (data.count < hyper.batchSize) throw new Error(`--overfit-batch needs ${hyper.batchSize} images, only ${data.count} loaded`);
+    trainIndices = Int32Array.from({ length: hyper.batchSize }, (_, i) => i);
+    valIndices = trainIndices;
+  } else {
+    const split = splitTrainVal(data.count, { valCount: Math.max(1, Math.round(data.count * flags.valFraction)), seed });
+    trainIndices = split.train;
+    valIndices = split.val;
+  }
+
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads });
+  const files: string[] = [];
+  try {
+    startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
+    const report = io.reporter ?? (flags.json ? jsonReporter() : barReporter());
+    const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch });
+    const save = async (s: Snapshot) => {
+      saveCheckpoint(s.kind === 'best' ? paths.best : paths.last, {
+        modelId: model.id, epoch: s.state.epoch, params: s.params, state: s.optimizerState, metadata: jsonSafe(meta(s.state)),
+      });
+    };
+    const result = await trainLoop({
+      train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
+      epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
+      resume: resume ? { state: resume.state, params: resume.params, optimizerState: resume.optimizerState, bestParams: resume.bestParams } : undefined,
+      onEvent: (e) => {
+        if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
+        report(e);
+      },
+    });
+    files.push(paths.stats, paths.last);
+    if (existsSync(paths.best)) files.push(paths.best);
+
+    const history = result.state.history;
+    const best = result.state.bestEpoch ? history[result.state.bestEpoch - 1]! : null;
+    const summary: TrainSummary = {
+      modelId: model.id, outDir, epochs: result.state.epoch, stoppedBy: result.stoppedBy,
+      bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
+    };
+    if (history.length > 0) {
+      files.push(writePicture(join(outDir, 'curves.svg'), await trainingCurvesSvg(history, `${model.id}: training curves`)));
+      files.push(writePicture(join(outDir, 'curves.png'), await trainingCurvesPng(history, `${model.id}: training curves`)));
+    }
+    if (result.stoppedBy !== 'signal') {
+      // The eval session now holds the best params (the loop restored them).
+      const val = await evaluate(sessions.eval, data, valIndices);
+      const labels = Int32Array.from(valIndices, (i) => data.labels[i]!);
+      files.push(writePicture(join(outDir, 'confusion.png'),
+        await confusionMatrixPng(confusionMatrix(val.predictions, labels, data.classNames.length), data.classNames, `${model.id}: validation confusion matrix`)));
+      const filters = await drawFilters(model, sessions.eval.manifest.params, await sessions.eval.getParams(false));
+      if (filters) files.push(writePicture(join(outDir, 'filters.png'), filters));
+      if (!flags.overfitBatch) {
+        const test = loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+        const t = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
+        summary.test = { loss: t.loss, accuracy: t.accuracy, samples: test.count };
+      }
+    }
+    mkdirSync(outDir, { recursive: true });
+    const summaryPath = join(outDir, 'summary.json');
+    files.push(summaryPath);
+    writeFileSync(summaryPath, JSON.stringify(jsonSafe(summary), null, 2) + '\n');
+    return summary;
+  } finally {
+    sessions.train.dispose();
+    sessions.eval.dispose();
+  }
+}
+
+interface CheckpointMeta {
+  loop: LoopState;
+  hyper: TrainHyperparams;
+  seed: number;
+  backend: Backend;
+  valFraction: number;
+  overfitBatch: boolean;
+}
+
+function loadResume(paths: { last: string; best: string }, model: TrainableModel) {
+  if (!existsSync(paths.last)) throw new Error(`--resume: no checkpoint at ${paths.last}; train without --resume first (or pass the same --out)`);
+  const last = loadCheckpoint(paths.last, model.id);
+  const meta = reviveNaN(last.metadata) as unknown as CheckpointMeta;
+  if (!meta.loop || !Array.isArray(meta.loop.history)) throw new Error(`${paths.last}: checkpoint has no training-loop state to resume from`);
+  const bestParams = existsSync(paths.best) ? loadCheckpoint(paths.best, model.id).params : undefined;
+  return { meta, state: meta.loop, params: last.params, optimizerState: last.state, bestParams };
+}
+
+function checkModelFitsData(model: TrainableModel, sampleShape: number[], classes: number): void {
+  if (model.inputShape.join('x') !== sampleShape.join('x') || model.classes !== classes) {
+    throw new Error(`model "${model.id}" takes [${model.inputShape.join(', ')}] inputs with ${model.classes} classes, `
+      + `but the data has [${sampleShape.join(', ')}] samples with ${classes} classes`);
+  }
+}
+
+async function drawFilters(model: TrainableModel, specs: { name: string; shape: number[] }[], params: Record<string, TensorData>): Promise<Uint8Array | null> {
+  if (!model.filterParam) return null;
+  const spec = specs.find((s) => s.name === model.filterParam);
+  if (!spec || !params[spec.name]) throw new Error(`model "${model.id}": filterParam "${model.filterParam}" is not a param of its eval session`);
+  return filterGridPng(params[spec.name]!, spec.shape);
+}
+
+/** JSON has no NaN: store it as null, and read nulls in metric fields back as NaN. */
+function jsonSafe<T>(v: T): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x)));
+}
+
+const METRIC_KEYS = new Set(['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'seconds', 'samplesPerSecond']);
+function reviveNaN(v: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v), (k, x) => (x === null && METRIC_KEYS.has(k) ? NaN : x));
+}

@@ -1,0 +1,135 @@
+/**
+ * The `axon` command line. Each subcommand parses its flags here and delegates to
+ * cli/commands/*; subcommands whose engine is not built yet say so and exit non-zero.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { trainCommand, type TrainFlags } from './commands/train.ts';
+import { evalCommand, type EvalFlags } from './commands/eval.ts';
+
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const fraction = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a fraction between 0 and 1');
+  return n;
+};
+const backendOption = () => new Option('--backend <backend>', 'kernel backend').choices(['wasm', 'webgpu']).default('wasm');
+
+function notYet(what: string): never {
+  throw new Error(`axon ${what}: not implemented yet`);
+}
+
+export function buildProgram(exitCode: { value: number }): Command {
+  const program = new Command('axon')
+    .description('Axon: a neural-network graph compiler to WebAssembly SIMD and WebGPU')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('compile <model>')
+    .description('compile a model module into an artifact directory')
+    .addOption(backendOption())
+    .requiredOption('-o, --out <dir>', 'artifact directory')
+    .option('--batch-size <n>', 'static batch size', int('--batch-size', 1))
+    .option('--train', 'compile the training step (loss, gradients, optimizer) instead of inference')
+    .action(() => notYet('compile'));
+
+  program.command('run <artifact>')
+    .description('run a compiled artifact on inputs from a JSON file')
+    .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
+    .option('--threads <n>', 'WASM threads', int('--threads'), 0)
+    .action(() => notYet('run'));
+
+  program.command('train <model>')
+    .description('train a model on Fashion-MNIST with validation, early stopping, checkpoints and pictures')
+    .option('--epochs <n>', 'total epochs (a resumed run continues up to this count)', int('--epochs', 1))
+    .option('--batch-size <n>', 'mini-batch size (static: the last partial training batch is dropped)', int('--batch-size', 1))
+    .option('--lr <rate>', 'learning rate', positive('--lr'))
+    .addOption(backendOption())
+    .option('--threads <n>', 'WASM threads (0 = backend default)', int('--threads'), 0)
+    .option('--seed <n>', 'seed for the split, shuffling and dropout', int('--seed'))
+    .option('--data <dir>', 'directory with the Fashion-MNIST IDX files (default $AXON_DATA, then /usr/share/datasets/fashion-mnist)')
+    .option('--out <dir>', 'output directory (default runs/<model id>)')
+    .option('--patience <n>', 'epochs without validation improvement before stopping (0 = never)', int('--patience'))
+    .option('--val-fraction <f>', 'fraction of the training images held out for validation', fraction, 0.1)
+    .option('--resume', 'continue from <out>/checkpoints/last.axckpt', false)
+    .option('--json', 'print JSON lines (one per epoch and event) instead of a progress bar', false)
+    .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
+    .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
+    .action(async (model: string, flags: TrainFlags) => {
+      const ctl = new AbortController();
+      const onSigint = () => {
+        if (ctl.signal.aborted) process.exit(130);
+        process.stderr.write('\nStopping after this batch and saving a checkpoint (Ctrl-C again to quit at once)…\n');
+        ctl.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const summary = await trainCommand(model, flags, { signal: ctl.signal });
+        if (flags.json) process.stdout.write(JSON.stringify({ type: 'summary', ...summary }) + '\n');
+        else {
+          const pct = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)}%`);
+          process.stderr.write(`Best epoch ${summary.bestEpoch ?? '—'}: val accuracy ${pct(summary.bestValAccuracy)}`
+            + (summary.test ? `, test accuracy ${pct(summary.test.accuracy)} on ${summary.test.samples} images` : '')
+            + `\nWrote ${summary.files.join(', ')}\n`);
+        }
+        if (summary.stoppedBy === 'signal') exitCode.value = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program.command('eval <model>')
+    .description('evaluate a checkpoint on the Fashion-MNIST test split and draw its confusion matrix')
+    .option('--checkpoint <file>', 'checkpoint (default runs/<model id>/checkpoints/best.axckpt)')
+    .addOption(backendOption())
+    .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
+    .option('--threads <n>', 'WASM threads', int('--threads'), 0)
+    .option('--data <dir>', 'Fashion-MNIST directory')
+    .option('--limit <n>', 'use only the first N test images', int('--limit', 1))
+    .option('--out <dir>', 'where to write test-confusion.png (default runs/<model id>)')
+    .action(async (model: string, flags: EvalFlags) => {
+      const r = await evalCommand(model, flags);
+      process.stdout.write(`test loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} images; wrote ${r.confusion}\n`);
+    });
+
+  program.command('explain <model>')
+    .description('show what the compiler did: graph, fusions, kernels, memory plan')
+    .addOption(backendOption())
+    .option('--json', 'machine-readable output')
+    .action(() => notYet('explain'));
+
+  program.command('bench [model]')
+    .description('time compiled kernels and whole runs against peers')
+    .addOption(backendOption())
+    .option('--json', 'machine-readable output')
+    .action(() => notYet('bench'));
+
+  program.command('example <name>')
+    .description('run a bundled example (e.g. xor, fashion)')
+    .addOption(backendOption())
+    .action(() => notYet('example'));
+
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const exitCode = { value: 0 };
+  try {
+    await buildProgram(exitCode).parseAsync(argv);
+    return exitCode.value;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander already printed help or the error
+    process.stderr.write(`axon: ${(e as Error).message}\n`);
+    if (process.env.AXON_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}

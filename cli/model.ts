@@ -1,0 +1,83 @@
+/**
+ * What a model module gives the CLI: the `TrainableModel` contract. A module (a .ts/.js file,
+ * or an example name resolved under examples/) exports it as `default` or as `model`:
+ *
+ *   export default {
+ *     id: 'fashion-simple-net-v1',          // checkpoints only load into the same id
+ *     inputShape: [1, 28, 28], classes: 10,
+ *     defaults: { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 },
+ *     buildForward: (ctx) => ...,            // handed to the compiler adapter as is
+ *     filterParam: 'conv1.weight',           // optional: drawn as filters.png after training
+ *   } satisfies TrainableModel;
+ *
+ * The CLI never looks inside `buildForward`; cli/compile-model.ts turns the model into a train
+ * session (inputs x [B, ...inputShape] f32, y [B] i32, maybe seed i32; outputs loss, logits)
+ * and an eval session (input x; output logits) with the same param names.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Session } from '../runtime/session.ts';
+import type { Backend } from '../runtime/artifact.ts';
+
+export interface TrainHyperparams {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  patience: number;
+}
+
+export interface SessionOptions {
+  backend: Backend;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** WASM worker threads (0 = backend default) */
+  threads: number;
+}
+
+export interface TrainingSessions {
+  train: Session;
+  eval: Session;
+}
+
+export interface TrainableModel {
+  id: string;
+  description?: string;
+  /** one sample's shape, without the batch dimension */
+  inputShape: number[];
+  classes: number;
+  /** per-model defaults for the train flags */
+  defaults?: Partial<TrainHyperparams> & { normalize?: { mean: number; std: number } };
+  /** builds the forward graph; opaque to the CLI, consumed by the compiler adapter */
+  buildForward?: (ctx: any) => unknown;
+  /** name of a [O, C, KH, KW] param to draw as a filter grid */
+  filterParam?: string;
+  /** hand-built sessions instead of compiled ones (tests, JS reference models) */
+  createSessions?: (options: SessionOptions) => Promise<TrainingSessions>;
+}
+
+/** Resolves a model argument: a file path, or an example name (examples/NAME.ts or examples/NAME/model.ts). */
+export function resolveModelPath(spec: string, examplesDir = resolve(import.meta.dirname, '..', 'examples')): string {
+  const candidates = /[\\/]|\.[cm]?[jt]s$/.test(spec)
+    ? [resolve(spec)]
+    : [resolve(examplesDir, `${spec}.ts`), resolve(examplesDir, spec, 'model.ts')];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`model "${spec}" not found (looked for ${candidates.join(', ')})`);
+  return found;
+}
+
+export async function loadModel(spec: string): Promise<TrainableModel> {
+  const path = resolveModelPath(spec);
+  const mod = await import(pathToFileURL(path).href);
+  const model = (mod.default ?? mod.model) as TrainableModel | undefined;
+  const problems: string[] = [];
+  if (!model || typeof model !== 'object') problems.push('exports no `default` or `model` object');
+  else {
+    if (typeof model.id !== 'string' || !model.id) problems.push('`id` must be a non-empty string');
+    if (!Array.isArray(model.inputShape)) problems.push('`inputShape` must be an array of numbers');
+    if (!Number.isInteger(model.classes) || model.classes < 2) problems.push('`classes` must be an integer ≥ 2');
+  }
+  if (problems.length) throw new Error(`model module ${path} is not a TrainableModel: ${problems.join('; ')}`);
+  return model!;
+}

@@ -1,0 +1,54 @@
+/**
+ * Turns training events into terminal output: a cli-progress bar with loss, accuracy and
+ * samples/s plus one summary line per epoch, or JSON lines (--json) for scripts.
+ */
+import cliProgress from 'cli-progress';
+import type { TrainEvent } from '../runtime/train/loop.ts';
+
+export type Reporter = (event: TrainEvent) => void;
+
+export function jsonReporter(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Reporter {
+  return (e) => {
+    if (e.type === 'batch') return; // per-batch lines would swamp a log; epoch lines carry the metrics
+    write(JSON.stringify(e, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  };
+}
+
+const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+export function barReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+  let bar: cliProgress.SingleBar | null = null;
+  const stop = () => { bar?.stop(); bar = null; };
+  return (e) => {
+    switch (e.type) {
+      case 'epoch-start':
+        bar = new cliProgress.SingleBar({
+          stream, hideCursor: true, clearOnComplete: true, noTTYOutput: false, etaBuffer: 50,
+          format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | eta {eta_formatted}`,
+        }, cliProgress.Presets.shades_classic);
+        bar.start(e.batches, 0, { loss: '—', acc: '—', rate: '0' });
+        break;
+      case 'batch':
+        bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond).toString() });
+        break;
+      case 'eval-start':
+        stop();
+        break;
+      case 'epoch-end': {
+        stop();
+        const m = e.metrics;
+        stream.write(`Epoch ${m.epoch}\t train loss: ${fmt(m.trainLoss, 3)}, train acc: ${fmt(m.trainAccuracy, 3)}\t`
+          + `val loss: ${fmt(m.valLoss, 3)}, val acc: ${fmt(m.valAccuracy, 3)}\t time: ${m.seconds.toFixed(1)}s`
+          + `, ${Math.round(m.samplesPerSecond)} samples/s${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
+        break;
+      }
+      case 'early-stop':
+        stream.write(`Run out of patience at epoch ${e.epoch}; best epoch was ${e.bestEpoch}.\n`);
+        break;
+      case 'stopped':
+        stop();
+        stream.write(`Stopped on request in epoch ${e.epoch} after ${e.batchesDone} batches; checkpoint saved, continue with --resume.\n`);
+        break;
+    }
+  };
+}
