@@ -18,3 +18,4 @@ export { AXON_VERSION } from './version.ts';
 export { perceptronRule } from './frontend/perceptron.ts';
 export { gradCheck, type GradCheckReport } from './autodiff/gradcheck.ts';
 export { batchNormOp } from './frontend/normalization.ts';
+export * as metrics from './frontend/metrics.ts';
