@@ -44,7 +44,7 @@ export const CASES: BenchCase[] = [
   matmulCase(512, false),
   matmulCase(1024, false),
   {
-    name: 'conv-fwd-b64', workload: { kind: 'conv', batch: 64, backward: false }, metric: 'gflops', flops: convFwdFlops(64), quick: true,
+    name: 'conv-fwd-b64', workload: { kind: 'conv', batch: 64, backward: false }, metric: 'gflops', flops: convFwdFlops(64), quick: false,
     description: 'conv 32→64 3×3 pad 1 on 64×32×14×14, + bias',
   },
   {
@@ -56,7 +56,7 @@ export const CASES: BenchCase[] = [
   { name: 'mlp-infer-b64', workload: { kind: 'mlp-infer', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'MLP 784-128-10 (ReLU), batch 64' },
   { name: 'mlp-train-b64', workload: { kind: 'mlp-train', batch: 64 }, metric: 'steps_per_s', quick: true, description: 'MLP training step: softmax cross-entropy, Adam lr 1e-3, batch 64' },
   { name: 'cnn-infer-b64', workload: { kind: 'cnn-infer', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet inference, batch 64' },
-  { name: 'cnn-train-b64', workload: { kind: 'cnn-train', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: true, description: 'FashionSimpleNet training step (dropout 0.25, Adam lr 1e-3), batch 64' },
+  { name: 'cnn-train-b64', workload: { kind: 'cnn-train', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet training step (dropout 0.25, Adam lr 1e-3), batch 64' },
 ];
 
 /** Keeps the items whose name starts with any of the comma-separated prefixes (all when none given). */

@@ -32,8 +32,8 @@ export interface TimingOptions {
   prepareTimeoutMs: number;
 }
 
-export const FULL: TimingOptions = { warmupRuns: 3, minSampleMs: 20, budgetMs: 3000, minSamples: 5, maxSamples: 25, maxRunMs: 20_000, requestTimeoutMs: 180_000, prepareTimeoutMs: 120_000 };
-export const QUICK: TimingOptions = { warmupRuns: 1, minSampleMs: 10, budgetMs: 300, minSamples: 3, maxSamples: 5, maxRunMs: 3_000, requestTimeoutMs: 60_000, prepareTimeoutMs: 15_000 };
+export const FULL: TimingOptions = { warmupRuns: 2, minSampleMs: 20, budgetMs: 3000, minSamples: 5, maxSamples: 25, maxRunMs: 10_000, requestTimeoutMs: 120_000, prepareTimeoutMs: 60_000 };
+export const QUICK: TimingOptions = { warmupRuns: 1, minSampleMs: 10, budgetMs: 300, minSamples: 3, maxSamples: 5, maxRunMs: 2_000, requestTimeoutMs: 30_000, prepareTimeoutMs: 8_000 };
 
 class Worker {
   private child: ChildProcess;
