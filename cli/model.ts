@@ -19,6 +19,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Session } from '../runtime/session.ts';
 import type { Backend } from '../runtime/artifact.ts';
+import type { Tensor } from '../compiler/ir/graph.ts';
+import type { ModelContext } from '../compiler/frontend/nn.ts';
 
 export interface TrainHyperparams {
   epochs: number;
@@ -50,7 +52,9 @@ export interface TrainableModel {
   /** per-model defaults for the train flags */
   defaults?: Partial<TrainHyperparams> & { normalize?: { mean: number; std: number } };
   /** builds the forward graph; opaque to the CLI, consumed by the compiler adapter */
-  buildForward?: (ctx: any) => unknown;
+  buildForward?: (x: Tensor, ctx: ModelContext) => Tensor;
+  /** the optimizer for a learning rate (default: Adam) */
+  optimizer?: (lr: number) => import('../compiler/frontend/optim.ts').Optimizer;
   /** name of a [O, C, KH, KW] param to draw as a filter grid */
   filterParam?: string;
   /** hand-built sessions instead of compiled ones (tests, JS reference models) */
