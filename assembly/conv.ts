@@ -3,30 +3,40 @@
 // W[o, c·KH·KW] · col per image and group; padding taps are zeros.
 import { at } from './layout';
 
-/** Fills col for `channels` input channels starting at `x` (strides sC, sH, sW in elements). */
+/**
+ * Fills col for `channels` input channels starting at `x` (strides sC, sH, sW in elements).
+ * With `transposed`, writes colT[pixel, tap] instead, which the weight gradient's GEMM reads
+ * as a row-major B operand (packing it is then a straight copy).
+ */
 export function im2col(
-  col: usize, x: usize, sC: i32, sH: i32, sW: i32,
+  col: usize, x: usize, sC: i32, sH: i32, sW: i32, transposed: bool,
   channels: i32, inH: i32, inW: i32, kH: i32, kW: i32, outH: i32, outW: i32,
   strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32,
 ): void {
+  const taps = channels * kH * kW;
+  // byte steps between consecutive pixels and consecutive taps in the destination
+  const pixelStep: usize = transposed ? <usize>taps << 2 : 4;
+  const tapStep: usize = transposed ? 4 : <usize>(outH * outW) << 2;
+  let tapStart = col;
   for (let c = 0; c < channels; c++) {
     for (let kh = 0; kh < kH; kh++) {
       for (let kw = 0; kw < kW; kw++) {
+        let dst = tapStart;
         for (let oh = 0; oh < outH; oh++) {
           const ih = oh * strideH - padT + kh * dilH;
           if (ih < 0 || ih >= inH) {
-            memory.fill(col, 0, <usize>outW << 2);
-            col += <usize>outW << 2;
+            for (let ow = 0; ow < outW; ow++) { store<f32>(dst, 0); dst += pixelStep; }
             continue;
           }
           const row = at(x, c * sC + ih * sH);
           const iw0 = kw * dilW - padL;
           for (let ow = 0; ow < outW; ow++) {
             const iw = ow * strideW + iw0;
-            store<f32>(col, iw >= 0 && iw < inW ? load<f32>(at(row, iw * sW)) : 0);
-            col += 4;
+            store<f32>(dst, iw >= 0 && iw < inW ? load<f32>(at(row, iw * sW)) : 0);
+            dst += pixelStep;
           }
         }
+        tapStart += tapStep;
       }
     }
   }

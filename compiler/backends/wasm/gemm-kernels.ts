@@ -90,16 +90,20 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): numb
   const col = scratch.take(taps * pixels * 4);
   const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
-  const im2col = (n: string, grp: string): string =>
-    `im2col(${col}, <usize>(${xBase} + (${n} * ${xN} + ${grp} * ${cPerG * xC}) * 4), ${xC}, ${xH}, ${xW}, ${cPerG}, ${geom});`;
+  const im2col = (n: string, grp: string, transposed: boolean): string =>
+    `im2col(${col}, <usize>(${xBase} + (${n} * ${xN} + ${grp} * ${cPerG * xC}) * 4), ${xC}, ${xH}, ${xW}, ${transposed}, ${cPerG}, ${geom});`;
 
   if (k.mode === 'forward') {
     const w = scratch.take(g.outChannels * taps * 4);
     const pack = scratch.take(gemmPackBytes(pixels));
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
-    out.line(im2col('n', 'grp'));
-    out.line(`gemm(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${col}, ${pixels}, 1, ` +
+    // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
+    const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
+      && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
+    const cols = pointwise ? `<usize>(${xBase} + (n * ${xN} + grp * ${cPerG * xC}) * 4), ${xC}` : `${col}, ${pixels}`;
+    if (!pointwise) out.line(im2col('n', 'grp', false));
+    out.line(`gemm(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
       `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, false, ${pack});`);
     out.close().close();
   } else if (k.mode === 'input_grad') {
@@ -121,10 +125,10 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): numb
     const pack = scratch.take(gemmPackBytes(taps));
     gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
-    out.line(im2col('n', 'grp'));
-    // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
+    out.line(im2col('n', 'grp', true));
+    // dW[o, tap] += Σ_pixel dy[o, pixel] · colT[pixel, tap]
     out.line(`gemm(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
-      `${col}, 1, ${pixels}, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
+      `${col}, ${taps}, 1, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
     out.close().close();
   }
   emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));

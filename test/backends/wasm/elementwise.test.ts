@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bin, index, lit, load, ProgramBuilder, random, randomF32, randomI32, select, store, un, view } from '../programs.ts';
+import { bin, index, lit, load, ProgramBuilder, random, randomF32, randomFeeds, randomI32, select, store, un, view } from '../programs.ts';
 import type { UnaryAlu } from '../../../compiler/kernel/ir.ts';
 import { checkAgainstInterpreter, compileToSession } from './harness.ts';
 
@@ -53,10 +53,17 @@ describe('wasm elementwise kernels', () => {
     // so this must not run four lanes at a time
     const s9 = p.stateBuffer('s9', randomF32(9, 4));
     p.kernel({ kind: 'elementwise', name: 'prefix', shape: [9], stores: [store(view(s9, [1]), bin('add', load(view(s9, [1])), load(view(s9, [0]))))] });
+    // exp over its whole f32 range (flush to zero below, the SIMD polynomial's range reduction)
+    const wide = p.input('wide', [67]);
+    const expWide = p.output('exp_wide', [67]);
+    p.kernel({ kind: 'elementwise', name: 'exp_wide', shape: [67], stores: [store(view(expWide, [1]), un('exp', load(view(wide, [1]))))] });
     // rank-0 kernel
     const o4 = p.output('scalar_out', []);
     p.kernel({ kind: 'elementwise', name: 'scalar', shape: [], stores: [store(view(o4, []), bin('mul', load(view(scalar, [])), lit(-3)))] });
-    await checkAgainstInterpreter(p.build(), { rtol: 2e-6 });
+    const program = p.build();
+    const feeds = randomFeeds(program, 1);
+    feeds.wide = randomF32(67, 11, -95, 88.5);
+    await checkAgainstInterpreter(program, { feeds, rtol: 2e-6 });
   });
 
   it('i32 math, conversions, index and the counter-based RNG match exactly', async () => {
