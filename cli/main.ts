@@ -3,8 +3,9 @@
  * cli/commands/*; subcommands whose engine is not built yet say so and exit non-zero.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { trainCommand, type TrainFlags } from './commands/train.ts';
-import { evalCommand, type EvalFlags } from './commands/eval.ts';
+// Commands are imported when run, so `--help` does not load the charting and data stacks.
+import type { TrainFlags } from './commands/train.ts';
+import type { EvalFlags } from './commands/eval.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -63,6 +64,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--json', 'print JSON lines (one per epoch and event) instead of a progress bar', false)
     .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
+    .option('--no-pictures', 'skip curves.png, confusion.png and filters.png')
     .action(async (model: string, flags: TrainFlags) => {
       const ctl = new AbortController();
       const onSigint = () => {
@@ -72,6 +74,7 @@ export function buildProgram(exitCode: { value: number }): Command {
       };
       process.on('SIGINT', onSigint);
       try {
+        const { trainCommand } = await import('./commands/train.ts');
         const summary = await trainCommand(model, flags, { signal: ctl.signal });
         if (flags.json) process.stdout.write(JSON.stringify({ type: 'summary', ...summary }) + '\n');
         else {
@@ -96,6 +99,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--limit <n>', 'use only the first N test images', int('--limit', 1))
     .option('--out <dir>', 'where to write test-confusion.png (default runs/<model id>)')
     .action(async (model: string, flags: EvalFlags) => {
+      const { evalCommand } = await import('./commands/eval.ts');
       const r = await evalCommand(model, flags);
       process.stdout.write(`test loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} images; wrote ${r.confusion}\n`);
     });

@@ -10,7 +10,6 @@ import { evaluate } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
-import { confusionMatrixPng, writePicture } from '../pictures/index.ts';
 
 export interface EvalFlags {
   checkpoint?: string;
@@ -33,6 +32,7 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags): Promise<
     await sessions.eval.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
     const test = loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
     const r = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
+    const { confusionMatrixPng, writePicture } = await import('../pictures/index.ts');
     const confusion = writePicture(join(flags.out ?? join('runs', model.id), 'test-confusion.png'),
       await confusionMatrixPng(confusionMatrix(r.predictions, test.labels, test.classNames.length), test.classNames, `${model.id}: test confusion matrix`));
     return { loss: r.loss, accuracy: r.accuracy, samples: test.count, confusion };

@@ -21,7 +21,6 @@ import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
 import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
-import { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } from '../pictures/index.ts';
 
 export interface TrainFlags {
   epochs?: number;
@@ -38,6 +37,8 @@ export interface TrainFlags {
   overfitBatch: boolean;
   limit?: number;
   valFraction: number;
+  /** draw curves, confusion matrix and filters (commander's --no-pictures sets false) */
+  pictures?: boolean;
 }
 
 export interface TrainSummary {
@@ -122,7 +123,10 @@ export async function trainCommand(
       modelId: model.id, outDir, epochs: result.state.epoch, stoppedBy: result.stoppedBy,
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
     };
-    if (history.length > 0) {
+    const drawing = flags.pictures !== false;
+    // Loaded only when drawing: vega and resvg take a while to import.
+    const { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } = drawing ? await import('../pictures/index.ts') : ({} as typeof import('../pictures/index.ts'));
+    if (drawing && history.length > 0) {
       files.push(writePicture(join(outDir, 'curves.svg'), await trainingCurvesSvg(history, `${model.id}: training curves`)));
       files.push(writePicture(join(outDir, 'curves.png'), await trainingCurvesPng(history, `${model.id}: training curves`)));
     }
@@ -130,10 +134,12 @@ export async function trainCommand(
       // The eval session now holds the best params (the loop restored them).
       const val = await evaluate(sessions.eval, data, valIndices);
       const labels = Int32Array.from(valIndices, (i) => data.labels[i]!);
-      files.push(writePicture(join(outDir, 'confusion.png'),
-        await confusionMatrixPng(confusionMatrix(val.predictions, labels, data.classNames.length), data.classNames, `${model.id}: validation confusion matrix`)));
-      const filters = await drawFilters(model, sessions.eval.manifest.params, await sessions.eval.getParams(false));
-      if (filters) files.push(writePicture(join(outDir, 'filters.png'), filters));
+      if (drawing) {
+        files.push(writePicture(join(outDir, 'confusion.png'),
+          await confusionMatrixPng(confusionMatrix(val.predictions, labels, data.classNames.length), data.classNames, `${model.id}: validation confusion matrix`)));
+        const filters = filterParam(model, sessions.eval.manifest.params, await sessions.eval.getParams(false));
+        if (filters) files.push(writePicture(join(outDir, 'filters.png'), filterGridPng(filters.values, filters.shape)));
+      }
       if (!flags.overfitBatch) {
         const test = loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
         const t = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
@@ -176,11 +182,11 @@ function checkModelFitsData(model: TrainableModel, sampleShape: number[], classe
   }
 }
 
-async function drawFilters(model: TrainableModel, specs: { name: string; shape: number[] }[], params: Record<string, TensorData>): Promise<Uint8Array | null> {
+function filterParam(model: TrainableModel, specs: { name: string; shape: number[] }[], params: Record<string, TensorData>) {
   if (!model.filterParam) return null;
   const spec = specs.find((s) => s.name === model.filterParam);
   if (!spec || !params[spec.name]) throw new Error(`model "${model.id}": filterParam "${model.filterParam}" is not a param of its eval session`);
-  return filterGridPng(params[spec.name]!, spec.shape);
+  return { values: params[spec.name]!, shape: spec.shape };
 }
 
 /** JSON has no NaN: store it as null, and read nulls in metric fields back as NaN. */
