@@ -132,14 +132,21 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, a
 }
 
 /**
+ * Called once per finished tile of C (rows [row, row + rows), columns [col, col + cols)) with
+ * the caller's `tag`, while the tile is still in L1: the fused epilogue of a matmul kernel.
+ */
+export type TileEpilogue = (tag: i32, row: i32, rows: i32, col: i32, cols: i32) => void;
+
+/**
  * C[M,N] = A·B (or C += A·B with `accumulate`). C is row-major with row stride `ldc` elements.
- * `pack` points at gemmPackBytes(n) bytes of scratch.
+ * `pack` points at gemmPackBytes(n) bytes of scratch. Requires k > 0 when `epilogue` is given.
  */
 export function gemm(
   m: i32, n: i32, k: i32,
   a: usize, aRs: i32, aCs: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
+  epilogue: TileEpilogue | null = null, tag: i32 = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -161,7 +168,9 @@ export function gemm(
         const nr = min(NR, n - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const pa = packedA + (<usize>(i0 * kc) << 2);
-          microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, min(MR, mc - i0), nr);
+          const mr = min(MR, mc - i0);
+          microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, mr, nr);
+          if (epilogue !== null && k0 + kc >= k) epilogue(tag, m0 + i0, mr, j0, nr);
         }
       }
     }

@@ -5,9 +5,10 @@
  * over the result space. A matmul whose only store is `acc` into a row-contiguous view skips
  * the scratch tensor and lets the GEMM write the output directly.
  */
-import type { ConvKernel, MatmulKernel, View } from '../../kernel/ir.ts';
+import type { ConvKernel, MatmulKernel, Store, View } from '../../kernel/ir.ts';
+import type { Scope } from './expr.ts';
 import { align, type MemoryLayout } from './layout.ts';
-import { emitPointwise } from './pointwise.ts';
+import { emitPointwise, emitStores, linearIndexOf, vectorizable } from './pointwise.ts';
 import { bindAccToScratch } from './rewrite.ts';
 import type { Source } from './source.ts';
 
@@ -18,6 +19,12 @@ const GEMM_NR = 8;
 
 export function gemmPackBytes(n: number): number {
   return (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
+}
+
+/** What a kernel emitter knows besides its kernel: its function name and where helper functions go. */
+export interface KernelContext {
+  name: string;
+  helpers: Source;
 }
 
 /** Carves consecutive 64-byte-aligned regions out of the scratch area. */
@@ -47,25 +54,50 @@ function directOutput(layout: MemoryLayout, k: MatmulKernel): View | undefined {
   return s.view;
 }
 
-export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel): number {
+export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, ctx: KernelContext): number {
   for (const [what, v] of [['a', k.a], ['b', k.b]] as const) {
     if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: matmul "${k.name}" operand ${what} must be f32 (buffer ${v.buffer} is i32)`);
   }
   const scratch = new ScratchPlan(layout.scratchBase);
   const direct = directOutput(layout, k);
+  const space = [k.batch, k.m, k.n];
   const accBytes = k.batch * k.m * k.n * 4;
   const acc = direct ? 0 : scratch.take(accBytes);
   const pack = scratch.take(gemmPackBytes(k.n));
+  const stores = bindAccToScratch(k.stores, space);
+  // per-tile epilogue unless a store writes into an operand the GEMM is still reading
+  const perTile = !direct && k.k > 0 && !stores.some((s) => layout.overlaps(s.view.buffer, k.a.buffer) || layout.overlaps(s.view.buffer, k.b.buffer));
   const [aB, aRs, aCs] = k.a.strides as [number, number, number];
   const [bB, bRs, bCs] = k.b.strides as [number, number, number];
   const c = direct ? `${viewBase(layout, direct)} + b * ${direct.strides[0]! * 4}` : `${acc} + b * ${k.m * k.n * 4}`;
   const ldc = direct ? direct.strides[1]! : k.n;
   out.open(`for (let b: i32 = 0; b < ${k.batch}; b++)`);
   out.line(`gemm(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
-    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack});`);
+    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}${perTile ? `, ${ctx.name}_tile, b` : ''});`);
   out.close();
-  if (!direct) emitPointwise(out, layout, [k.batch, k.m, k.n], bindAccToScratch(k.stores, [k.batch, k.m, k.n]));
+  if (!direct && !perTile) emitPointwise(out, layout, space, stores);
+  // the GEMM calls the tile epilogue through the function table, so it is a function of its own
+  if (perTile) emitTileEpilogue(ctx.helpers, layout, stores, space, `${ctx.name}_tile`);
   return scratch.size;
+}
+
+/** The matmul's stores over one tile [b, rows r0.., cols c0..] of [batch, m, n]. */
+function emitTileEpilogue(out: Source, layout: MemoryLayout, stores: Store[], space: number[], name: string): void {
+  const vars = ['i0', 'i1', 'i2'];
+  const scope: Scope = { indexVars: vars, linearIndex: linearIndexOf(vars, space), address: (v) => layout.address(v, vars) };
+  out.open(`function ${name}(i0: i32, r0: i32, rows: i32, c0: i32, cols: i32): void`);
+  out.open('for (let i1: i32 = r0; i1 < r0 + rows; i1++)');
+  out.line('let i2: i32 = c0;');
+  if (vectorizable(layout, stores, 2, space[2]!)) {
+    out.open('for (; i2 <= c0 + cols - 4; i2 += 4)');
+    emitStores(out, layout, stores, scope, 2);
+    out.close();
+  }
+  out.open('for (; i2 < c0 + cols; i2++)');
+  emitStores(out, layout, stores, scope);
+  out.close();
+  out.close();
+  out.close();
 }
 
 export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): number {

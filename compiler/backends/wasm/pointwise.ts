@@ -17,9 +17,25 @@ export function linearIndexOf(vars: readonly string[], shape: readonly number[])
   return code;
 }
 
-function vectorizable(stores: Store[], axis: number, extent: number): boolean {
+/** Whether the stores can run four lanes at a time along `axis` (store stride 1, every read 0 or 1, no aliasing). */
+export function vectorizable(layout: MemoryLayout, stores: Store[], axis: number, extent: number): boolean {
   if (axis < 0 || extent < 4) return false;
-  return stores.every((s) => s.view.strides[axis] === 1 && canVectorize(s.expr, axis, false));
+  return stores.every((s) => s.view.strides[axis] === 1 && canVectorize(s.expr, axis, false)) && !readsWhatItWritesElsewhere(layout, stores);
+}
+
+/**
+ * Evaluates every store at the current point (or four lanes along `vectorAxis`) before writing
+ * any, so an in-place store never feeds a sibling.
+ */
+export function emitStores(out: Source, layout: MemoryLayout, stores: Store[], scope: Scope, vectorAxis?: number): void {
+  stores.forEach((s, i) => out.line(`const t${i} = ${vectorAxis === undefined ? renderScalar(s.expr, scope) : renderVector(s.expr, scope, vectorAxis)};`));
+  stores.forEach((s, i) => {
+    const dt = layout.dtype(s.view.buffer);
+    const addr = `<usize>(${scope.address(s.view)})`;
+    out.line(vectorAxis === undefined
+      ? `store<${dt}>(${addr}, ${convertScalar(`t${i}`, s.expr.dtype, dt)});`
+      : `v128.store(${addr}, ${convertVector(`t${i}`, s.expr.dtype, dt)});`);
+  });
 }
 
 /** Emits the loop nest; `prefix` names the loop variables (nested emitters use distinct ones). */
@@ -32,32 +48,20 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
     address: (v) => layout.address(v, vars),
   };
   const inner = shape.length - 1;
-  const vector = vectorizable(stores, inner, shape[inner] ?? 0) && !readsWhatItWritesElsewhere(layout, stores);
+  const vector = vectorizable(layout, stores, inner, shape[inner] ?? 0);
   for (let d = 0; d < inner; d++) out.open(`for (let ${vars[d]}: i32 = 0; ${vars[d]} < ${shape[d]}; ${vars[d]}++)`);
-  const scalarBody = (): void => {
-    // evaluate every store before writing any, so an in-place store never feeds a sibling
-    stores.forEach((s, i) => out.line(`const t${i} = ${renderScalar(s.expr, scope)};`));
-    stores.forEach((s, i) => {
-      const dt = layout.dtype(s.view.buffer);
-      out.line(`store<${dt}>(<usize>(${scope.address(s.view)}), ${convertScalar(`t${i}`, s.expr.dtype, dt)});`);
-    });
-  };
   if (inner < 0) {
-    scalarBody();
+    emitStores(out, layout, stores, scope);
   } else {
     const v = vars[inner]!;
     out.line(`let ${v}: i32 = 0;`);
     if (vector) {
       out.open(`for (; ${v} <= ${shape[inner]! - 4}; ${v} += 4)`);
-      stores.forEach((s, i) => out.line(`const v${i} = ${renderVector(s.expr, scope, inner)};`));
-      stores.forEach((s, i) => {
-        const dt = layout.dtype(s.view.buffer);
-        out.line(`v128.store(<usize>(${scope.address(s.view)}), ${convertVector(`v${i}`, s.expr.dtype, dt)});`);
-      });
+      emitStores(out, layout, stores, scope, inner);
       out.close();
     }
     out.open(`for (; ${v} < ${shape[inner]}; ${v}++)`);
-    scalarBody();
+    emitStores(out, layout, stores, scope);
     out.close();
   }
   for (let d = 0; d < inner; d++) out.close();

@@ -4,7 +4,7 @@
  * in order, so a session crosses from JS into wasm once per step.
  */
 import type { Kernel, KernelKind, Program } from '../../kernel/ir.ts';
-import { emitConv, emitMatmul } from './gemm-kernels.ts';
+import { emitConv, emitMatmul, type KernelContext } from './gemm-kernels.ts';
 import { align, MemoryLayout, PAGE_BYTES } from './layout.ts';
 import { emitPointwise } from './pointwise.ts';
 import { emitPool } from './pool.ts';
@@ -15,7 +15,7 @@ export const ENTRY = 'run';
 /** Directory the kernel library (assembly/*.ts) is mounted at for the compiler. */
 export const LIBRARY_DIR = 'axon';
 
-type KernelEmitter<K extends Kernel> = (out: Source, layout: MemoryLayout, k: K) => number;
+type KernelEmitter<K extends Kernel> = (out: Source, layout: MemoryLayout, k: K, ctx: KernelContext) => number;
 
 /** One renderer per kernel kind; each returns the scratch bytes it uses. */
 const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>> } = {
@@ -49,17 +49,20 @@ export function renderProgramSource(program: Program): ProgramSource {
   out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);
   out.line(`import { hashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni } from './${LIBRARY_DIR}/alu';`);
   let scratchBytes = 0;
+  const helpers = new Source();
   program.kernels.forEach((k, i) => {
+    const name = functionName(i, k);
     out.line('');
-    out.open(`function ${functionName(i, k)}(): void`);
+    out.open(`function ${name}(): void`);
     try {
-      scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k));
+      scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k, { name, helpers }));
     } catch (e) {
       throw new Error(`wasm backend: cannot render kernel ${i} "${k.name}" (${k.kind}): ${(e as Error).message}`, { cause: e });
     }
     out.close();
   });
   out.line('');
+  out.line(helpers.toString());
   out.open(`export function ${ENTRY}(): void`);
   program.kernels.forEach((k, i) => out.line(`${functionName(i, k)}();`));
   out.close();

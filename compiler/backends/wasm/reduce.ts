@@ -6,9 +6,9 @@
  */
 import type { DType, ReduceKernel } from '../../kernel/ir.ts';
 import { canVectorize, renderScalar, renderVector, type Scope } from './expr.ts';
-import { convertScalar, convertVector, scalarLiteral } from './alu.ts';
+import { scalarLiteral } from './alu.ts';
 import type { MemoryLayout } from './layout.ts';
-import { linearIndexOf } from './pointwise.ts';
+import { emitStores, linearIndexOf } from './pointwise.ts';
 import type { Source } from './source.ts';
 
 function initial(k: ReduceKernel, t: DType): string {
@@ -40,14 +40,6 @@ export function emitReduce(out: Source, layout: MemoryLayout, k: ReduceKernel): 
     indexVars: outer, linearIndex: linearIndexOf(outer, k.shape), address: (v) => layout.address(v, outer),
     acc: { scalar: 'acc', dtype: accType, ...(vector ? { vector } : {}) },
   });
-  const emitStores = (scope: Scope, axis?: number): void => {
-    k.stores.forEach((s, i) => out.line(`const t${i} = ${axis === undefined ? renderScalar(s.expr, scope) : renderVector(s.expr, scope, axis)};`));
-    k.stores.forEach((s, i) => {
-      const dt = layout.dtype(s.view.buffer);
-      const addr = `<usize>(${scope.address(s.view)})`;
-      out.line(axis === undefined ? `store<${dt}>(${addr}, ${convertScalar(`t${i}`, s.expr.dtype, dt)});` : `v128.store(${addr}, ${convertVector(`t${i}`, s.expr.dtype, dt)});`);
-    });
-  };
   const rInner = all.length - 1;
   const rExtent = k.reduceShape[k.reduceShape.length - 1] ?? 0;
   const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);
@@ -81,7 +73,7 @@ export function emitReduce(out: Source, layout: MemoryLayout, k: ReduceKernel): 
       if (k.reduce === 'sum') out.line(`acc += (${lanes[0]} + ${lanes[1]}) + (${lanes[2]} + ${lanes[3]});`);
       else lanes.forEach((l) => out.line(scalarFold(k, t, 'acc', l)));
     }
-    emitStores(epilogueScope());
+    emitStores(out, layout, k.stores, epilogueScope());
   };
 
   outer.forEach((o, d) => { if (d < outer.length - 1) out.open(`for (let ${o}: i32 = 0; ${o} < ${k.shape[d]}; ${o}++)`); });
@@ -96,7 +88,7 @@ export function emitReduce(out: Source, layout: MemoryLayout, k: ReduceKernel): 
       red.forEach((r, d) => out.open(`for (let ${r}: i32 = 0; ${r} < ${k.reduceShape[d]}; ${r}++)`));
       out.line(vectorFold(k, t, 'vacc', renderVector(k.body, bodyScope, oInner)));
       red.forEach(() => out.close());
-      emitStores(epilogueScope('vacc'), oInner);
+      emitStores(out, layout, k.stores, epilogueScope('vacc'), oInner);
       out.close();
     }
     out.open(`for (; ${o} < ${k.shape[oInner]}; ${o}++)`);
