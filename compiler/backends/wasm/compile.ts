@@ -32,6 +32,8 @@ export interface CompileResult {
 }
 
 const memoryCache = new Map<string, Promise<Uint8Array>>();
+/** asc.main keeps module-level compiler state, so compilations run one at a time. */
+let compileQueue: Promise<unknown> = Promise.resolve();
 const libraries = new WeakMap<ReadLibraryFile, Promise<Record<string, string>>>();
 
 let defaultHost: Promise<CompileHost> | undefined;
@@ -72,7 +74,8 @@ export async function compileProgram(req: CompileRequest, host?: CompileHost): P
     memoryCache.set(key, Promise.resolve(onDisk));
     return { wasm: onDisk, cacheHit: 'disk', compileMs: performance.now() - start };
   }
-  const pending = runAsc(argv, req.source, library);
+  const pending = compileQueue.then(() => runAsc(argv, req.source, library));
+  compileQueue = pending.catch(() => undefined);
   memoryCache.set(key, pending);
   try {
     const wasm = await pending;

@@ -9,6 +9,7 @@ import { canVectorize, renderScalar, renderVector, type Scope } from './expr.ts'
 import { scalarLiteral } from './alu.ts';
 import type { MemoryLayout } from './layout.ts';
 import { emitStores, linearIndexOf } from './pointwise.ts';
+import { collapseReduceAxes } from './rewrite.ts';
 import type { Source } from './source.ts';
 
 function initial(k: ReduceKernel, t: DType): string {
@@ -28,7 +29,8 @@ function vectorFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
   return `${acc} = ${t === 'f32' ? 'f32x4.max' : 'i32x4.max_s'}(${acc}, ${v});`;
 }
 
-export function emitReduce(out: Source, layout: MemoryLayout, k: ReduceKernel): void {
+export function emitReduce(out: Source, layout: MemoryLayout, kernel: ReduceKernel): void {
+  const k = collapseReduceAxes(kernel);
   const t = k.body.dtype;
   const outer = k.shape.map((_, d) => `o${d}`);
   const red = k.reduceShape.map((_, d) => `r${d}`);
