@@ -23,7 +23,9 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
     switch (e.type) {
       case 'epoch-start':
         bar = new cliProgress.SingleBar({
-          stream, hideCursor: true, clearOnComplete: true, noTTYOutput: false, etaBuffer: 50,
+          stream, hideCursor: true, clearOnComplete: true, etaBuffer: 50,
+          // In a log (no TTY) print a line every few seconds instead of redrawing.
+          noTTYOutput: true, notTTYSchedule: 5000,
           format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | eta {eta_formatted}`,
         }, cliProgress.Presets.shades_classic);
         bar.start(e.batches, 0, { loss: '—', acc: '—', rate: '0' });

@@ -142,6 +142,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       const feeds: Record<string, TensorData> = { [names.x]: batch.x, [names.y]: batch.y };
       if (hasSeedInput) feeds[names.seed] = Int32Array.of(mixSeed(o.seed, (epoch - 1) * trainBatches + batch.index) | 0);
       const out = await o.train.run(feeds);
+      await yieldToEventLoop();
       const loss = scalarOutput(out, names.loss, o.train);
       lossSum += loss * batch.size;
       samples += batch.size;
@@ -210,6 +211,20 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
   return { state, bestParams, stoppedBy };
 }
 
+/**
+ * A session whose run() finishes synchronously (WASM) never lets the event loop turn, so
+ * Ctrl-C handlers, progress-bar timers and a page's UI would wait for the whole run. Every
+ * 50 ms the loop yields one macrotask (setImmediate in Node, a zero timeout in browsers).
+ */
+let lastYield = 0;
+async function yieldToEventLoop(): Promise<void> {
+  const t = performance.now();
+  if (t - lastYield < 50) return;
+  lastYield = t;
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  await new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 /** Mean cross-entropy and accuracy of `session`'s logits over the given samples (padding ignored). */
 export async function evaluate(
   session: Session, data: ImageDataset, indices: Int32Array, xName = 'x', logitsName = 'logits', classes = data.classNames.length,
@@ -220,6 +235,7 @@ export async function evaluate(
   const predictions = new Int32Array(indices.length);
   for (const batch of batches(data, indices, batchSize, 'pad')) {
     const out = await session.run({ [xName]: batch.x }, { outputs: [logitsName] });
+    await yieldToEventLoop();
     const logits = out[logitsName];
     if (!logits) throw new Error(`evaluate: session "${session.manifest.name}" has no output "${logitsName}"`);
     lossSum += crossEntropySum(logits, batch.y, classes, batch.size);
