@@ -107,3 +107,7 @@ export function vsigni(v: v128): v128 {
 @inline export function reluf(x: f32): f32 {
   return x > 0 ? x : 0;
 }
+
+export function vf2i(v: v128): v128 {
+  return i32x4(f2i(f32x4.extract_lane(v, 0)), f2i(f32x4.extract_lane(v, 1)), f2i(f32x4.extract_lane(v, 2)), f2i(f32x4.extract_lane(v, 3)));
+}

@@ -145,7 +145,8 @@ export function convertScalar(code: string, from: DType, to: DType): string {
 
 export function convertVector(code: string, from: DType, to: DType): string {
   if (from === to) return code;
-  return to === 'f32' ? `f32x4.convert_i32x4_s(${code})` : `i32x4.trunc_sat_f32x4_s(${code})`;
+  // per lane: out-of-range values wrap like `| 0` where trunc_sat would saturate
+  return to === 'f32' ? `f32x4.convert_i32x4_s(${code})` : `vf2i(${code})`;
 }
 
 export function scalarLiteral(value: number, dtype: DType): string {

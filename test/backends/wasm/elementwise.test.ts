@@ -106,6 +106,9 @@ describe('wasm elementwise kernels', () => {
     });
     const feeds = { a: randomI32(36, 3, -20, 20), b: randomI32(36, 4, -5, 5), f: randomF32(36, 5, -3, 3), seed: new Int32Array([1234567]) };
     feeds.b[3] = 0; // integer division by zero is 0 in the IR
+    // f32 → i32 wraps out-of-range values like `| 0` and maps NaN to 0, in vector lanes and the scalar tail
+    feeds.f.set([NaN, 3e8, -3e8, 1e6, NaN], 0);
+    feeds.f.set([3e8, NaN], 34);
     // i32 results are integers, so 1e-7 only forgives f32 rounding of f32 outputs
     await checkAgainstInterpreter(p.build(), { feeds, rtol: 1e-7 });
   });
