@@ -84,7 +84,9 @@ export interface TrainLoopOptions {
   save?: (snapshot: Snapshot) => Promise<void>;
   /** at the end, load the best params back into the sessions (default true) */
   restoreBest?: boolean;
-  /** clock in ms (tests pass a fake one) */
+  /** how often (ms of wall time) to let the event loop run stop handlers and timers; default 50 */
+  yieldEveryMs?: number;
+  /** clock in ms for metrics (tests pass a fake one) */
   now?: () => number;
 }
 
@@ -142,7 +144,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       const feeds: Record<string, TensorData> = { [names.x]: batch.x, [names.y]: batch.y };
       if (hasSeedInput) feeds[names.seed] = Int32Array.of(mixSeed(o.seed, (epoch - 1) * trainBatches + batch.index) | 0);
       const out = await o.train.run(feeds);
-      await yieldToEventLoop();
+      await yieldToEventLoop(o.yieldEveryMs);
       const loss = scalarOutput(out, names.loss, o.train);
       lossSum += loss * batch.size;
       samples += batch.size;
@@ -217,9 +219,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
  * 50 ms the loop yields one macrotask (setImmediate in Node, a zero timeout in browsers).
  */
 let lastYield = 0;
-async function yieldToEventLoop(): Promise<void> {
+async function yieldToEventLoop(everyMs = 50): Promise<void> {
   const t = performance.now();
-  if (t - lastYield < 50) return;
+  if (t - lastYield < everyMs) return;
   lastYield = t;
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
   await new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));

@@ -85,6 +85,16 @@ describe('training loop with a JS linear model', () => {
     })()), 6);
   });
 
+  it('a stop request from a timer (like SIGINT) is seen even when run() never waits on I/O', async () => {
+    const data = blobs(64);
+    const train = new LinearSession(8, 4, 3, true);
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 0);
+    const r = await trainLoop({ train, data, trainIndices: Int32Array.from({ length: 64 }, (_, i) => i), epochs: 50, patience: 0, seed: 1, signal: ctl.signal, yieldEveryMs: 0 });
+    expect(r.stoppedBy).toBe('signal');
+    expect(train.values.step![0]).toBeLessThan(50 * 8);
+  });
+
   it('refuses a training set smaller than one batch, naming both sizes', async () => {
     const train = new LinearSession(8, 2, 2, true);
     await expect(trainLoop({ train, data: tiny(5), trainIndices: Int32Array.of(0, 1, 2, 3, 4), epochs: 1, patience: 0, seed: 1 }))
