@@ -19,3 +19,5 @@ export { perceptronRule } from './frontend/perceptron.ts';
 export { gradCheck, type GradCheckReport } from './autodiff/gradcheck.ts';
 export { batchNormOp } from './frontend/normalization.ts';
 export * as metrics from './frontend/metrics.ts';
+export { explain, formatExplanation, type Explanation } from './explain/explain.ts';
+export { graphSvg, toDot } from './explain/svg.ts';

@@ -205,4 +205,6 @@ export interface Program {
   /** trainable parameters and optimizer/statistics state (updated in place by the kernels) */
   params: { name: string; buffer: number }[];
   state: { name: string; buffer: number }[];
+  /** for each kernel, the graph ops it computes (for explain and profiles; optional) */
+  sources?: string[][];
 }

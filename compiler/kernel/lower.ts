@@ -25,6 +25,7 @@ import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
 import { rules } from '../ops/index.ts';
 import type { BufferDecl, BufferRole, Expr, Kernel, Program, Store, View } from './ir.ts';
 import { mapViews } from './views.ts';
+import { kernelAccess } from './plan.ts';
 
 export interface LowerOptions {
   /** false: one kernel per op (the reference interpreter's program) */
@@ -41,6 +42,8 @@ interface Value {
   leaves: Set<Tensor>;
   /** param/state targets whose updated value the expression reads (from the target's buffer) */
   fresh?: Set<Tensor>;
+  /** graph ops inlined into this value (for explain) */
+  ops?: string[];
 }
 
 interface PendingAnchor {
@@ -79,7 +82,9 @@ export function lowerGraph(graph: Graph, options: LowerOptions): Program {
 class Lowering {
   private readonly buffers: BufferDecl[] = [];
   private readonly kernels: Kernel[] = [];
-  private readonly deferred: { kernel: Kernel; writes: Tensor; reads: Set<Tensor>; fresh: Set<Tensor> }[] = [];
+  private readonly sources = new Map<Kernel, string[]>();
+  /** update-phase kernels; `writes` is the param/state they overwrite in place, if any */
+  private readonly deferred: { kernel: Kernel; writes?: Tensor; reads: Set<Tensor>; fresh: Set<Tensor> }[] = [];
   private readonly values = new Map<Tensor, Value>();
   private readonly stored = new Map<Tensor, View>();
   private readonly pending = new Map<Tensor, PendingAnchor>();
@@ -88,6 +93,8 @@ class Lowering {
   private readonly updateOf = new Map<Tensor, Tensor[]>();
   private readonly leafBuffer = new Map<Tensor, number>();
   private kernelCount = 0;
+  /** nodes that no graph output needs: their kernels run in the update phase, after the rest */
+  private readonly updatePhase = new Set<Tensor>();
 
   constructor(private readonly graph: Graph, private readonly opts: LowerOptions) {}
 
@@ -102,6 +109,15 @@ class Lowering {
       this.updateOf.set(v, [...(this.updateOf.get(v) ?? []), target]);
       this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
     }
+    const neededByOutputs = new Set<Tensor>();
+    const stack = [...this.graph.outputs.values()];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (neededByOutputs.has(t)) continue;
+      neededByOutputs.add(t);
+      stack.push(...t.inputs);
+    }
+    for (const n of nodes) if (!n.isLeaf() && !neededByOutputs.has(n)) this.updatePhase.add(n);
     // leaves first, so persistent buffers come first in the program's buffer list; every declared
     // input keeps its slot even when unused, so callers can always feed what the graph declares
     const keep = new Set([...nodes, ...this.graph.inputs.values()]);
@@ -112,9 +128,11 @@ class Lowering {
     for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
     this.orderUpdates();
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
+    const kernels = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
     return {
       buffers: this.buffers,
-      kernels: [...this.kernels, ...this.deferred.map((d) => d.kernel)],
+      kernels,
+      sources: kernels.map((k) => this.sources.get(k) ?? []),
       arenaBytes: 0,
       inputs: byRole('input').map((b) => ({ name: b.name, buffer: b.id })),
       outputs,
@@ -145,8 +163,11 @@ class Lowering {
     return `k${this.kernelCount++}_${n.op}`;
   }
 
-  /** Stores a value through `view` (a temp, output or param buffer) with one kernel. */
-  private emit(n: Tensor, v: Value, view: View, deferTarget?: Tensor): void {
+  /**
+   * Stores a value through `view` (a temp, output or param buffer) with one kernel. Kernels of
+   * update-phase nodes, and every in-place write of a param (`target`), run after all others.
+   */
+  private emit(n: Tensor, v: Value, view: View, target?: Tensor): void {
     const store: Store = { view, expr: v.expr };
     let kernel: Kernel;
     if (v.pending) {
@@ -155,7 +176,8 @@ class Lowering {
     } else {
       kernel = { kind: 'elementwise', name: this.kernelName(n), shape: [...n.shape], stores: [store] };
     }
-    if (deferTarget) this.deferred.push({ kernel, writes: deferTarget, reads: v.leaves, fresh: v.fresh ?? new Set() });
+    this.sources.set(kernel, [...(v.ops ?? [])]);
+    if (target || this.updatePhase.has(n)) this.deferred.push({ kernel, ...(target ? { writes: target } : {}), reads: v.leaves, fresh: v.fresh ?? new Set() });
     else this.kernels.push(kernel);
   }
 
@@ -208,6 +230,7 @@ class Lowering {
           positional: !!lower.positional || args.some((a) => a.positional),
           leaves: new Set(args.flatMap((a) => [...a.leaves])),
           fresh: new Set(args.flatMap((a) => [...(a.fresh ?? [])])),
+          ops: [...args.flatMap((a) => a.ops ?? []), n.op],
           ...(pendingSeen ? { pending: pendingSeen } : {}),
         };
         break;
@@ -235,7 +258,7 @@ class Lowering {
           a = { expr: { op: 'load', view, dtype: input.dtype }, positional: false, leaves: new Set() };
           e = remap(a)!;
         }
-        v = { expr: e, positional: false, leaves: a.leaves, ...(a.fresh ? { fresh: a.fresh } : {}) };
+        v = { expr: e, positional: false, leaves: a.leaves, ...(a.fresh ? { fresh: a.fresh } : {}), ops: a.ops ?? [] };
         break;
       }
       case 'reduce': {
@@ -252,7 +275,7 @@ class Lowering {
         const name = this.kernelName(n);
         const outShape = [...n.shape];
         this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: lower.reduce, body, stores }) });
-        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves: a.leaves };
+        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
         break;
       }
       case 'anchor': {
@@ -261,7 +284,7 @@ class Lowering {
         const name = this.kernelName(n);
         const build = lower.kernel as (o: View[], s: Store[], at: unknown, ins: readonly Tensor[], out: Tensor, name: string) => Kernel;
         this.pending.set(n, { build: (stores) => build(views, stores, n.attrs, n.inputs, n, name) });
-        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves };
+        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves, ops: [n.op] };
         break;
       }
     }
@@ -277,6 +300,13 @@ class Lowering {
       // reference mode: every op is its own kernel; only free views stay inline
       const movement = rules[n.op as keyof typeof rules].lower.kind === 'movement';
       return movement && !v.positional ? v : this.materialize(n, v);
+    }
+    const targets = this.updateOf.get(n);
+    if (targets && this.updatePhase.has(n) && uses > 1) {
+      // a new param/state value that other updates also read (Adam's moments): write it in place
+      // once, and let the other updates read it from the target's buffer
+      this.storeUpdate(targets[0]!, n, v);
+      return this.valueOf(n);
     }
     if (uses > 1 && (v.pending || cost(v.expr) > 2)) return this.materialize(n, v);
     return v;
@@ -294,9 +324,11 @@ class Lowering {
     return id;
   }
 
-  private storeUpdate(target: Tensor, value: Tensor): void {
+  private storeUpdate(target: Tensor, value: Tensor, computed?: Value): void {
     if (target === value) return;
-    const v = this.valueOf(value);
+    const existing = this.stored.get(value);
+    if (existing && existing.buffer === this.leafBuffer.get(target)) return; // already written in place
+    const v = computed ?? this.valueOf(value);
     const id = this.leafBuffer.get(target)!;
     const view: View = { buffer: id, offset: 0, strides: contiguousStrides(target.shape) };
     this.emit(value, v, view, target);
@@ -314,8 +346,13 @@ class Lowering {
   private orderUpdates(): void {
     const d = this.deferred;
     const before = d.map(() => new Set<number>());
+    const access = d.map((k) => kernelAccess(k.kernel));
+    const isTemp = (id: number) => this.buffers[id]!.role === 'temp' || this.buffers[id]!.role === 'output';
     d.forEach((k, i) => d.forEach((w, j) => {
       if (i === j) return;
+      // a temporary written earlier in the phase is read after it is written
+      if (j < i && [...access[j]!.writes].some((b) => isTemp(b) && access[i]!.reads.has(b))) before[i]!.add(j);
+      if (!w.writes) return;
       if (k.reads.has(w.writes)) before[j]!.add(i); // reader i precedes writer j
       if (k.fresh.has(w.writes)) before[i]!.add(j); // writer j precedes new-value reader i
     }));
@@ -323,7 +360,7 @@ class Lowering {
     const done = new Set<number>();
     while (order.length < d.length) {
       const next = d.findIndex((_, i) => !done.has(i) && [...before[i]!].every((j) => done.has(j)));
-      if (next < 0) throw new Error(`cannot order the in-place updates of ${d.filter((_, i) => !done.has(i)).map((k) => `"${k.writes.name}"`).join(', ')}: they read each other's old values`);
+      if (next < 0) throw new Error(`cannot order the in-place updates of ${d.filter((_, i) => !done.has(i)).map((k) => `"${k.writes?.name ?? k.kernel.name}"`).join(', ')}: they read each other's old values`);
       order.push(next);
       done.add(next);
     }

@@ -32,7 +32,8 @@ export const unaryRules: Rules<Unary> = {
   step: { infer: same, vjp: noGrad, lower: un('step') },
   tanh: { infer: float, vjp: (ct, _, out) => [F.mul(ct, F.sub(1, F.mul(out, out)))], lower: un('tanh') },
   sigmoid: { infer: float, vjp: (ct, _, out) => [F.mul(ct, F.mul(out, F.sub(1, out)))], lower: un('sigmoid') },
-  relu: { infer: same, vjp: (ct, [x]) => [F.mul(ct, F.step(x!))], lower: un('relu') },
+  // the mask comes from the output (relu(x) > 0 ⟺ x > 0), so the pre-activation need not be kept
+  relu: { infer: same, vjp: (ct, _, out) => [F.mul(ct, F.step(out))], lower: un('relu') },
   cast: {
     infer: (ins, a) => ({ shape: ins[0]!.shape, dtype: a.dtype }),
     vjp: (ct, [x]) => [x!.dtype === 'f32' ? F.cast(ct, 'f32') : null],

@@ -1,0 +1,110 @@
+/**
+ * Canonicalization passes over the graph IR. Each returns a new graph computing the same outputs
+ * and updates; `optimize.ts` runs them to a fixed point and reports node counts.
+ */
+import type { Graph, Tensor } from '../ir/graph.ts';
+import { sizeOf } from '../ir/types.ts';
+import { liveNodes } from '../kernel/lower.ts';
+import { evaluate } from '../interpreter/evaluate.ts';
+import { Graph as GraphClass } from '../ir/graph.ts';
+import type { OpName } from '../ops/attrs.ts';
+import { rebuild, type Rewrite } from './rebuild.ts';
+
+/** Dead-code elimination: drops nodes no output or update needs (declared inputs stay). */
+export function eliminateDeadCode(graph: Graph): Graph {
+  return rebuild(graph, () => undefined, { only: new Set(liveNodes(graph)) });
+}
+
+/** Common-subexpression elimination: one node per (op, inputs, attributes). */
+export function eliminateCommonSubexpressions(graph: Graph): Graph {
+  const seen = new Map<string, Tensor>();
+  return rebuild(graph, (n, ins, ctx) => {
+    const key = `${n.op}(${ins.map((i) => i.id).join(',')})${JSON.stringify(n.attrs)}`;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const t = ctx.emit(n.op as OpName, ins, n.attrs as never);
+    seen.set(key, t);
+    return t;
+  }, { dedupConsts: true });
+}
+
+/** the scalar value of a constant, seen through reshapes and broadcasts, or undefined */
+export function scalarValue(t: Tensor): number | undefined {
+  let s = t;
+  while (s.op === 'broadcast' || s.op === 'reshape') s = s.inputs[0]!;
+  return s.op === 'const' && s.size === 1 ? s.value![0] : undefined;
+}
+
+const sameShape = (a: Tensor, b: Tensor) => a.shape.join() === b.shape.join();
+
+/**
+ * Algebraic simplification: x·1, 1·x, x+0, 0+x, x−0, x/1 → x; −(−x) → x; transpose∘transpose
+ * → one transpose (or none); reshape∘reshape → one reshape; identity reshapes, transposes and
+ * broadcasts vanish; log(exp(a)/Σexp(a)) (log∘softmax) → a − log Σexp(a) (log-softmax, stable).
+ */
+export const simplify: Rewrite = (n, ins, ctx) => {
+  const [a, b] = ins;
+  switch (n.op) {
+    case 'mul':
+      if (scalarValue(b!) === 1 && sameShape(a!, n)) return a;
+      if (scalarValue(a!) === 1 && sameShape(b!, n)) return b;
+      return undefined;
+    case 'add':
+      if (scalarValue(b!) === 0 && sameShape(a!, n)) return a;
+      if (scalarValue(a!) === 0 && sameShape(b!, n)) return b;
+      return undefined;
+    case 'sub':
+      return scalarValue(b!) === 0 && sameShape(a!, n) ? a : undefined;
+    case 'div':
+      return scalarValue(b!) === 1 && sameShape(a!, n) ? a : undefined;
+    case 'neg':
+      return a!.op === 'neg' ? a!.inputs[0] : undefined;
+    case 'reshape':
+      if (a!.shape.join() === n.shape.join()) return a;
+      if (a!.op === 'reshape') return ctx.emit('reshape', [a!.inputs[0]!], { shape: [...n.shape] });
+      return undefined;
+    case 'broadcast':
+      return a!.shape.join() === n.shape.join() ? a : undefined;
+    case 'transpose': {
+      const perm = n.attrs.perm as number[];
+      if (perm.every((p, i) => p === i)) return a;
+      if (a!.op === 'transpose') {
+        const inner = a!.attrs.perm as number[];
+        const combined = perm.map((p) => inner[p]!);
+        return combined.every((p, i) => p === i) ? a!.inputs[0] : ctx.emit('transpose', [a!.inputs[0]!], { perm: combined });
+      }
+      return undefined;
+    }
+    case 'log': {
+      // log(e / broadcast(sum(e))) with e = exp(z): the log of a softmax
+      if (a!.op !== 'div') return undefined;
+      const [e, denom] = a!.inputs as [Tensor, Tensor];
+      let s = denom;
+      while (s.op === 'broadcast' || s.op === 'reshape') s = s.inputs[0]!;
+      if (e.op !== 'exp' || s.op !== 'sum' || s.inputs[0] !== e) return undefined;
+      const z = e.inputs[0]!;
+      const logSum = ctx.emit('log', [s], {});
+      const back = ctx.emit('broadcast', [logSum], { shape: [...z.shape] });
+      return ctx.emit('sub', [z, back], {});
+    }
+    default:
+      return undefined;
+  }
+};
+
+const FOLD_LIMIT = 1024;
+const NEVER_FOLD = new Set(['random_uniform', 'iota', 'broadcast']);
+
+/**
+ * Constant folding: an op whose inputs are all constants becomes a constant, evaluated by the
+ * reference interpreter — unless its result is large (folding would bloat the artifact) or it
+ * is a broadcast (free at run time anyway).
+ */
+export const foldConstants: Rewrite = (n, ins, ctx) => {
+  if (NEVER_FOLD.has(n.op) || !ins.every((i) => i.op === 'const') || sizeOf(n.shape) > FOLD_LIMIT) return undefined;
+  const tiny = new GraphClass('fold');
+  const cins = ins.map((i) => tiny.constant(i.value!, i.shape, i.dtype));
+  tiny.output('v', tiny.apply(n.op as OpName, cins, n.attrs as never));
+  const v = evaluate(tiny, {}).outputs.v!;
+  return ctx.graph.constant(n.dtype === 'f32' ? Float32Array.from(v) : Int32Array.from(v), n.shape, n.dtype);
+};
