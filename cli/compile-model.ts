@@ -11,29 +11,34 @@ export async function openTrainingSessions(model: TrainableModel, options: Sessi
   return compileTrainingSessions(model, options);
 }
 
-/**
- * Builds the model twice from its definition — a training graph (dropout on, batch statistics,
+/*
+ * A model is built twice from its definition — a training graph (dropout on, batch statistics,
  * softmax cross-entropy, the optimizer's update: one compiled step) and an evaluation graph
- * (dropout off, running statistics) — with the same param names, compiles both for the backend
- * and opens a session on each.
+ * (dropout off, running statistics) — with the same param names, so values move between them.
  */
-export async function compileTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
+/** The model's graph at a batch size: training (inputs x, y, maybe seed; outputs logits, loss) or evaluation (x → logits). */
+export function modelGraph(model: TrainableModel, batchSize: number, seed: number, training: boolean): Graph {
   const build = model.buildForward;
   if (!build) throw new Error(`model "${model.id}" has neither buildForward nor createSessions`);
-  const graphFor = (training: boolean) => {
-    const g = new Graph(`${model.id}.${training ? 'train' : 'eval'}`);
-    const x = g.input('x', [options.batchSize, ...model.inputShape]);
-    const ctx = new nn.ModelContext(g, { seed: options.seed, training });
-    const logits = build(x, ctx);
-    g.output('logits', logits);
-    if (training) g.output('loss', losses.softmaxCrossEntropy(logits, g.input('y', [options.batchSize], 'i32')));
-    return g;
-  };
-  const optimizer = model.optimizer ? model.optimizer(options.lr) : optim.adam({ lr: options.lr });
-  const trainGraph = trainStep(graphFor(true), { optimizer });
+  const g = new Graph(training ? model.id : `${model.id}.eval`);
+  const x = g.input('x', [batchSize, ...model.inputShape]);
+  const ctx = new nn.ModelContext(g, { seed, training });
+  const logits = build(x, ctx);
+  g.output('logits', logits);
+  if (training) g.output('loss', losses.softmaxCrossEntropy(logits, g.input('y', [batchSize], 'i32')));
+  return g;
+}
+
+/** The one compiled training step: forward, backward and the optimizer's update. */
+export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number): Graph {
+  const optimizer = model.optimizer ? model.optimizer(lr) : optim.adam({ lr });
+  return trainStep(modelGraph(model, batchSize, seed, true), { optimizer });
+}
+
+export async function compileTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
   const [trainArtifact, evalArtifact] = await Promise.all([
-    compile(trainGraph, { backend: options.backend }),
-    compile(graphFor(false), { backend: options.backend }),
+    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr), { backend: options.backend }),
+    compile(modelGraph(model, options.batchSize, options.seed, false), { backend: options.backend }),
   ]);
   const [train, evalSession] = await Promise.all([createSession(trainArtifact), createSession(evalArtifact)]);
   return { train, eval: evalSession };

@@ -105,10 +105,17 @@ export function buildProgram(exitCode: { value: number }): Command {
     });
 
   program.command('explain <model>')
-    .description('show what the compiler did: graph, fusions, kernels, memory plan')
+    .description('show what the compiler did: passes, node counts, fused kernels, memory plan, and graph pictures (SVG)')
     .addOption(backendOption())
-    .option('--json', 'machine-readable output')
-    .action(() => notYet('explain'));
+    .option('--train', 'explain the training step (forward, backward, optimizer) instead of the forward pass')
+    .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
+    .option('--out <dir>', 'where to write the graph pictures (default runs/<model id>/explain)')
+    .option('--no-svg', 'skip the graph pictures')
+    .option('--json', 'print one JSON object (nodes_before, nodes_after, kernels, arena_bytes, lower_bound_bytes, …)')
+    .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags) => {
+      const { explainCommand } = await import('./commands/explain.ts');
+      process.stdout.write(`${await explainCommand(model, flags)}\n`);
+    });
 
   program.command('bench [model]')
     .description('time compiled kernels and whole runs against peers')
@@ -117,9 +124,13 @@ export function buildProgram(exitCode: { value: number }): Command {
     .action(() => notYet('bench'));
 
   program.command('example <name>')
-    .description('run a bundled example (e.g. xor, fashion)')
+    .description('run a bundled worked example: xor-worked (lecture 002, one backprop step), xor')
     .addOption(backendOption())
-    .action(() => notYet('example'));
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, flags: { json?: boolean; backend?: 'wasm' | 'webgpu' }) => {
+      const { exampleCommand } = await import('./commands/example.ts');
+      process.stdout.write(`${await exampleCommand(name, flags)}\n`);
+    });
 
   return program;
 }

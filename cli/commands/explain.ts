@@ -1,0 +1,37 @@
+/** `axon explain <model>`: what the optimizer made of the model's forward pass or training step. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { explain, formatExplanation, graphSvg } from '../../compiler/index.ts';
+import { loadModel } from '../model.ts';
+import { modelGraph, trainingStepGraph } from '../compile-model.ts';
+
+export interface ExplainFlags {
+  train?: boolean;
+  json?: boolean;
+  batchSize?: number;
+  out?: string;
+  svg?: boolean;
+}
+
+export async function explainCommand(spec: string, flags: ExplainFlags): Promise<string> {
+  const model = await loadModel(spec);
+  const batch = flags.batchSize ?? model.defaults?.batchSize ?? 64;
+  const graph = flags.train ? trainingStepGraph(model, batch, 0, model.defaults?.lr ?? 1e-3) : modelGraph(model, batch, 0, false);
+  const e = explain(graph);
+  const files: string[] = [];
+  if (flags.svg !== false) {
+    const dir = flags.out ?? join('runs', model.id, 'explain');
+    await mkdir(dir, { recursive: true });
+    const tag = flags.train ? 'train' : 'forward';
+    for (const [which, g] of [['before', e.graphBefore], ['after', e.graphAfter]] as const) {
+      const path = join(dir, `${tag}-graph-${which}.svg`);
+      await writeFile(path, await graphSvg(g));
+      files.push(path);
+    }
+  }
+  if (flags.json) {
+    const { graphBefore: _b, graphAfter: _a, ...rest } = e;
+    return JSON.stringify({ ...rest, pictures: files });
+  }
+  return `${formatExplanation(e)}\n\npictures: ${files.join(', ') || '(none)'}`;
+}
