@@ -4,6 +4,8 @@
 // A into MR-high panels, zero-padded, so the micro-kernel never branches on edges; only its
 // final write-back does. Pointers are byte addresses, strides are in elements.
 
+import { currentThread, jobArgs, parallelFor, threadCount } from './threads';
+
 export const MR: i32 = 4;
 export const NR: i32 = 8;
 /** k-block: one packed B panel (KC·NR floats = 8 KiB) stays in L1 across all A panels */
@@ -11,13 +13,15 @@ export const KC: i32 = 256;
 /** m-block: one packed A block (MC·KC floats = 128 KiB) stays in L2 */
 export const MC: i32 = 128;
 
-/** Scratch bytes `gemm` needs for packing, for a given N. */
+/**
+ * Scratch bytes `gemm` needs for a given N: the edge tile (partial tiles of C are written there
+ * first, then the valid part is copied), packed A and packed B. Per thread when threaded.
+ */
 export function gemmPackBytes(n: i32): i32 {
-  return (MC * KC + KC * ((n + NR - 1) / NR) * NR) * 4;
+  return EDGE_BYTES + (MC * KC + KC * ((n + NR - 1) / NR) * NR) * 4;
 }
 
-// Edge tiles are written here first, then the valid part is copied into C.
-const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+const EDGE_BYTES: i32 = MR * NR * 4;
 
 /** c + a·b: one fused multiply-add in the relaxed-SIMD build, mul then add otherwise. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -86,7 +90,7 @@ function packA(m0: i32, mc: i32, k0: i32, kc: i32, a: usize, aRs: i32, aCs: i32,
 }
 
 /** MR×NR micro-kernel: 8 f32x4 accumulators, load-splat of A, two vector loads of B per k. */
-function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32): void {
+function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -116,7 +120,7 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, a
     writeRow(c + 3 * ldcBytes, c30, c31, accumulate);
     return;
   }
-  const t = EDGE_TILE;
+  const t = edge;
   v128.store(t, c00); v128.store(t, c01, 16);
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
@@ -146,15 +150,16 @@ export function gemm(
   a: usize, aRs: i32, aCs: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
-  epilogue: TileEpilogue | null = null, tag: i32 = 0,
+  epilogue: TileEpilogue | null = null, tag: i32 = 0, colOffset: i32 = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(addr(c, i * ldc), 0, <usize>n << 2);
     return;
   }
-  const packedA = pack;
-  const packedB = pack + (<usize>(MC * KC) << 2);
+  const edge = pack;
+  const packedA = pack + <usize>EDGE_BYTES;
+  const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
@@ -169,10 +174,55 @@ export function gemm(
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const pa = packedA + (<usize>(i0 * kc) << 2);
           const mr = min(MR, mc - i0);
-          microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, mr, nr);
-          if (epilogue !== null && k0 + kc >= k) epilogue(tag, m0 + i0, mr, j0, nr);
+          microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, mr, nr, edge);
+          if (epilogue !== null && k0 + kc >= k) epilogue(tag, m0 + i0, mr, j0 + colOffset, nr);
         }
       }
     }
   }
+}
+
+// ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----
+
+/** Splits C's columns across the pool; each thread packs into its own `packStride` bytes at `pack`. */
+export function gemmParallel(
+  m: i32, n: i32, k: i32,
+  a: usize, aRs: i32, aCs: i32,
+  b: usize, bRs: i32, bCs: i32,
+  c: usize, ldc: i32, accumulate: bool, pack: usize, packStride: i32,
+  epilogue: TileEpilogue | null = null, tag: i32 = 0,
+): void {
+  const panels = (n + NR - 1) / NR;
+  const slice = ((panels + threadCount() - 1) / threadCount()) * NR;
+  const tasks = slice > 0 ? (n + slice - 1) / slice : 0;
+  if (tasks <= 1) {
+    gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag);
+    return;
+  }
+  const args = jobArgs();
+  store<i32>(args, m); store<i32>(args, n, 4); store<i32>(args, k, 8);
+  store<i32>(args, <i32>a, 12); store<i32>(args, aRs, 16); store<i32>(args, aCs, 20);
+  store<i32>(args, <i32>b, 24); store<i32>(args, bRs, 28); store<i32>(args, bCs, 32);
+  store<i32>(args, <i32>c, 36); store<i32>(args, ldc, 40); store<i32>(args, accumulate ? 1 : 0, 44);
+  store<i32>(args, <i32>pack, 48); store<i32>(args, packStride, 52);
+  store<i32>(args, epilogue === null ? 0 : <i32>changetype<usize>(epilogue), 56); store<i32>(args, tag, 60);
+  store<i32>(args, slice, 64);
+  parallelFor(gemmSliceTask, tasks);
+}
+
+function gemmSliceTask(index: i32): void {
+  const args = jobArgs();
+  const n = load<i32>(args, 4);
+  const slice = load<i32>(args, 64);
+  const j0 = index * slice;
+  const bCs = load<i32>(args, 32);
+  const epi = load<i32>(args, 56);
+  gemm(
+    load<i32>(args), min(slice, n - j0), load<i32>(args, 8),
+    <usize>load<i32>(args, 12), load<i32>(args, 16), load<i32>(args, 20),
+    addr(<usize>load<i32>(args, 24), j0 * bCs), load<i32>(args, 28), bCs,
+    addr(<usize>load<i32>(args, 36), j0), load<i32>(args, 40), load<i32>(args, 44) != 0,
+    <usize>load<i32>(args, 48) + <usize>(currentThread() * load<i32>(args, 52)),
+    epi == 0 ? null : changetype<TileEpilogue>(<usize>epi), load<i32>(args, 60), j0,
+  );
 }

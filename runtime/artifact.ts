@@ -65,6 +65,18 @@ export interface Manifest {
     memoryPages?: number;
     /** kernel scratch bytes reserved after the arena (packed GEMM panels, im2col columns) */
     scratchBytes?: number;
+    /**
+     * Multithreaded build: imports a shared memory of exactly `memoryPages` pages and exports
+     * `threadsInit(threads)`, `workerLoop(index)` and `threadsStop()` besides the entry.
+     */
+    threads?: {
+      module: string;
+      relaxedModule?: string;
+      /** the most threads (main included) its scratch was planned for */
+      maxThreads: number;
+      memoryPages: number;
+      scratchBytes: number;
+    };
   };
   webgpu?: {
     dispatches: WebGpuDispatch[];

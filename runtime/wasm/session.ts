@@ -5,6 +5,7 @@
  */
 import { elementCount, type Artifact, type Manifest, type TensorSpec } from '../artifact.ts';
 import { checkParamValues, validateFeeds, type Feeds, type Outputs, type RunOptions, type Session, type TensorData } from '../session.ts';
+import type { WasmWorkerHandle, WasmWorkerSpawner } from './threads.ts';
 
 function fileBytes(artifact: Artifact, name: string): Uint8Array {
   const f = artifact.files[name];
@@ -34,8 +35,14 @@ export class WasmSession implements Session {
   private memory: WebAssembly.Memory | undefined;
   private readonly arenaBase: number;
 
-  /** @param moduleFile which build runs (the plain SIMD or the relaxed-SIMD module) */
-  constructor(readonly manifest: Manifest, readonly moduleFile: string, memory: WebAssembly.Memory, private readonly entry: () => void) {
+  /**
+   * @param moduleFile which build runs (plain SIMD, relaxed SIMD, threaded)
+   * @param threads threads running each step, main included
+   */
+  constructor(
+    readonly manifest: Manifest, readonly moduleFile: string, readonly threads: number,
+    memory: WebAssembly.Memory, private readonly entry: () => void, private readonly release: () => void = () => {},
+  ) {
     this.memory = memory;
     this.arenaBase = manifest.wasm!.arenaBase ?? 0;
   }
@@ -78,6 +85,7 @@ export class WasmSession implements Session {
   }
 
   dispose(): void {
+    if (this.memory) this.release();
     this.memory = undefined;
   }
 }
@@ -85,22 +93,67 @@ export class WasmSession implements Session {
 export interface WasmSessionOptions {
   /** use the relaxed-SIMD module when the artifact has one and the host validates it (default true) */
   relaxedSimd?: boolean;
+  /** threads per step, main included (default 1); needs a threaded build and `spawnWorker` */
+  threads?: number;
+  spawnWorker?: WasmWorkerSpawner;
+}
+
+function abortImport(name: string) {
+  return (_msg: number, _file: number, line: number, col: number) => {
+    throw new Error(`wasm kernel aborted in "${name}" at ${line}:${col}`);
+  };
+}
+
+function copyInitialWeights(artifact: Artifact, memory: WebAssembly.Memory, base: number): void {
+  const m = artifact.manifest;
+  const weights = fileBytes(artifact, 'weights.bin');
+  const bytes = new Uint8Array(memory.buffer);
+  for (const seg of m.init) {
+    if (seg.source + seg.bytes > weights.length) throw new Error(`weights.bin of "${m.name}" is too short for init segment at arena offset ${seg.offset}`);
+    bytes.set(weights.subarray(seg.source, seg.source + seg.bytes), base + seg.offset);
+  }
+}
+
+/** A pool session: the main instance plus workers on one shared memory. */
+async function createThreadedSession(artifact: Artifact, threads: number, relaxed: boolean, spawn: WasmWorkerSpawner): Promise<WasmSession> {
+  const m = artifact.manifest;
+  const t = m.wasm!.threads!;
+  const moduleFile = relaxed && t.relaxedModule ? t.relaxedModule : t.module;
+  const module = await WebAssembly.compile(fileBytes(artifact, moduleFile) as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: t.memoryPages, maximum: t.memoryPages, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport(m.name) } });
+  const ex = instance.exports as Record<string, unknown>;
+  const entry = ex[m.wasm!.entry] as () => void;
+  (ex.threadsInit as (n: number) => void)(threads);
+  copyInitialWeights(artifact, memory, m.wasm!.arenaBase ?? 0);
+  const workers: WasmWorkerHandle[] = [];
+  for (let i = 1; i < threads; i++) workers.push(spawn(module, memory, i));
+  const stop = (): void => {
+    (ex.threadsStop as () => void)();
+    for (const w of workers) w.terminate();
+  };
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+  } catch (e) {
+    stop();
+    throw new Error(`wasm session "${m.name}": a worker thread failed to start: ${(e as Error).message}`, { cause: e });
+  }
+  return new WasmSession(m, moduleFile, threads, memory, entry, stop);
 }
 
 /** Instantiates the artifact's module and copies its initial weights into the arena. */
 export async function createWasmSession(artifact: Artifact, options: WasmSessionOptions = {}): Promise<WasmSession> {
   const m = artifact.manifest;
   if (m.backend !== 'wasm' || !m.wasm) throw new Error(`artifact "${m.name}" is for the ${m.backend} backend, not wasm`);
-  const relaxed = m.wasm.relaxedModule && options.relaxedSimd !== false && hostSupportsRelaxedSimd();
-  const moduleFile = relaxed ? m.wasm.relaxedModule! : m.wasm.module;
+  const wantRelaxed = options.relaxedSimd !== false && hostSupportsRelaxedSimd();
+  const threads = Math.min(options.threads ?? 1, m.wasm.threads?.maxThreads ?? 1);
+  if (threads > 1) {
+    if (!options.spawnWorker) throw new Error(`wasm session "${m.name}": threads: ${threads} needs a spawnWorker (Node: runtime/node/wasm-workers.ts)`);
+    return createThreadedSession(artifact, threads, wantRelaxed, options.spawnWorker);
+  }
+  const moduleFile = m.wasm.relaxedModule && wantRelaxed ? m.wasm.relaxedModule : m.wasm.module;
   const module = await WebAssembly.compile(fileBytes(artifact, moduleFile) as Uint8Array<ArrayBuffer>);
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      abort: (_msg: number, _file: number, line: number, col: number) => {
-        throw new Error(`wasm kernel aborted in "${m.name}" at ${line}:${col}`);
-      },
-    },
-  });
+  const instance = await WebAssembly.instantiate(module, { env: { abort: abortImport(m.name) } });
   const memory = instance.exports.memory as WebAssembly.Memory | undefined;
   const entry = instance.exports[m.wasm.entry] as (() => void) | undefined;
   if (!memory || typeof entry !== 'function') throw new Error(`wasm module of "${m.name}" does not export memory and "${m.wasm.entry}"`);
@@ -108,11 +161,6 @@ export async function createWasmSession(artifact: Artifact, options: WasmSession
   if (memory.buffer.byteLength < base + m.arenaBytes) {
     memory.grow(Math.ceil((base + m.arenaBytes - memory.buffer.byteLength) / 65536));
   }
-  const weights = fileBytes(artifact, 'weights.bin');
-  const bytes = new Uint8Array(memory.buffer);
-  for (const seg of m.init) {
-    if (seg.source + seg.bytes > weights.length) throw new Error(`weights.bin of "${m.name}" is too short for init segment at arena offset ${seg.offset}`);
-    bytes.set(weights.subarray(seg.source, seg.source + seg.bytes), base + seg.offset);
-  }
-  return new WasmSession(m, moduleFile, memory, entry);
+  copyInitialWeights(artifact, memory, base);
+  return new WasmSession(m, moduleFile, 1, memory, entry);
 }

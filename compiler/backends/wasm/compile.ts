@@ -21,6 +21,8 @@ export interface CompileRequest {
   memoryBase: number;
   memoryPages: number;
   relaxedSimd?: boolean;
+  /** shared imported memory with atomics, for the worker pool */
+  threads?: boolean;
   /** binaryen optimization level (default 3) */
   optimizeLevel?: number;
 }
@@ -49,13 +51,15 @@ export function getDefaultHost(): Promise<CompileHost> {
 function flags(req: CompileRequest): string[] {
   return [
     '--outFile', 'program.wasm',
-    '--enable', req.relaxedSimd ? 'simd,relaxed-simd' : 'simd',
+    '--enable', ['simd', ...(req.relaxedSimd ? ['relaxed-simd'] : []), ...(req.threads ? ['threads'] : [])].join(','),
     '--runtime', 'stub',
     '--optimizeLevel', String(req.optimizeLevel ?? 3),
     '--shrinkLevel', '0',
     '--noAssert',
     '--memoryBase', String(req.memoryBase),
     '--initialMemory', String(req.memoryPages),
+    // a shared memory is imported and needs a fixed maximum
+    ...(req.threads ? ['--importMemory', '--sharedMemory', '--maximumMemory', String(req.memoryPages)] : []),
   ];
 }
 

@@ -12,19 +12,30 @@ import { emitPointwise, emitStores, linearIndexOf, vectorizable } from './pointw
 import { bindAccToScratch } from './rewrite.ts';
 import type { Source } from './source.ts';
 
-// Must match MC, KC, NR in assembly/gemm.ts (gemmPackBytes).
+// Must match MR, MC, KC, NR in assembly/gemm.ts (gemmPackBytes).
+const GEMM_MR = 4;
 const GEMM_MC = 128;
 const GEMM_KC = 256;
 const GEMM_NR = 8;
 
+/** Edge tile + packed A + packed B, as assembly/gemm.ts's gemmPackBytes. */
 export function gemmPackBytes(n: number): number {
-  return (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
+  return GEMM_MR * GEMM_NR * 4 + (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
 }
 
 /** What a kernel emitter knows besides its kernel: its function name and where helper functions go. */
 export interface KernelContext {
   name: string;
   helpers: Source;
+  /** threads of the pool the module is built for (1: no pool) */
+  threads: number;
+}
+
+/** Reserves GEMM packing scratch (one area per thread) and names the GEMM entry to call. */
+function gemmCall(scratch: ScratchPlan, ctx: KernelContext, n: number): { fn: string; pack: string } {
+  if (ctx.threads <= 1) return { fn: 'gemm', pack: String(scratch.take(gemmPackBytes(n))) };
+  const stride = align(gemmPackBytes(n), 64);
+  return { fn: 'gemmParallel', pack: `${scratch.take(stride * ctx.threads)}, ${stride}` };
 }
 
 /** Carves consecutive 64-byte-aligned regions out of the scratch area. */
@@ -63,7 +74,7 @@ export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, c
   const space = [k.batch, k.m, k.n];
   const accBytes = k.batch * k.m * k.n * 4;
   const acc = direct ? 0 : scratch.take(accBytes);
-  const pack = scratch.take(gemmPackBytes(k.n));
+  const { fn, pack } = gemmCall(scratch, ctx, k.n);
   const stores = bindAccToScratch(k.stores, space);
   // per-tile epilogue unless a store writes into an operand the GEMM is still reading
   const perTile = !direct && k.k > 0 && !stores.some((s) => layout.overlaps(s.view.buffer, k.a.buffer) || layout.overlaps(s.view.buffer, k.b.buffer));
@@ -72,7 +83,7 @@ export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, c
   const c = direct ? `${viewBase(layout, direct)} + b * ${direct.strides[0]! * 4}` : `${acc} + b * ${k.m * k.n * 4}`;
   const ldc = direct ? direct.strides[1]! : k.n;
   out.open(`for (let b: i32 = 0; b < ${k.batch}; b++)`);
-  out.line(`gemm(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
+  out.line(`${fn}(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
     `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}${perTile ? `, ${ctx.name}_tile, b` : ''});`);
   out.close();
   if (!direct && !perTile) emitPointwise(out, layout, space, stores);
@@ -100,7 +111,7 @@ function emitTileEpilogue(out: Source, layout: MemoryLayout, stores: Store[], sp
   out.close();
 }
 
-export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): number {
+export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: KernelContext): number {
   const g = k.geometry;
   for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
     if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
@@ -127,7 +138,7 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): numb
 
   if (k.mode === 'forward') {
     const w = scratch.take(g.outChannels * taps * 4);
-    const pack = scratch.take(gemmPackBytes(pixels));
+    const { fn, pack } = gemmCall(scratch, ctx, pixels);
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
@@ -135,31 +146,31 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel): numb
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
     const cols = pointwise ? `<usize>(${xBase} + (n * ${xN} + grp * ${cPerG * xC}) * 4), ${xC}` : `${col}, ${pixels}`;
     if (!pointwise) out.line(im2col('n', 'grp', false));
-    out.line(`gemm(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
+    out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
       `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, false, ${pack});`);
     out.close().close();
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
-    const pack = scratch.take(gemmPackBytes(pixels));
+    const { fn, pack } = gemmCall(scratch, ctx, pixels);
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
     gather(out, dy, layout, k.input, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
     out.line(`memory.fill(${acc}, 0, ${g.batch * g.inChannels * g.inHeight * g.inWidth * 4});`);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     // col[tap, pixel] = Σ_o W[o, tap] · dy[o, pixel]: A is W transposed (strides 1, taps)
-    out.line(`gemm(${taps}, ${pixels}, ${oPerG}, <usize>(${w} + grp * ${oPerG * taps * 4}), 1, ${taps}, ` +
+    out.line(`${fn}(${taps}, ${pixels}, ${oPerG}, <usize>(${w} + grp * ${oPerG * taps * 4}), 1, ${taps}, ` +
       `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
     out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
     out.close().close();
   } else {
     // weight_grad: `other` is dy over [n, o, oh, ow], `input` is x
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
-    const pack = scratch.take(gemmPackBytes(taps));
+    const { fn, pack } = gemmCall(scratch, ctx, taps);
     gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     out.line(im2col('n', 'grp', true));
     // dW[o, tap] += Σ_pixel dy[o, pixel] · colT[pixel, tap]
-    out.line(`gemm(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
+    out.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
       `${col}, ${taps}, 1, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
     out.close().close();
   }

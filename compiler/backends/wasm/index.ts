@@ -10,12 +10,16 @@ import { ENTRY, renderProgramSource } from './program.ts';
 
 export const WASM_MODULE_FILE = 'program.wasm';
 export const WASM_RELAXED_MODULE_FILE = 'program.relaxed.wasm';
+export const WASM_THREADS_MODULE_FILE = 'program.threads.wasm';
+export const WASM_THREADS_RELAXED_MODULE_FILE = 'program.threads.relaxed.wasm';
 
 export interface WasmBackendOptions {
   /** where the kernel library comes from and where modules are cached (default: Node disk host or browser fetch) */
   host?: CompileHost;
   /** binaryen optimization level, 0–3 (default 3) */
   optimizeLevel?: number;
+  /** also build a shared-memory module for a pool of up to this many threads (default 1: none) */
+  threads?: number;
 }
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {
@@ -31,14 +35,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRendere
         memoryPages: layout.memoryPages,
         ...(opts.optimizeLevel === undefined ? {} : { optimizeLevel: opts.optimizeLevel }),
       };
-      const [compiled, relaxed] = await Promise.all([
-        compileProgram(request, opts.host),
-        options.relaxedSimd ? compileProgram({ ...request, relaxedSimd: true }, opts.host) : undefined,
-      ]);
+      const compiled = await compileProgram(request, opts.host);
+      const relaxed = options.relaxedSimd ? await compileProgram({ ...request, relaxedSimd: true }, opts.host) : undefined;
+      const maxThreads = Math.max(1, opts.threads ?? 1);
+      const threaded = maxThreads > 1 ? renderProgramSource(program, { threads: maxThreads }) : undefined;
+      const threadedRequest = threaded && { source: threaded.source, memoryBase: threaded.memoryBase, memoryPages: threaded.memoryPages, threads: true, ...(opts.optimizeLevel === undefined ? {} : { optimizeLevel: opts.optimizeLevel }) };
+      const threadedPlain = threadedRequest ? await compileProgram(threadedRequest, opts.host) : undefined;
+      const threadedRelaxed = threadedRequest && options.relaxedSimd ? await compileProgram({ ...threadedRequest, relaxedSimd: true }, opts.host) : undefined;
       return {
         files: {
           [WASM_MODULE_FILE]: compiled.wasm,
           ...(relaxed ? { [WASM_RELAXED_MODULE_FILE]: relaxed.wasm } : {}),
+          ...(threadedPlain ? { [WASM_THREADS_MODULE_FILE]: threadedPlain.wasm } : {}),
+          ...(threadedRelaxed ? { [WASM_THREADS_RELAXED_MODULE_FILE]: threadedRelaxed.wasm } : {}),
           'program.as.ts': layout.source,
         },
         section: {
@@ -49,11 +58,20 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRendere
             arenaBase: layout.arenaBase,
             memoryPages: layout.memoryPages,
             scratchBytes: layout.scratchBytes,
+            ...(threaded && threadedPlain ? {
+              threads: {
+                module: WASM_THREADS_MODULE_FILE,
+                ...(threadedRelaxed ? { relaxedModule: WASM_THREADS_RELAXED_MODULE_FILE } : {}),
+                maxThreads,
+                memoryPages: threaded.memoryPages,
+                scratchBytes: threaded.scratchBytes,
+              },
+            } : {}),
           },
         },
         stats: {
           wasmRenderMs: renderMs,
-          wasmCompileMs: compiled.compileMs + (relaxed?.compileMs ?? 0),
+          wasmCompileMs: [compiled, relaxed, threadedPlain, threadedRelaxed].reduce((t, c) => t + (c?.compileMs ?? 0), 0),
           wasmCacheHit: compiled.cacheHit,
           wasmBytes: compiled.wasm.length,
           wasmScratchBytes: layout.scratchBytes,

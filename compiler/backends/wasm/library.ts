@@ -3,7 +3,7 @@
  * The compiler reads it through a host hook so it can run in a browser (fetch next to this
  * module) as well as in Node (node-host.ts reads the files from disk).
  */
-export const LIBRARY_FILES = ['alu.ts', 'conv.ts', 'gemm.ts', 'layout.ts', 'pool.ts'] as const;
+export const LIBRARY_FILES = ['alu.ts', 'conv.ts', 'gemm.ts', 'layout.ts', 'pool.ts', 'threads.ts'] as const;
 
 export type ReadLibraryFile = (name: string) => Promise<string>;
 

@@ -40,10 +40,20 @@ export function functionName(index: number, k: Kernel): string {
   return `k${index}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
-export function renderProgramSource(program: Program): ProgramSource {
+/** Bytes of the thread pool's control block and job arguments (assembly/threads.ts). */
+const THREAD_CONTROL_BYTES = 64 + 128;
+
+export interface SourceOptions {
+  /** build for a pool of this many threads (shared memory, GEMMs split across threads) */
+  threads?: number;
+}
+
+export function renderProgramSource(program: Program, options: SourceOptions = {}): ProgramSource {
+  const threads = Math.max(1, options.threads ?? 1);
   const layout = new MemoryLayout(program);
   const out = new Source();
-  out.line(`import { gemm } from './${LIBRARY_DIR}/gemm';`);
+  out.line(`import { gemm, gemmParallel } from './${LIBRARY_DIR}/gemm';`);
+  out.line(`import { setupThreads, stopThreads, threadLoop } from './${LIBRARY_DIR}/threads';`);
   out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
   out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
   out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);
@@ -55,7 +65,7 @@ export function renderProgramSource(program: Program): ProgramSource {
     out.line('');
     out.open(`function ${name}(): void`);
     try {
-      scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k, { name, helpers }));
+      scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k, { name, helpers, threads }));
     } catch (e) {
       throw new Error(`wasm backend: cannot render kernel ${i} "${k.name}" (${k.kind}): ${(e as Error).message}`, { cause: e });
     }
@@ -66,6 +76,16 @@ export function renderProgramSource(program: Program): ProgramSource {
   out.open(`export function ${ENTRY}(): void`);
   program.kernels.forEach((k, i) => out.line(`${functionName(i, k)}();`));
   out.close();
+  if (threads > 1) {
+    const control = align(layout.scratchBase + scratchBytes, 64);
+    scratchBytes = control + THREAD_CONTROL_BYTES - layout.scratchBase;
+    out.line('');
+    out.line(`/** Main thread: call once before ${ENTRY}() with the number of threads taking part (main included). */`);
+    out.line(`export function threadsInit(threads: i32): void { setupThreads(${control}, threads); }`);
+    out.line(`/** Worker thread number 'index' (1…): blocks, running tasks, until threadsStop(). */`);
+    out.line(`export function workerLoop(index: i32): void { setupThreads(${control}, 0); threadLoop(index); }`);
+    out.line(`export function threadsStop(): void { stopThreads(); }`);
+  }
   const memoryBase = align(layout.scratchBase + scratchBytes, 64);
   // one spare page for AssemblyScript's static data (edge tile, constants)
   const memoryPages = Math.ceil(memoryBase / PAGE_BYTES) + 1;

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConvGeometry, Program } from '../../../compiler/kernel/ir.ts';
+import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
+import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
+import { nodeWasmWorkers } from '../../../runtime/node/wasm-workers.ts';
+import { acc, bin, buildTestArtifact, contiguous, load, ProgramBuilder, randomFeeds, runReference, store, un, view } from '../programs.ts';
+import { expectClose } from './harness.ts';
+
+function program(): Program {
+  const p = new ProgramBuilder();
+  const [B, m, n, k] = [2, 37, 70, 45];
+  const a = p.input('a', [B, m, k]);
+  const b = p.input('b', [k, n]);
+  const bias = p.input('bias', [n]);
+  const y = p.output('y', [B, m, n]);
+  const raw = p.output('raw', [B, m, n]);
+  p.kernel({
+    kind: 'matmul', name: 'linear', batch: B, m, n, k, a: view(a, [m * k, k, 1]), b: view(b, [0, n, 1]),
+    stores: [store(view(y, [m * n, n, 1]), un('relu', bin('add', acc(), load(view(bias, [0, 0, 1]))))), store(view(raw, [m * n, n, 1]), acc())],
+  });
+  const g: ConvGeometry = { batch: 2, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3, outHeight: 9, outWidth: 9, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
+  const xs = [2, 3, 9, 9], ws = [6, 3, 3, 3], ys = [2, 6, 9, 9];
+  const x = p.input('x', xs), w = p.input('w', ws), dy = p.input('dy', ys);
+  const conv = p.output('conv', ys), dw = p.output('dw', ws);
+  p.kernel({ kind: 'conv2d', name: 'fwd', mode: 'forward', geometry: g, input: view(x, contiguous(xs)), other: view(w, contiguous(ws)), stores: [store(view(conv, contiguous(ys)), acc())] });
+  // weight_grad accumulates over images: each GEMM call must finish before the next one starts
+  p.kernel({ kind: 'conv2d', name: 'dw', mode: 'weight_grad', geometry: g, input: view(x, contiguous(xs)), other: view(dy, contiguous(ys)), stores: [store(view(dw, contiguous(ws)), acc())] });
+  return p.build();
+}
+
+describe('wasm thread pool (shared memory, worker_threads)', () => {
+  const sessions: WasmSession[] = [];
+  afterAll(() => sessions.forEach((s) => s.dispose()));
+
+  it('splits GEMMs across threads and matches the interpreter on repeated runs', async () => {
+    const prog = program();
+    const rendered = await createWasmBackend({ threads: 3 }).render(prog, { name: 'threads' });
+    const artifact = buildTestArtifact(prog, rendered);
+    expect(artifact.manifest.wasm!.threads?.maxThreads).toBe(3);
+    const session = await createWasmSession(artifact, { threads: 3, spawnWorker: nodeWasmWorkers });
+    sessions.push(session);
+    expect(session.threads).toBe(3);
+    expect(session.moduleFile).toBe('program.threads.wasm');
+    for (const seed of [1, 2, 3]) {
+      const feeds = randomFeeds(prog, seed);
+      const got = await session.run(feeds);
+      const ref = runReference(prog, feeds);
+      for (const { name } of prog.outputs) expectClose(`${name} (seed ${seed})`, got[name], ref[name]!, 1e-4);
+    }
+  });
+
+  it('needs a worker spawner for more than one thread', async () => {
+    const prog = program();
+    const artifact = buildTestArtifact(prog, await createWasmBackend({ threads: 3 }).render(prog, { name: 'threads' }));
+    await expect(createWasmSession(artifact, { threads: 2 })).rejects.toThrow(/needs a spawnWorker/);
+  });
+});
