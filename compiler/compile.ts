@@ -10,6 +10,7 @@ import { optimize, type OptimizeReport } from './passes/optimize.ts';
 import { planMemory, type MemoryPlan } from './kernel/plan.ts';
 import type { Program } from './kernel/ir.ts';
 import { buildArtifact } from './artifact/build.ts';
+import type { ActivationLayout } from './kernel/layout.ts';
 import { wasmBackend } from './backends/wasm/index.ts';
 import { webgpuBackend } from './backends/webgpu/index.ts';
 
@@ -20,6 +21,8 @@ export interface CompileOptions {
   name?: string;
   /** WASM: also build the relaxed-SIMD module */
   relaxedSimd?: boolean;
+  /** dimension order of 4-D intermediates; default: the backend's preference */
+  layout?: ActivationLayout;
 }
 
 export interface CompiledProgram {
@@ -29,18 +32,19 @@ export interface CompiledProgram {
 }
 
 /** Graph → optimized, planned kernel program (backend-neutral). */
-export function compileProgram(graph: Graph): CompiledProgram {
-  const { program, report } = optimize(graph);
+export function compileProgram(graph: Graph, options: { layout?: ActivationLayout } = {}): CompiledProgram {
+  const { program, report } = optimize(graph, options);
   const plan = planMemory(program);
   return { program, plan, report };
 }
 
 export async function compile(graph: Graph, options: CompileOptions): Promise<Artifact> {
   const t0 = performance.now();
-  const { program, plan, report } = compileProgram(graph);
-  const t1 = performance.now();
   const renderer = backends[options.backend];
   if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
+  const layout = options.layout ?? renderer.preferredLayout ?? 'nchw';
+  const { program, plan, report } = compileProgram(graph, { layout });
+  const t1 = performance.now();
   const name = options.name ?? graph.name;
   const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });
   const t2 = performance.now();
@@ -52,6 +56,7 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
       nodesBefore: report.nodesBefore,
       nodesAfter: report.nodesAfter,
       kernels: program.kernels.length,
+      layout,
       arenaBytes: plan.arenaBytes,
       lowerBoundBytes: plan.lowerBoundBytes,
       optimizeMs: +(t1 - t0).toFixed(2),

@@ -26,10 +26,13 @@ import { rules } from '../ops/index.ts';
 import type { BufferDecl, BufferRole, Expr, Kernel, Program, Store, View } from './ir.ts';
 import { mapViews } from './views.ts';
 import { kernelAccess } from './plan.ts';
+import { dimOrder, stridesInOrder, type ActivationLayout } from './layout.ts';
 
 export interface LowerOptions {
   /** false: one kernel per op (the reference interpreter's program) */
   fuse: boolean;
+  /** dimension order of 4-D intermediates (default NCHW, the graph's own) */
+  layout?: ActivationLayout;
 }
 
 interface Value {
@@ -186,7 +189,8 @@ class Lowering {
     const existing = this.stored.get(n);
     if (existing) return { expr: { op: 'load', view: existing, dtype: n.dtype }, positional: false, leaves: new Set() };
     const id = this.newBuffer(role, name, n.shape, n.dtype);
-    const view: View = { buffer: id, offset: 0, strides: contiguousStrides(n.shape) };
+    const order = role === 'temp' ? dimOrder(n.shape, this.opts.layout ?? 'nchw') : [...n.shape.keys()];
+    const view: View = { buffer: id, offset: 0, strides: stridesInOrder(n.shape, order) };
     this.emit(n, v, view);
     this.stored.set(n, view);
     const out: Value = { expr: { op: 'load', view, dtype: n.dtype }, positional: false, leaves: new Set() };

@@ -7,6 +7,7 @@ import type { Program } from '../kernel/ir.ts';
 import { lowerGraph, liveNodes } from '../kernel/lower.ts';
 import { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, simplify } from './canonicalize.ts';
 import { rebuild } from './rebuild.ts';
+import type { ActivationLayout } from '../kernel/layout.ts';
 
 export interface PassReport {
   name: string;
@@ -48,9 +49,9 @@ export function canonicalize(graph: Graph): { graph: Graph; passes: PassReport[]
   return { graph: g, passes };
 }
 
-export function optimize(graph: Graph): { program: Program; report: OptimizeReport } {
+export function optimize(graph: Graph, options: { layout?: ActivationLayout } = {}): { program: Program; report: OptimizeReport } {
   const nodesBefore = liveNodes(graph).length;
   const { graph: canonical, passes } = canonicalize(graph);
-  const program = lowerGraph(canonical, { fuse: true });
+  const program = lowerGraph(canonical, { fuse: true, ...options });
   return { program, report: { passes, nodesBefore, nodesAfter: liveNodes(canonical).length, graphBefore: graph, graphAfter: canonical } };
 }

@@ -86,6 +86,34 @@ describe('canonicalization rules', () => {
   });
 });
 
+describe('layouts', () => {
+  it('channels-last intermediates compute the same training step, converting only at the flatten', () => {
+    const g = new Graph('cnn_layout');
+    const x = g.input('x', [2, 1, 8, 8]);
+    const y = g.input('y', [2], 'i32');
+    const ctx = new nn.ModelContext(g, { seed: 3, training: true });
+    const logits = nn.sequential(nn.conv2d(4, 3, { padding: 1 }), nn.relu(), nn.maxPool2d(2), nn.conv2d(4, 3, { padding: 1 }), nn.relu(), nn.flatten(), nn.dense(3))(x, ctx);
+    g.output('loss', losses.softmaxCrossEntropy(logits, y));
+    const step = trainStep(g, { optimizer: optim.adam({ lr: 0.01 }) });
+    const feeds = { x: Float32Array.from({ length: 128 }, (_, i) => Math.sin(i)), y: Int32Array.from([1, 2]) };
+    const run = (layout: 'nchw' | 'nhwc') => {
+      const { program } = compileProgram(step, { layout });
+      const mem = allocateMemory(program);
+      for (const i of program.inputs) mem.get(i.buffer)!.set(feeds[i.name as 'x' | 'y']);
+      runProgram(program, mem);
+      const temps4d = program.buffers.filter((b) => b.role === 'temp' && b.shape.length === 4);
+      return { program, loss: mem.get(program.outputs[0]!.buffer)![0]!, params: program.params.map((p) => Array.from(mem.get(p.buffer)!)), temps4d };
+    };
+    const nchw = run('nchw'), nhwc = run('nhwc');
+    expect(nhwc.loss).toBeCloseTo(nchw.loss, 12);
+    nhwc.params.forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo(nchw.params[i]![j]!, 12)));
+    // NHWC temporaries really are channels-last (channel stride 1), and the flatten costs one copy
+    const convOut = nhwc.program.kernels.find((k) => k.kind === 'conv2d' && k.mode === 'forward')!;
+    expect(convOut.stores[0]!.view.strides[1]).toBe(1);
+    expect(nhwc.program.kernels.length).toBe(nchw.program.kernels.length + 1);
+  });
+});
+
 describe('FashionSimpleNet training step (batch 64, Adam)', () => {
   it('fuses into at most 57 kernels with the arena at its lower bound', () => {
     const g = new Graph('fsn');

@@ -2,7 +2,7 @@
  * Compiles generated AssemblyScript to wasm in-process with the AssemblyScript compiler API,
  * entirely in memory, and caches modules by a hash of (source, library, flags, compiler version).
  */
-import asc from 'assemblyscript/asc';
+import ascPackage from 'assemblyscript/package.json' with { type: 'json' };
 import { sha256Hex } from './hash.ts';
 import { fetchLibraryFile, loadLibrary, type ReadLibraryFile } from './library.ts';
 import { LIBRARY_DIR } from './program.ts';
@@ -63,13 +63,20 @@ function flags(req: CompileRequest): string[] {
   ];
 }
 
+/**
+ * The AssemblyScript compiler (with binaryen, megabytes of JS) loads only when a module must
+ * really be compiled, so a cache hit costs milliseconds, not the seconds of loading asc.
+ */
+let ascModule: Promise<typeof import('assemblyscript/asc').default> | undefined;
+const loadAsc = () => (ascModule ??= import('assemblyscript/asc').then((m) => m.default));
+
 export async function compileProgram(req: CompileRequest, host?: CompileHost): Promise<CompileResult> {
   const h = host ?? await getDefaultHost();
   let lib = libraries.get(h.readLibraryFile);
   if (!lib) libraries.set(h.readLibraryFile, lib = loadLibrary(h.readLibraryFile));
   const library = await lib;
   const argv = ['program.ts', ...flags(req)];
-  const key = await sha256Hex(JSON.stringify([asc.version, argv, library, req.source]));
+  const key = await sha256Hex(JSON.stringify([ascPackage.version, argv, library, req.source]));
   const start = performance.now();
   const cached = memoryCache.get(key);
   if (cached) return { wasm: await cached, cacheHit: 'memory', compileMs: performance.now() - start };
@@ -96,6 +103,7 @@ async function runAsc(argv: string[], source: string, library: Record<string, st
   for (const [name, text] of Object.entries(library)) files[`${LIBRARY_DIR}/${name}`] = text;
   let wasm: Uint8Array | undefined;
   let errors = '';
+  const asc = await loadAsc();
   const { error } = await asc.main(argv, {
     readFile: (name) => files[name.replace(/^\.\//, '')] ?? null,
     writeFile: (name, contents) => { if (name.endsWith('.wasm') && typeof contents !== 'string') wasm = contents; },
