@@ -12,15 +12,15 @@ import { emitPointwise, emitStores, linearIndexOf, vectorizable } from './pointw
 import { bindAccToScratch } from './rewrite.ts';
 import type { Source } from './source.ts';
 
-// Must match MR, MC, KC, NR in assembly/gemm.ts (gemmPackBytes).
-const GEMM_MR = 4;
+// Must match assembly/gemm.ts's gemmPackBytes: the largest tile (6×8, relaxed build) and m-block (128).
+const GEMM_EDGE_ROWS = 6;
 const GEMM_MC = 128;
 const GEMM_KC = 256;
 const GEMM_NR = 8;
 
 /** Edge tile + packed A + packed B, as assembly/gemm.ts's gemmPackBytes. */
 export function gemmPackBytes(n: number): number {
-  return GEMM_MR * GEMM_NR * 4 + (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
+  return GEMM_EDGE_ROWS * GEMM_NR * 4 + (GEMM_MC * GEMM_KC + GEMM_KC * align(n, GEMM_NR)) * 4;
 }
 
 /** What a kernel emitter knows besides its kernel: its function name and where helper functions go. */

@@ -7,7 +7,8 @@ import { checkAgainstInterpreter, compileToSession } from './harness.ts';
 
 function program() {
   const p = new ProgramBuilder();
-  const [m, n, k] = [37, 29, 300];
+  // m spans two m-blocks of the 6-row relaxed tiles (126 + 5), k two k-blocks
+  const [m, n, k] = [131, 29, 300];
   const a = p.input('a', [m, k]);
   const b = p.input('b', [n, k]);
   const bias = p.input('bias', [n]);
