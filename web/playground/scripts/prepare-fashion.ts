@@ -1,0 +1,98 @@
+/**
+ * Prepares the playground's Fashion-MNIST panel (run by `npm run playground` / `playground:build`):
+ *   public/fashion/          FashionSimpleNet's inference artifact (batch 1, WASM), via the compiler API
+ *   public/fashion/trained.axckpt   the best checkpoint of `npm run main` / `axon train`, if one exists
+ *   public/fashion/samples.json     one test image per class, and info.json saying what was found
+ * Usage: tsx web/playground/scripts/prepare-fashion.ts [--checkpoint FILE] [--data DIR]
+ */
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { compile } from '../../../compiler/index.ts';
+import { modelGraph } from '../../../cli/compile-model.ts';
+import model from '../../../examples/fashion-simple-net.ts';
+import { createSession, saveArtifact } from '../../../runtime/node/index.ts';
+import { loadFashionMnist } from '../../../runtime/node/fashion-mnist.ts';
+import { decodeCheckpoint } from '../../../runtime/train/index.ts';
+import type { FashionInfo } from '../src/fashion.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const outDir = fileURLToPath(new URL('../public/fashion/', import.meta.url));
+const DEFAULT_CHECKPOINT = join(repoRoot, 'runs', model.id, 'checkpoints', 'best.axckpt');
+
+export interface PrepareResult {
+  outDir: string;
+  info: FashionInfo;
+  samples: number;
+  /** accuracy of the bundled weights on the first test images (when the data is there) */
+  testAccuracy?: number;
+}
+
+export async function prepareFashion(options: { checkpoint?: string; data?: string; log?: (s: string) => void } = {}): Promise<PrepareResult> {
+  const log = options.log ?? (() => undefined);
+  const checkpoint = options.checkpoint ?? process.env.AXON_PLAYGROUND_CHECKPOINT ?? DEFAULT_CHECKPOINT;
+  await rm(outDir, { recursive: true, force: true });
+  const artifact = await compile(modelGraph(model, 1, 1, false), { backend: 'wasm', name: model.id });
+  // the generated AssemblyScript source is for reading, not for the page (and tsc would check it)
+  delete artifact.files['program.as.ts'];
+  await saveArtifact(artifact, outDir);
+  log(`compiled ${model.id} (batch 1, wasm) into ${relative(repoRoot, outDir)}`);
+
+  const session = await createSession(artifact);
+  let info: FashionInfo;
+  if (existsSync(checkpoint)) {
+    const ckpt = decodeCheckpoint(new Uint8Array(await readFile(checkpoint)), { expectModelId: model.id, what: checkpoint });
+    const wanted = new Set(artifact.manifest.params.map((p) => p.name));
+    await session.setParams(Object.fromEntries(Object.entries(ckpt.params).filter(([k]) => wanted.has(k))));
+    await copyFile(checkpoint, join(outDir, 'trained.axckpt'));
+    const summary = await readJson(join(dirname(dirname(checkpoint)), 'summary.json'));
+    const valAccuracy = typeof summary?.bestValAccuracy === 'number' ? summary.bestValAccuracy : undefined;
+    info = { modelId: model.id, trained: true, note: `checkpoint ${relative(repoRoot, checkpoint)}, epoch ${ckpt.epoch}`, ...(valAccuracy !== undefined ? { valAccuracy } : {}) };
+  } else {
+    info = { modelId: model.id, trained: false, note: `Train it with "npm run main" (writes ${relative(repoRoot, DEFAULT_CHECKPOINT)}), then rebuild the playground.` };
+  }
+  log(info.trained ? `trained weights: ${info.note}` : `no checkpoint at ${checkpoint}: the page will say the weights are untrained`);
+
+  let samples = { labels: [] as number[], images: [] as number[][] };
+  let testAccuracy: number | undefined;
+  try {
+    const test = loadFashionMnist('test', { limit: 500, ...(options.data ? { dir: options.data } : {}) });
+    const size = 28 * 28;
+    let correct = 0;
+    for (let i = 0; i < test.count; i++) {
+      const logits = (await session.run({ x: test.images.subarray(i * size, (i + 1) * size) })).logits!;
+      if (logits.indexOf(Math.max(...logits)) === test.labels[i]) correct++;
+    }
+    testAccuracy = correct / test.count;
+    for (let cls = 0; cls < 10; cls++) {
+      const i = test.labels.indexOf(cls);
+      if (i < 0) continue;
+      samples.labels.push(cls);
+      samples.images.push(Array.from(test.images.subarray(i * size, (i + 1) * size), (v) => Math.round(v * 255)));
+    }
+    log(`bundled ${samples.images.length} test images; accuracy on the first ${test.count} test images: ${(testAccuracy * 100).toFixed(1)} %`);
+  } catch (e) {
+    log(`no Fashion-MNIST test images bundled: ${(e as Error).message.split('\n')[0]}`);
+    samples = { labels: [], images: [] };
+  }
+  session.dispose();
+  await writeFile(join(outDir, 'samples.json'), JSON.stringify(samples));
+  await writeFile(join(outDir, 'info.json'), JSON.stringify({ ...info, ...(testAccuracy !== undefined ? { testAccuracy } : {}) }, null, 1));
+  return { outDir, info, samples: samples.images.length, ...(testAccuracy !== undefined ? { testAccuracy } : {}) };
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { checkpoint: { type: 'string' }, data: { type: 'string' } } });
+  await mkdir(outDir, { recursive: true });
+  await prepareFashion({ ...values, log: (s) => console.log(`playground: ${s}`) });
+}

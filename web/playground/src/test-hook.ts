@@ -1,0 +1,52 @@
+/**
+ * window.__axonPlayground: lets the browser test drive the page through the same code paths a
+ * user does (the controls, play, the animation loop) and read back what the page measured.
+ */
+import type { App, RunMetrics } from './app.ts';
+import type { Availability } from './availability.ts';
+import type { BackendName } from './browser-compile.ts';
+import { applySettings, type PlaygroundSettings } from './controls.ts';
+import type { FashionPanel } from './fashion.ts';
+
+export interface PlaygroundTestHook {
+  backends: Record<BackendName, Availability>;
+  /** applies the settings, presses play, trains until `steps` steps are done, pauses, returns metrics */
+  train(settings: PlaygroundSettings & { steps: number; timeoutMs?: number }): Promise<RunMetrics>;
+  fashion: Promise<FashionPanel>;
+}
+
+declare global {
+  interface Window { __axonPlayground?: PlaygroundTestHook }
+}
+
+export function installTestHook(app: App, backends: Record<BackendName, Availability>, fashion: Promise<FashionPanel>): void {
+  window.__axonPlayground = {
+    backends,
+    fashion,
+    async train({ steps, timeoutMs = 60_000, ...settings }) {
+      applySettings(settings);
+      app.reset();
+      await app.play();
+      const started = performance.now();
+      while (!app.trainer || app.trainer.steps < steps) {
+        const status = document.getElementById('status')!;
+        if (status.classList.contains('error')) throw new Error(status.textContent ?? 'playground error');
+        if (performance.now() - started > timeoutMs) throw new Error(`playground: only ${app.trainer?.steps ?? 0} of ${steps} steps after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      app.pause();
+      const trainer = app.trainer;
+      const { train, test } = await app.refresh(trainer);
+      return {
+        backend: trainer.backend,
+        compileMs: trainer.compileMs,
+        stepsPerSec: app.stepsPerSec,
+        msPerStep: app.stepTime.ms / Math.max(1, app.stepTime.steps),
+        steps: trainer.steps,
+        epoch: trainer.epoch,
+        trainLoss: train,
+        testLoss: test,
+      };
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * One training run: compiles the train-step and eval artifacts in the browser, opens their
+ * sessions on the chosen backend, and trains / evaluates on demand. The UI's animation loop
+ * decides how many steps to run per frame.
+ */
+import { createSession, type Feeds, type Session } from '../../../runtime/index.ts';
+import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
+import { mulberry32, permutation } from '../../../runtime/data/index.ts';
+import { trainStep } from '../../../compiler/index.ts';
+import { compileInBrowser, type BackendName } from './browser-compile.ts';
+import { evalGraph, optimizerFor, trainGraph, type ModelConfig } from './model.ts';
+import { featurize } from './features.ts';
+import { EXTENT, type Points, type Split } from './datasets.ts';
+
+/** Heat-map resolution: the eval artifact takes GRID² points at once. */
+export const GRID = 40;
+const EVAL_POINTS = GRID * GRID;
+
+export interface GridOutputs {
+  /** P(class 1) per grid cell, row 0 at the top (x2 = +EXTENT) */
+  prob: Float32Array;
+  /** per hidden layer, [cells, units] activations */
+  hidden: Float32Array[];
+}
+
+export class Trainer {
+  steps = 0;
+  private order: Int32Array;
+  private cursor = 0;
+  private readonly xBatch: Float32Array;
+  private readonly yBatch: Int32Array;
+  private readonly evalX = new Float32Array(EVAL_POINTS * 8);
+  private readonly gridXY: Float32Array;
+  private readonly rand = mulberry32(1234);
+
+  private constructor(
+    readonly config: ModelConfig,
+    readonly data: Split,
+    readonly backend: BackendName,
+    /** milliseconds from graph to both sessions ready */
+    readonly compileMs: number,
+    private readonly train: Session,
+    private readonly evaluator: Session,
+    private readonly device: GPUDevice | undefined,
+  ) {
+    this.order = permutation(data.train.labels.length, this.rand);
+    this.xBatch = new Float32Array(config.batchSize * config.features.length);
+    this.yBatch = new Int32Array(config.batchSize);
+    this.gridXY = new Float32Array(EVAL_POINTS * 2);
+    for (let r = 0; r < GRID; r++) {
+      for (let c = 0; c < GRID; c++) {
+        const i = r * GRID + c;
+        this.gridXY[2 * i] = -EXTENT + (2 * EXTENT * (c + 0.5)) / GRID;
+        this.gridXY[2 * i + 1] = EXTENT - (2 * EXTENT * (r + 0.5)) / GRID;
+      }
+    }
+  }
+
+  static async create(config: ModelConfig, data: Split, backend: BackendName): Promise<Trainer> {
+    if (data.train.labels.length + data.test.labels.length > EVAL_POINTS) {
+      throw new Error(`playground: at most ${EVAL_POINTS} points fit the eval artifact`);
+    }
+    const t0 = performance.now();
+    const [trainArtifact, evalArtifact] = await Promise.all([
+      compileInBrowser(trainStep(trainGraph(config), { optimizer: optimizerFor(config) }), backend),
+      compileInBrowser(evalGraph(config, EVAL_POINTS), backend),
+    ]);
+    let device: GPUDevice | undefined;
+    if (backend === 'webgpu') {
+      if (!navigator.gpu) throw new Error('WebGPU is not available in this browser');
+      device = await requestArenaDevice(navigator.gpu, Math.max(trainArtifact.manifest.arenaBytes, evalArtifact.manifest.arenaBytes));
+    }
+    const options = device ? { device } : {};
+    const [train, evaluator] = await Promise.all([createSession(trainArtifact, options), createSession(evalArtifact, options)]);
+    return new Trainer(config, data, backend, performance.now() - t0, train, evaluator, device);
+  }
+
+  /** Training epochs done so far (steps × batch / training points). */
+  get epoch(): number {
+    return (this.steps * this.config.batchSize) / this.data.train.labels.length;
+  }
+
+  /** One SGD/Adam step on the next mini-batch; returns the batch's data loss. */
+  async step(): Promise<number> {
+    const { batchSize, features } = this.config;
+    const ids = new Int32Array(batchSize);
+    for (let i = 0; i < batchSize; i++) {
+      if (this.cursor === this.order.length) {
+        this.order = permutation(this.order.length, this.rand);
+        this.cursor = 0;
+      }
+      ids[i] = this.order[this.cursor++]!;
+    }
+    const xy = new Float32Array(batchSize * 2);
+    ids.forEach((id, i) => {
+      xy[2 * i] = this.data.train.xy[2 * id]!;
+      xy[2 * i + 1] = this.data.train.xy[2 * id + 1]!;
+      this.yBatch[i] = this.data.train.labels[id]!;
+    });
+    featurize(xy, batchSize, features, this.xBatch);
+    const feeds: Feeds = { x: this.xBatch, y: this.yBatch };
+    if (this.train.manifest.inputs.some((s) => s.name === 'seed')) feeds.seed = this.steps;
+    const out = await this.train.run(feeds, { outputs: ['dataLoss'] });
+    this.steps++;
+    return out.dataLoss![0]!;
+  }
+
+  /** Copies the trained params into the eval session (call before evaluating). */
+  async syncParams(): Promise<void> {
+    await this.evaluator.setParams(await this.train.getParams());
+  }
+
+  async evaluateGrid(): Promise<GridOutputs> {
+    const k = this.config.features.length;
+    const out = await this.evaluator.run({ x: featurize(this.gridXY, EVAL_POINTS, this.config.features, this.evalX.subarray(0, EVAL_POINTS * k)) });
+    return {
+      prob: class1Probabilities(out.logits as Float32Array, EVAL_POINTS),
+      hidden: this.config.hidden.map((_, i) => out[`h${i + 1}`] as Float32Array),
+    };
+  }
+
+  /** Mean cross-entropy on the whole training and test sets (no dropout, no L2 term). */
+  async losses(): Promise<{ train: number; test: number }> {
+    const { train, test } = this.data;
+    const nTrain = train.labels.length, n = nTrain + test.labels.length;
+    const xy = new Float32Array(EVAL_POINTS * 2);
+    xy.set(train.xy, 0);
+    xy.set(test.xy, nTrain * 2);
+    const k = this.config.features.length;
+    const out = await this.evaluator.run({ x: featurize(xy, n, this.config.features, this.evalX.subarray(0, EVAL_POINTS * k)) }, { outputs: ['logits'] });
+    const logits = out.logits as Float32Array;
+    return { train: meanCrossEntropy(logits, 0, train), test: meanCrossEntropy(logits, nTrain, test) };
+  }
+
+  dispose(): void {
+    this.train.dispose();
+    this.evaluator.dispose();
+    this.device?.destroy();
+  }
+}
+
+function class1Probabilities(logits: Float32Array, n: number): Float32Array {
+  const p = new Float32Array(n);
+  for (let i = 0; i < n; i++) p[i] = 1 / (1 + Math.exp(logits[2 * i]! - logits[2 * i + 1]!));
+  return p;
+}
+
+function meanCrossEntropy(logits: Float32Array, first: number, points: Points): number {
+  const n = points.labels.length;
+  if (!n) return NaN;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const a = logits[2 * (first + i)]!, b = logits[2 * (first + i) + 1]!;
+    const m = Math.max(a, b), lse = m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+    sum += lse - (points.labels[i] === 1 ? b : a);
+  }
+  return sum / n;
+}
