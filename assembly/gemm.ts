@@ -227,8 +227,12 @@ export function gemm(
   const packedA = pack + <usize>EDGE_BYTES;
   const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
+  // equal k-blocks (300 → 150 + 150, not 256 + 44): a short last block would re-read and
+  // re-write all of C for little work
+  const kBlocks = (k + KC - 1) / KC;
+  const kStep = (k + kBlocks - 1) / kBlocks;
+  for (let k0 = 0; k0 < k; k0 += kStep) {
+    const kc = min(kStep, k - k0);
     packB(k0, kc, n, b, bRs, bCs, packedB);
     const acc = accumulate || k0 > 0;
     for (let m0 = 0; m0 < m; m0 += MC) {

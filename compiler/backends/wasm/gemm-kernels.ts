@@ -129,7 +129,8 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: 
     : k.mode === 'input_grad' ? [g.batch, g.inChannels, g.inHeight, g.inWidth]
     : [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth];
   const scratch = new ScratchPlan(layout.scratchBase);
-  const acc = scratch.take(space.reduce((a, b) => a * b, 1) * 4);
+  const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
+  const acc = direct ? 0 : scratch.take(space.reduce((a, b) => a * b, 1) * 4);
   const col = scratch.take(taps * pixels * 4);
   const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
@@ -146,8 +147,12 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: 
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
     const cols = pointwise ? `<usize>(${xBase} + (n * ${xN} + grp * ${cPerG * xC}) * 4), ${xC}` : `${col}, ${pixels}`;
     if (!pointwise) out.line(im2col('n', 'grp', false));
+    // C rows are output channels, columns pixels: the scratch tensor, or the output itself
+    const c = direct
+      ? `<usize>(${viewBase(layout, direct)} + (n * ${direct.strides[0]} + grp * ${oPerG * direct.strides[1]!}) * 4), ${direct.strides[1]}`
+      : `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}`;
     out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
-      `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, false, ${pack});`);
+      `${c}, false, ${pack});`);
     out.close().close();
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
@@ -174,8 +179,23 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: 
       `${col}, ${taps}, 1, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
     out.close().close();
   }
-  emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
+  if (!direct) emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
   return scratch.size;
+}
+
+/**
+ * A forward conv whose only store is `acc` into an f32 view with row-contiguous pixels
+ * (stride(ow) = 1, stride(oh) = outWidth), not overlapping its operands, lets the GEMM write
+ * the output directly.
+ */
+function directConvOutput(layout: MemoryLayout, k: ConvKernel): View | undefined {
+  if (k.stores.length !== 1) return undefined;
+  const s = k.stores[0]!;
+  if (s.expr.op !== 'acc' || s.expr.dtype !== 'f32' || layout.dtype(s.view.buffer) !== 'f32') return undefined;
+  const [, , sH, sW] = s.view.strides as [number, number, number, number];
+  if (sW !== 1 || sH !== k.geometry.outWidth) return undefined;
+  if (layout.overlaps(s.view.buffer, k.input.buffer) || layout.overlaps(s.view.buffer, k.other.buffer)) return undefined;
+  return s.view;
 }
 
 /** Copies a 4-D strided view into contiguous scratch at `dst`. */
