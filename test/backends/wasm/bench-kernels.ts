@@ -14,13 +14,17 @@ async function time(name: string, program: Program, flops: number): Promise<void
   const { session } = await compileToSession(program, { relaxedSimd: relaxed });
   const feeds = randomFeeds(program);
   await session.run(feeds, { outputs: [] });
-  let best = Infinity;
+  let best = Infinity, bestCpu = Infinity;
   for (let t = 0; t < 5; t++) {
     const t0 = performance.now();
+    const u0 = process.cpuUsage();
     await session.run(feeds, { outputs: [] });
+    const u = process.cpuUsage(u0);
     best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, (u.user + u.system) / 1000);
   }
-  console.log(`${name}: ${best.toFixed(2)} ms${flops ? `, ${(flops / best / 1e6).toFixed(1)} GFLOP/s` : ''} (${session.moduleFile})`);
+  const rate = (ms: number) => (flops ? `, ${(flops / ms / 1e6).toFixed(1)} GFLOP/s` : '');
+  console.log(`${name}: ${best.toFixed(2)} ms wall${rate(best)}; ${bestCpu.toFixed(2)} ms CPU${rate(bestCpu)} (${session.moduleFile})`);
 }
 
 const g: ConvGeometry = { batch: 32, inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 64, kernelHeight: 3, kernelWidth: 3, outHeight: 28, outWidth: 28, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
