@@ -21,6 +21,5 @@ export default defineConfig({
   preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   // binaryen (inside the AssemblyScript compiler) uses top-level await
   build: { target: 'esnext', outDir: '../../dist/playground', emptyOutDir: true, chunkSizeWarningLimit: 20_000 },
-  optimizeDeps: { esbuildOptions: { target: 'esnext' } },
   worker: { format: 'es' },
 });

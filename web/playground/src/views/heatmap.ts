@@ -13,6 +13,7 @@ export function paintField(canvas: HTMLCanvasElement, values: ArrayLike<number>,
   const small = new OffscreenCanvas(grid, grid);
   small.getContext('2d')!.putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
 

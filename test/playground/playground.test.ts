@@ -1,0 +1,132 @@
+/**
+ * The playground end to end in a real browser: build it with Vite, serve the static build with
+ * COOP/COEP, open it in headless Chromium, train XOR through the page on WASM and on WebGPU
+ * (compiled in the browser), classify the bundled Fashion-MNIST images, and save a screenshot.
+ * In CI (CI=true) a missing Chromium or WebGPU adapter fails the test instead of skipping it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, type LaunchedBrowser } from './chromium.ts';
+import { serveStatic, type StaticServer } from './static-server.ts';
+import type { RunMetrics } from '../../web/playground/src/app.ts';
+import type { PlaygroundSettings } from '../../web/playground/src/controls.ts';
+
+const CI = process.env.CI === 'true';
+const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const SCREENSHOT_DIR = repo('test/playground/__screenshots__');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (CI) throw new Error(`playground test: Chromium is required in CI but ${CHROMIUM} is missing`);
+  console.warn(`playground test SKIPPED: no Chromium at ${CHROMIUM} (run scripts/setup-system.sh)`);
+}
+
+/** Settings of the XOR runs: the page defaults (2 tanh layers of 4 units, Adam 0.01, batch 16), spelled out. */
+const XOR: PlaygroundSettings = {
+  dataset: 'xor', noise: 0, trainFraction: 0.5, features: ['x1', 'x2'], hidden: [4, 4],
+  activation: 'tanh', optimizer: 'adam', lr: 0.01, batchSize: 16, l2: 0, dropout: 0,
+};
+const STEPS = 400;
+/** ln 2 ≈ 0.69 is chance level; a network that separated the quadrants is far below */
+const MAX_TEST_LOSS = 0.2;
+
+describe.skipIf(!haveChromium)('playground in Chromium', () => {
+  let server: StaticServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const metrics: Record<string, RunMetrics> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(repo('web/playground/public/fashion/manifest.json'))) {
+      const { prepareFashion } = await import('../../web/playground/scripts/prepare-fashion.ts');
+      await prepareFashion();
+    }
+    await build({ configFile: repo('web/playground/vite.config.ts'), logLevel: 'error' });
+    server = await serveStatic(repo('dist/playground'));
+    browser = await launchChromium();
+    page = browser.context.pages()[0] ?? await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.__axonPlayground !== undefined, null, { timeout: 30_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (Object.keys(metrics).length) console.log('playground metrics:', JSON.stringify(metrics, null, 1));
+  });
+
+  const train = (backend: 'wasm' | 'webgpu') =>
+    page.evaluate(([settings, steps]) => window.__axonPlayground!.train({ ...settings, steps, timeoutMs: 45_000 }), [{ ...XOR, backend }, STEPS] as const);
+
+  it('is cross-origin isolated and offers WASM SIMD', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const backends = await page.evaluate(() => window.__axonPlayground!.backends);
+    expect(backends.wasm).toEqual({ ok: true, reason: 'WebAssembly SIMD' });
+    expect(await page.locator('input[name=backend][value=wasm]').isDisabled()).toBe(false);
+  });
+
+  it('compiles and trains XOR on WASM in the page', async () => {
+    const m = await train('wasm');
+    metrics.wasm = m;
+    expect(m.backend).toBe('wasm');
+    expect(m.steps).toBeGreaterThanOrEqual(STEPS);
+    expect(m.compileMs).toBeGreaterThan(0);
+    expect(m.stepsPerSec).toBeGreaterThan(0);
+    expect(m.testLoss).toBeLessThan(MAX_TEST_LOSS);
+    expect(m.trainLoss).toBeLessThan(MAX_TEST_LOSS);
+    expect(await page.locator('#compile').textContent()).toMatch(/^\d+ ms$/);
+    expect(Number(await page.locator('#test-loss').textContent())).toBeCloseTo(m.testLoss, 3);
+  });
+
+  it('compiles and trains XOR on WebGPU in the page', async (ctx) => {
+    const webgpu = await page.evaluate(() => window.__axonPlayground!.backends.webgpu);
+    if (!webgpu.ok) {
+      if (CI) throw new Error(`WebGPU is required in CI: ${webgpu.reason}`);
+      console.warn(`playground WebGPU test SKIPPED: ${webgpu.reason}`);
+      ctx.skip();
+    }
+    const m = await train('webgpu');
+    metrics.webgpu = m;
+    expect(m.backend).toBe('webgpu');
+    expect(m.steps).toBeGreaterThanOrEqual(STEPS);
+    expect(m.compileMs).toBeGreaterThan(0);
+    expect(m.testLoss).toBeLessThan(MAX_TEST_LOSS);
+  });
+
+  it('classifies the bundled Fashion-MNIST test images with the pre-compiled artifact', async () => {
+    const result = await page.evaluate(async () => {
+      const panel = await window.__axonPlayground!.fashion;
+      const results: { predicted: number; label: number }[] = [];
+      for (let i = 0; i < panel.sampleCount; i++) results.push(await panel.classifySample(i));
+      const probs = Array.from(await panel.classifyCanvas());
+      return { info: panel.info, results, probs, status: document.getElementById('fashion-status')!.textContent };
+    });
+    expect(result.probs).toHaveLength(10);
+    expect(result.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    if (result.info.trained) {
+      expect(result.status).toMatch(/Trained weights loaded/);
+      const correct = result.results.filter((r) => r.predicted === r.label).length;
+      // the checkpoint of `npm run main` scores ~86 % on the test set; 10 images, one per class
+      expect(correct).toBeGreaterThanOrEqual(6);
+    } else {
+      expect(result.status).toMatch(/No trained weights/);
+    }
+  });
+
+  it('renders every view without page errors (screenshot saved)', async () => {
+    const settings = { ...XOR, backend: 'wasm' as const, dataset: 'spirals' as const, features: ['x1', 'x2', 'sinx1', 'sinx2'] as PlaygroundSettings['features'], hidden: [8, 6] };
+    // a second WASM compile in the same page: the AssemblyScript compiler is warm now
+    metrics['wasm, second compile (spirals, 8-6 units)'] = await page.evaluate((s) => window.__axonPlayground!.train({ ...s, steps: 300 }), settings);
+    await page.locator('#samples canvas').nth(0).click();
+    expect(await page.locator('#units-view canvas').count()).toBe(14);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/playground.png`, fullPage: true });
+    if (Object.keys(metrics).length) writeFileSync(`${SCREENSHOT_DIR}/metrics.json`, `${JSON.stringify(metrics, null, 1)}\n`);
+    expect(pageErrors).toEqual([]);
+  });
+});
