@@ -120,8 +120,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
 
   it('renders every view without page errors (screenshot saved)', async () => {
     const settings = { ...XOR, backend: 'wasm' as const, dataset: 'spirals' as const, features: ['x1', 'x2', 'sinx1', 'sinx2'] as PlaygroundSettings['features'], hidden: [8, 6] };
-    // a second WASM compile in the same page: the AssemblyScript compiler is warm now
-    metrics['wasm, second compile (spirals, 8-6 units)'] = await page.evaluate((s) => window.__axonPlayground!.train({ ...s, steps: 300 }), settings);
+    // a second WASM compile in the same page (the AssemblyScript compiler is warm now), trained
+    // at 20 steps per frame as a user sees it, so the loss curves have many points
+    metrics['wasm, second compile (spirals, 8-6 units, 20 steps/frame)'] = await page.evaluate((s) => window.__axonPlayground!.train({ ...s, steps: 600, stepsPerFrame: 20 }), settings);
     await page.locator('#samples canvas').nth(0).click();
     expect(await page.locator('#units-view canvas').count()).toBe(14);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -9,8 +9,14 @@ import { paintDecision } from './views/heatmap.ts';
 import { paintUnits, renderUnitCanvases } from './views/units.ts';
 import { paintLossChart, type LossPoint } from './views/loss-chart.ts';
 
-/** Training time per frame; the rest of the ~16 ms frame is for evaluation and drawing. */
+/** Training time per frame at speed "max"; the rest of the ~16 ms frame is for evaluation and drawing. */
 const STEP_BUDGET_MS = 12;
+
+/** Steps to run this frame: a fixed count, or as many as fit the budget ("max"). */
+function stepsThisFrame(): { count: number; budgetMs: number } {
+  const v = $<HTMLSelectElement>('speed').value;
+  return v === 'max' ? { count: 1, budgetMs: STEP_BUDGET_MS } : { count: Math.max(1, Number(v)), budgetMs: 0 };
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -93,6 +99,7 @@ export class App {
         if (trainer.backend === 'wasm') this.compiledWasm = true;
         this.unitCanvases = renderUnitCanvases($('units-view'), config.model.hidden);
         $('compile').textContent = `${trainer.compileMs.toFixed(0)} ms`;
+        await this.refresh(trainer); // the untrained network: step 0 of the loss curves
       }
       this.setStatus(`training on ${this.trainer.backend}`);
       requestAnimationFrame(() => void this.frame(generation));
@@ -115,7 +122,9 @@ export class App {
     try {
       const t0 = performance.now();
       const before = trainer.steps;
-      do await trainer.step(); while (performance.now() - t0 < STEP_BUDGET_MS);
+      const { count, budgetMs } = stepsThisFrame();
+      for (let i = 0; i < count; i++) await trainer.step();
+      while (performance.now() - t0 < budgetMs) await trainer.step();
       this.stepTime.ms += performance.now() - t0;
       this.stepTime.steps += trainer.steps - before;
       await this.refresh(trainer);

@@ -11,7 +11,7 @@ import type { FashionPanel } from './fashion.ts';
 export interface PlaygroundTestHook {
   backends: Record<BackendName, Availability>;
   /** applies the settings, presses play, trains until `steps` steps are done, pauses, returns metrics */
-  train(settings: PlaygroundSettings & { steps: number; timeoutMs?: number }): Promise<RunMetrics>;
+  train(settings: PlaygroundSettings & { steps: number; stepsPerFrame?: number | 'max'; timeoutMs?: number }): Promise<RunMetrics>;
   fashion: Promise<FashionPanel>;
 }
 
@@ -23,8 +23,9 @@ export function installTestHook(app: App, backends: Record<BackendName, Availabi
   window.__axonPlayground = {
     backends,
     fashion,
-    async train({ steps, timeoutMs = 60_000, ...settings }) {
+    async train({ steps, stepsPerFrame = 'max', timeoutMs = 60_000, ...settings }) {
       applySettings(settings);
+      (document.getElementById('speed') as HTMLSelectElement).value = String(stepsPerFrame);
       app.reset();
       await app.play();
       const started = performance.now();
