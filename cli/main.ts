@@ -61,7 +61,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--patience <n>', 'epochs without validation improvement before stopping (0 = never)', int('--patience'))
     .option('--val-fraction <f>', 'fraction of the training images held out for validation', fraction, 0.1)
     .option('--resume', 'continue from <out>/checkpoints/last.axckpt', false)
-    .option('--json', 'print JSON lines (one per epoch and event) instead of a progress bar', false)
+    .option('--json', 'progress as JSON lines on stderr; stdout ends with one JSON line (epochs, test_accuracy, best_val_accuracy, samples_per_s, seconds, backend, …)', false)
     .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
     .option('--no-pictures', 'skip curves.png, confusion.png and filters.png')
@@ -76,7 +76,19 @@ export function buildProgram(exitCode: { value: number }): Command {
       try {
         const { trainCommand } = await import('./commands/train.ts');
         const summary = await trainCommand(model, flags, { signal: ctl.signal });
-        if (flags.json) process.stdout.write(JSON.stringify({ type: 'summary', ...summary }) + '\n');
+        if (flags.json) {
+          // progress went to stderr as JSON lines; stdout gets exactly one line: the result
+          const h = summary.history;
+          const seconds = h.reduce((s, e) => s + e.seconds, 0);
+          const samples = h.reduce((s, e) => s + e.samplesPerSecond * e.seconds, 0);
+          process.stdout.write(JSON.stringify({
+            model: summary.modelId, backend: flags.backend ?? 'wasm', epochs: h.length,
+            test_accuracy: summary.test?.accuracy ?? null, test_loss: summary.test?.loss ?? null,
+            best_val_accuracy: summary.bestValAccuracy ?? null, best_epoch: summary.bestEpoch ?? null,
+            samples_per_s: seconds > 0 ? +(samples / seconds).toFixed(1) : null, seconds: +seconds.toFixed(2),
+            stopped_by: summary.stoppedBy, out_dir: summary.outDir, files: summary.files,
+          }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+        }
         else {
           const pct = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)}%`);
           process.stderr.write(`Best epoch ${summary.bestEpoch ?? '—'}: val accuracy ${pct(summary.bestValAccuracy)}`

@@ -19,7 +19,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Session } from '../runtime/session.ts';
 import type { Backend } from '../runtime/artifact.ts';
-import type { Tensor } from '../compiler/ir/graph.ts';
+import type { Graph, Tensor } from '../compiler/ir/graph.ts';
+import type { ImageDataset } from '../runtime/data/dataset.ts';
 import type { ModelContext } from '../compiler/frontend/nn.ts';
 
 export interface TrainHyperparams {
@@ -53,6 +54,13 @@ export interface TrainableModel {
   defaults?: Partial<TrainHyperparams> & { normalize?: { mean: number; std: number } };
   /** builds the forward graph; opaque to the CLI, consumed by the compiler adapter */
   buildForward?: (x: Tensor, ctx: ModelContext) => Tensor;
+  /**
+   * A custom training graph instead of forward + softmax cross-entropy + optimizer (e.g. the
+   * perceptron's own update rule). Inputs x [B, ...inputShape] and y i32 [B]; outputs loss and logits.
+   */
+  trainGraph?: (batchSize: number, options: { lr: number; seed: number }) => Graph;
+  /** the data instead of Fashion-MNIST (synthetic sets of the small lecture models) */
+  dataset?: (split: 'train' | 'test') => ImageDataset;
   /** the optimizer for a learning rate (default: Adam) */
   optimizer?: (lr: number) => import('../compiler/frontend/optim.ts').Optimizer;
   /** name of a [O, C, KH, KW] param to draw as a filter grid */

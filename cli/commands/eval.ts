@@ -30,7 +30,7 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags): Promise<
   try {
     const wanted = new Set([...sessions.eval.manifest.params, ...sessions.eval.manifest.state].map((s) => s.name));
     await sessions.eval.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
-    const test = loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+    const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
     const r = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
     const { confusionMatrixPng, writePicture } = await import('../pictures/index.ts');
     const confusion = writePicture(join(flags.out ?? join('runs', model.id), 'test-confusion.png'),

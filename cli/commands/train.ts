@@ -78,7 +78,7 @@ export async function trainCommand(
   const seed = saved?.seed ?? flags.seed ?? 1;
   if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
 
-  const data = loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+  const data = model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
   checkModelFitsData(model, data.sampleShape, data.classNames.length);
 
   let trainIndices: Int32Array;
@@ -98,7 +98,7 @@ export async function trainCommand(
   const files: string[] = [];
   try {
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
-    const report = io.reporter ?? (flags.json ? jsonReporter() : barReporter());
+    const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter());
     const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch });
     const save = async (s: Snapshot) => {
       saveCheckpoint(s.kind === 'best' ? paths.best : paths.last, {
@@ -141,7 +141,7 @@ export async function trainCommand(
         if (filters) files.push(writePicture(join(outDir, 'filters.png'), filterGridPng(filters.values, filters.shape)));
       }
       if (!flags.overfitBatch) {
-        const test = loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+        const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
         const t = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
         summary.test = { loss: t.loss, accuracy: t.accuracy, samples: test.count };
       }

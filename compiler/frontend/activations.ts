@@ -6,8 +6,16 @@ export { relu, sigmoid, tanh, step, sign } from './math.ts';
 
 export const leakyRelu = (x: Tensor, alpha = 0.01) => F.maximum(x, F.mul(x, alpha));
 export const elu = (x: Tensor, alpha = 1) => F.where(F.greater(x, 0), x, F.mul(F.sub(F.exp(F.minimum(x, 0)), 1), alpha));
-/** log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows */
-export const softplus = (x: Tensor) => F.add(F.relu(x), F.log(F.add(F.exp(F.neg(F.abs(x))), 1)));
+/**
+ * log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), which never overflows. Both terms have a kink at 0
+ * that cancels in the value but not in a naive gradient (relu′(0) = 0 and |x|′(0) = 0 would give
+ * 0 instead of σ(0) = ½), so both use the same side: x ≤ 0 counts as negative.
+ */
+export function softplus(x: Tensor): Tensor {
+  const positive = F.greater(x, 0);
+  const absX = F.where(positive, x, F.neg(x));
+  return F.add(F.where(positive, x, 0), F.log(F.add(F.exp(F.neg(absX)), 1)));
+}
 
 /** log Σ exp along `axis`, shifted by the (gradient-free) maximum for stability */
 export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {

@@ -6,7 +6,7 @@ import type { Tensor } from '../ir/graph.ts';
 import { GraphError, userCallSite } from '../ir/errors.ts';
 import { fmtType } from '../ir/types.ts';
 import * as F from './math.ts';
-import { logSoftmax } from './activations.ts';
+import { logSoftmax, softplus } from './activations.ts';
 
 function sameShapes(op: string, a: Tensor, b: Tensor): void {
   if (a.shape.join() !== b.shape.join()) throw new GraphError(`${op}: prediction ${fmtType(a)} and target ${fmtType(b)} must have the same shape`, userCallSite());
@@ -32,11 +32,10 @@ export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   return F.neg(F.mean(F.add(F.mul(t, logP), F.mul(F.sub(1, t), log1mP))));
 }
 
-/** binary cross-entropy on logits z: mean [max(z,0) − z·t + log(1 + e^−|z|)] (never overflows) */
+/** binary cross-entropy on logits z: mean [softplus(z) − z·t] (never overflows) */
 export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor): Tensor {
   sameShapes('binaryCrossEntropyWithLogits', z, t);
-  const loss = F.add(F.sub(F.relu(z), F.mul(z, t)), F.log(F.add(F.exp(F.neg(F.abs(z))), 1)));
-  return F.mean(loss);
+  return F.mean(F.sub(softplus(z), F.mul(z, t)));
 }
 
 /** one-hot f32 [B, K] from i32 labels [B] */
@@ -85,9 +84,7 @@ export function diceLoss(p: Tensor, t: Tensor, smooth = 1): Tensor {
  */
 export function logisticRegressionObjective(x: Tensor, y: Tensor, w: Tensor, b: Tensor, C: number): Tensor {
   const margin = F.mul(y, F.add(F.matmul(x, w), b));
-  const z = F.neg(margin);
-  const softplus = F.add(F.relu(z), F.log(F.add(F.exp(F.neg(F.abs(z))), 1)));
-  return F.add(F.mul(F.sum(F.square(w)), 0.5), F.mul(F.sum(softplus), C));
+  return F.add(F.mul(F.sum(F.square(w)), 0.5), F.mul(F.sum(softplus(F.neg(margin))), C));
 }
 
 /** ½ λ Σ‖W‖²_F over the given weights — the lectures' weight-decay penalty */

@@ -73,3 +73,18 @@ describe('gradCheck: composed graphs', () => {
     for (const [name, err] of Object.entries(r.worst)) expect(err, name).toBeLessThan(1e-6);
   });
 });
+
+describe('smooth functions built from kinked pieces', () => {
+  it('softplus, BCE-with-logits and logistic regression have the right gradient at exactly 0', async () => {
+    const { softplus, gradients, evaluate } = await import('../../compiler/index.ts');
+    const g = new Graph('kink');
+    const z = g.input('z', [3]);
+    const t = g.input('t', [3]);
+    g.output('dsoftplus', gradients(sum(softplus(z)), [z])[0]!);
+    g.output('dbce', gradients(losses.binaryCrossEntropyWithLogits(z, t), [z])[0]!);
+    const r = evaluate(g, { z: [0, 0, 0], t: [1, 0, 1] }).outputs;
+    expect(Array.from(r.dsoftplus!)).toEqual([0.5, 0.5, 0.5]);
+    // d/dz mean(softplus(z) − z·t) = (σ(z) − t)/3
+    r.dbce!.forEach((v, i) => expect(v).toBeCloseTo((0.5 - [1, 0, 1][i]!) / 3, 12));
+  });
+});
