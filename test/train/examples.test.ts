@@ -21,11 +21,11 @@ const flags = (over: Partial<TrainFlags>): TrainFlags => ({
 
 describe('lecture models through `axon train` (WASM)', () => {
   it.each([
-    ['perceptron-and', 1, 1],
-    ['perceptron-or', 1, 1],
-    ['logistic-regression', 0.95, 1],
-    ['xor-mlp', 1, 1],
-  ] as const)('%s reaches test accuracy ≥ %s', async (name, min) => {
+    ['perceptron-and', 1],
+    ['perceptron-or', 1],
+    ['logistic-regression', 0.95],
+    ['xor-mlp', 1],
+  ] as const)('%s reaches test accuracy ≥ %s', async (name: string, min: number) => {
     const s = await trainCommand(name, flags({ seed: 0 }), quiet);
     expect(s.test!.accuracy).toBeGreaterThanOrEqual(min);
   });
