@@ -1,0 +1,42 @@
+/**
+ * Per-dispatch timing of a WebGPU artifact: each dispatch alone, repeated in one command buffer
+ * on a scratch arena (contents are whatever the init segments hold; timing does not depend on them).
+ */
+import type { Artifact } from '../../../runtime/artifact.ts';
+import { nodeGpu } from '../../../runtime/node/webgpu.ts';
+import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
+import { arenaBindGroupLayout, createPipelines } from '../../../runtime/webgpu/pipelines.ts';
+
+export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{ name: string; ms: number }[]> {
+  const device = await requestArenaDevice(nodeGpu(), artifact.manifest.arenaBytes);
+  const layout = arenaBindGroupLayout(device);
+  const pipelines = await createPipelines(device, artifact, layout);
+  const arena = device.createBuffer({ size: Math.ceil(artifact.manifest.arenaBytes / 16) * 16 + 16, usage: GPUBufferUsage.STORAGE });
+  const bindGroup = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: arena } }] });
+  const rows: { name: string; ms: number }[] = [];
+  const dispatches = artifact.manifest.webgpu!.dispatches;
+  for (const [i, d] of dispatches.entries()) {
+    const time = async (n: number) => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setBindGroup(0, bindGroup);
+      pass.setPipeline(pipelines[i]!);
+      for (let r = 0; r < n; r++) pass.dispatchWorkgroups(...d.workgroups);
+      pass.end();
+      const t = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    };
+    await time(1);
+    rows.push({ name: d.name, ms: (await time(reps)) / reps });
+  }
+  const total = rows.reduce((s, r) => s + r.ms, 0);
+  for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 25)) {
+    console.log(`${r.ms.toFixed(2).padStart(8)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  ${r.name}`);
+  }
+  console.log(`${total.toFixed(2).padStart(8)} ms total over ${rows.length} dispatches`);
+  arena.destroy();
+  device.destroy();
+  return rows;
+}
