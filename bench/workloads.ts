@@ -4,23 +4,15 @@
  * the same numbers and converts layouts itself, so first-run checksums are comparable.
  */
 import { CNN, CONV, MLP, type Workload } from './cases.ts';
+import { mulberry32 } from '../runtime/data/prng.ts';
 
 export interface Tensor {
   shape: number[];
   data: Float32Array;
 }
 
-/** mulberry32: tiny, fast and reproducible; these are benchmark inputs, not statistics. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with the data pipeline): tiny, fast and reproducible; benchmark inputs, not statistics */
+const rng = mulberry32;
 
 function uniform(shape: number[], scale: number, seed: number): Tensor {
   const next = rng(seed);
