@@ -55,6 +55,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   });
 
   afterAll(async () => {
+    if (pageErrors.length) console.log('playground page errors:', pageErrors);
     await browser?.close();
     await server?.close();
     if (Object.keys(metrics).length) console.log('playground metrics:', JSON.stringify(metrics, null, 1));

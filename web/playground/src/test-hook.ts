@@ -32,7 +32,9 @@ export function installTestHook(app: App, backends: Record<BackendName, Availabi
       while (!app.trainer || app.trainer.steps < steps) {
         const status = document.getElementById('status')!;
         if (status.classList.contains('error')) throw new Error(status.textContent ?? 'playground error');
-        if (performance.now() - started > timeoutMs) throw new Error(`playground: only ${app.trainer?.steps ?? 0} of ${steps} steps after ${timeoutMs} ms`);
+        if (performance.now() - started > timeoutMs) {
+          throw new Error(`playground: only ${app.trainer?.steps ?? 0} of ${steps} steps after ${timeoutMs} ms (status "${status.textContent}", ${app.trainer ? 'compiled' : 'not compiled'}, ${app.playing ? 'playing' : 'paused'})`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       app.pause();
