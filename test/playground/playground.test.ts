@@ -40,10 +40,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   const metrics: Record<string, RunMetrics> = {};
 
   beforeAll(async () => {
-    if (!existsSync(repo('web/playground/public/fashion/manifest.json'))) {
-      const { prepareFashion } = await import('../../web/playground/scripts/prepare-fashion.ts');
-      await prepareFashion();
-    }
+    // the pre-compiled Fashion-MNIST artifact is reused when current (compiling it takes ~20 s here)
+    const { isPrepared, prepareFashion } = await import('../../web/playground/scripts/prepare-fashion.ts');
+    if (!(await isPrepared())) await prepareFashion();
     await build({ configFile: repo('web/playground/vite.config.ts'), logLevel: 'error' });
     server = await serveStatic(repo('dist/playground'));
     browser = await launchChromium();
@@ -99,24 +98,24 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(m.testLoss).toBeLessThan(MAX_TEST_LOSS);
   });
 
-  it('classifies the bundled Fashion-MNIST test images with the pre-compiled artifact', async () => {
+  it('classifies the bundled Fashion-MNIST test images as the Node runtime does', async () => {
     const result = await page.evaluate(async () => {
       const panel = await window.__axonPlayground!.fashion;
-      const results: { predicted: number; label: number }[] = [];
-      for (let i = 0; i < panel.sampleCount; i++) results.push(await panel.classifySample(i));
-      const probs = Array.from(await panel.classifyCanvas());
-      return { info: panel.info, results, probs, status: document.getElementById('fashion-status')!.textContent };
+      const results: { predicted: number; label: number; probabilities: number[] }[] = [];
+      for (let i = 0; i < panel.samples.images.length; i++) results.push(await panel.classifySample(i));
+      const drawn = Array.from(await panel.classifyCanvas());
+      return { info: panel.info, expected: panel.samples.nodeProbabilities, results, drawn, status: document.getElementById('fashion-status')!.textContent };
     });
-    expect(result.probs).toHaveLength(10);
-    expect(result.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    if (result.info.trained) {
-      expect(result.status).toMatch(/Trained weights loaded/);
-      const correct = result.results.filter((r) => r.predicted === r.label).length;
-      // the checkpoint of `npm run main` scores ~86 % on the test set; 10 images, one per class
-      expect(correct).toBeGreaterThanOrEqual(6);
-    } else {
-      expect(result.status).toMatch(/No trained weights/);
-    }
+    expect(result.drawn).toHaveLength(10);
+    expect(result.drawn.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    if (existsSync('/usr/share/datasets/fashion-mnist') || CI) expect(result.results.length).toBe(10);
+    // the oracle: the same artifact and weights run by the Node runtime at build time
+    result.results.forEach((r, i) => {
+      const expected = result.expected[i]!;
+      expect(r.predicted).toBe(expected.indexOf(Math.max(...expected)));
+      r.probabilities.forEach((p, k) => expect(p).toBeCloseTo(expected[k]!, 4));
+    });
+    expect(result.status).toMatch(result.info.trained ? /^Trained weights loaded/ : /^No trained weights available/);
   });
 
   it('renders every view without page errors (screenshot saved)', async () => {

@@ -20,6 +20,8 @@ import type { FashionInfo } from '../src/fashion.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = fileURLToPath(new URL('../public/fashion/', import.meta.url));
+/** bumped when the files written here change shape, so stale copies are regenerated */
+export const PREPARED_FORMAT = 2;
 const DEFAULT_CHECKPOINT = join(repoRoot, 'runs', model.id, 'checkpoints', 'best.axckpt');
 
 export interface PrepareResult {
@@ -28,6 +30,12 @@ export interface PrepareResult {
   samples: number;
   /** accuracy of the bundled weights on the first test images (when the data is there) */
   testAccuracy?: number;
+}
+
+/** Whether public/fashion/ holds files written by this version of the script. */
+export async function isPrepared(): Promise<boolean> {
+  const info = await readJson(join(outDir, 'info.json'));
+  return info?.preparedFormat === PREPARED_FORMAT && existsSync(join(outDir, 'manifest.json'));
 }
 
 export async function prepareFashion(options: { checkpoint?: string; data?: string; log?: (s: string) => void } = {}): Promise<PrepareResult> {
@@ -55,7 +63,7 @@ export async function prepareFashion(options: { checkpoint?: string; data?: stri
   }
   log(info.trained ? `trained weights: ${info.note}` : `no checkpoint at ${checkpoint}: the page will say the weights are untrained`);
 
-  let samples = { labels: [] as number[], images: [] as number[][] };
+  let samples = { labels: [] as number[], images: [] as number[][], nodeProbabilities: [] as number[][] };
   let testAccuracy: number | undefined;
   try {
     const test = loadFashionMnist('test', { limit: 500, ...(options.data ? { dir: options.data } : {}) });
@@ -69,18 +77,29 @@ export async function prepareFashion(options: { checkpoint?: string; data?: stri
     for (let cls = 0; cls < 10; cls++) {
       const i = test.labels.indexOf(cls);
       if (i < 0) continue;
+      const image = Array.from(test.images.subarray(i * size, (i + 1) * size), (v) => Math.round(v * 255));
       samples.labels.push(cls);
-      samples.images.push(Array.from(test.images.subarray(i * size, (i + 1) * size), (v) => Math.round(v * 255)));
+      samples.images.push(image);
+      // what the Node runtime predicts for the image exactly as bundled: the browser test's oracle
+      const logits = (await session.run({ x: Float32Array.from(image, (v) => v / 255) })).logits!;
+      samples.nodeProbabilities.push(Array.from(softmax(logits)));
     }
     log(`bundled ${samples.images.length} test images; accuracy on the first ${test.count} test images: ${(testAccuracy * 100).toFixed(1)} %`);
   } catch (e) {
     log(`no Fashion-MNIST test images bundled: ${(e as Error).message.split('\n')[0]}`);
-    samples = { labels: [], images: [] };
+    samples = { labels: [], images: [], nodeProbabilities: [] };
   }
   session.dispose();
   await writeFile(join(outDir, 'samples.json'), JSON.stringify(samples));
-  await writeFile(join(outDir, 'info.json'), JSON.stringify({ ...info, ...(testAccuracy !== undefined ? { testAccuracy } : {}) }, null, 1));
+  await writeFile(join(outDir, 'info.json'), JSON.stringify({ ...info, preparedFormat: PREPARED_FORMAT, ...(testAccuracy !== undefined ? { testAccuracy } : {}) }, null, 1));
   return { outDir, info, samples: samples.images.length, ...(testAccuracy !== undefined ? { testAccuracy } : {}) };
+}
+
+function softmax(logits: ArrayLike<number>): Float64Array {
+  const m = Math.max(...Array.from(logits));
+  const e = Float64Array.from(logits, (v) => Math.exp(v - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {

@@ -16,12 +16,16 @@ export interface FashionInfo {
   /** where the weights came from, or how to get trained ones */
   note: string;
   valAccuracy?: number;
+  /** accuracy of the bundled weights on the first 500 test images, measured by the build script */
+  testAccuracy?: number;
 }
 
-interface Samples {
+export interface Samples {
   labels: number[];
   /** 784 grey levels (0–255) per image */
   images: number[][];
+  /** class probabilities the Node runtime computed for each image at build time */
+  nodeProbabilities: number[][];
 }
 
 export interface FashionPanel {
@@ -29,8 +33,8 @@ export interface FashionPanel {
   /** softmax probabilities of the picture currently on the canvas */
   classifyCanvas(): Promise<Float32Array>;
   /** shows bundled test image i, classifies it, returns [predicted class, true label] */
-  classifySample(i: number): Promise<{ predicted: number; label: number }>;
-  sampleCount: number;
+  classifySample(i: number): Promise<{ predicted: number; label: number; probabilities: number[] }>;
+  samples: Samples;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -39,8 +43,13 @@ export async function setUpFashion(baseUrl: string): Promise<FashionPanel> {
   const status = $('fashion-status');
   try {
     const panel = await load(baseUrl);
-    status.textContent = panel.info.trained
-      ? `Trained weights loaded (${panel.info.note}${panel.info.valAccuracy !== undefined ? `, validation accuracy ${(panel.info.valAccuracy * 100).toFixed(1)} %` : ''}).`
+    const { info } = panel;
+    const accuracy = [
+      info.valAccuracy !== undefined ? `validation accuracy ${(info.valAccuracy * 100).toFixed(1)} %` : '',
+      info.testAccuracy !== undefined ? `${(info.testAccuracy * 100).toFixed(1)} % on 500 test images` : '',
+    ].filter(Boolean).join(', ');
+    status.textContent = info.trained
+      ? `Trained weights loaded (${info.note}${accuracy ? `; ${accuracy}` : ''}).`
       : `No trained weights available: these are the untrained initial weights, so the predictions are noise. ${panel.info.note}`;
     status.classList.toggle('error', !panel.info.trained);
     return panel;
@@ -90,7 +99,7 @@ async function load(baseUrl: string): Promise<FashionPanel> {
     // classify the image exactly as bundled (not re-sampled from the canvas)
     const probs = await classify(session, Float32Array.from(samples.images[i]!, (v) => v / 255));
     showBars(probs);
-    return { predicted: argmax(probs), label: samples.labels[i]! };
+    return { predicted: argmax(probs), label: samples.labels[i]!, probabilities: Array.from(probs) };
   };
 
   enableDrawing(canvas, draw, () => void classifyCanvas());
@@ -106,7 +115,7 @@ async function load(baseUrl: string): Promise<FashionPanel> {
     return c;
   }));
   showBars(undefined);
-  return { info, classifyCanvas, classifySample, sampleCount: samples.images.length };
+  return { info, classifyCanvas, classifySample, samples };
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
