@@ -4,8 +4,7 @@
  */
 import { create, globals } from 'webgpu';
 import type { Artifact } from '../artifact.ts';
-import type { Session } from '../session.ts';
-import { createWebGpuSession, type WebGpuSessionOptions } from '../webgpu/session.ts';
+import { createWebGpuSession, type WebGpuSession, type WebGpuSessionOptions } from '../webgpu/session.ts';
 
 let gpu: GPU | undefined;
 
@@ -18,6 +17,6 @@ export function nodeGpu(): GPU {
   return gpu;
 }
 
-export function createNodeWebGpuSession(artifact: Artifact, options: WebGpuSessionOptions = {}): Promise<Session> {
+export function createNodeWebGpuSession(artifact: Artifact, options: WebGpuSessionOptions = {}): Promise<WebGpuSession> {
   return createWebGpuSession(artifact, { ...options, gpu: options.gpu ?? (options.device ? undefined : nodeGpu()) });
 }

@@ -13,20 +13,3 @@ export async function requestArenaDevice(gpu: GPU, arenaBytes: number): Promise<
   }
   return adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
 }
-
-/** The first validation/out-of-memory error raised by `fn`'s synchronous GPU calls, if any. */
-export async function captureErrors(device: GPUDevice, fn: () => void): Promise<GPUError | null> {
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('validation');
-  let thrown: { error: unknown } | undefined;
-  try {
-    fn();
-  } catch (error) {
-    thrown = { error };
-  }
-  // Both pops happen before any await, so concurrent callers never pop each other's scopes.
-  const scopes = Promise.all([device.popErrorScope(), device.popErrorScope()]);
-  if (thrown) throw thrown.error;
-  const [validation, oom] = await scopes;
-  return validation ?? oom;
-}
