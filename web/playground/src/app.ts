@@ -40,7 +40,6 @@ export class App {
   private data: Split | undefined;
   private unitCanvases: HTMLCanvasElement[][] = [];
   private generation = 0;
-  private compiledWasm = false;
   /** (time, steps) samples over the last second, for steps/s */
   private rate: { t: number; steps: number }[] = [];
   stepsPerSec = 0;
@@ -90,13 +89,10 @@ export class App {
       if (!this.trainer) {
         const config: PlaygroundConfig = readConfig();
         this.data = makeDataset(config.dataset, 400, config.noise, config.trainFraction);
-        this.setStatus(config.backend === 'wasm' && !this.compiledWasm
-          ? 'compiling for wasm… (the first time also warms up the AssemblyScript compiler)'
-          : `compiling for ${config.backend}…`);
+        this.setStatus(`compiling for ${config.backend}…`);
         const trainer = await Trainer.create(config.model, this.data, config.backend);
         if (generation !== this.generation) return trainer.dispose();
         this.trainer = trainer;
-        if (trainer.backend === 'wasm') this.compiledWasm = true;
         this.unitCanvases = renderUnitCanvases($('units-view'), config.model.hidden);
         $('compile').textContent = `${trainer.compileMs.toFixed(0)} ms`;
         await this.refresh(trainer); // the untrained network: step 0 of the loss curves

@@ -46,3 +46,4 @@ export async function compileInBrowser(graph: Graph, backend: BackendName): Prom
     },
   });
 }
+

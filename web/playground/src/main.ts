@@ -4,6 +4,7 @@ import { detectBackends } from './availability.ts';
 import { buildControls } from './controls.ts';
 import { setUpFashion } from './fashion.ts';
 import { installTestHook } from './test-hook.ts';
+import { warmUpWasmCompiler } from './warm-up.ts';
 
 const backends = await detectBackends();
 let app: App | undefined;
@@ -12,4 +13,11 @@ app = new App();
 // relative to the page, so the static build works under any base path
 const fashion = setUpFashion('./fashion/');
 fashion.catch((e) => console.error(e));
-installTestHook(app, backends, fashion);
+const WARMING = 'ready (warming up the WebAssembly compiler in the background)';
+const warmUp = backends.wasm.ok ? warmUpWasmCompiler() : Promise.resolve(0);
+if (backends.wasm.ok) app.setStatus(WARMING);
+warmUp.then(
+  () => { if (document.getElementById('status')!.textContent === WARMING) app!.setStatus('ready'); },
+  (e) => console.error('warming up the WebAssembly compiler failed', e),
+);
+installTestHook(app, backends, fashion, warmUp);

@@ -13,16 +13,19 @@ export interface PlaygroundTestHook {
   /** applies the settings, presses play, trains until `steps` steps are done, pauses, returns metrics */
   train(settings: PlaygroundSettings & { steps: number; stepsPerFrame?: number | 'max'; timeoutMs?: number }): Promise<RunMetrics>;
   fashion: Promise<FashionPanel>;
+  /** milliseconds the page spent warming up the AssemblyScript compiler after loading */
+  wasmWarmUp: Promise<number>;
 }
 
 declare global {
   interface Window { __axonPlayground?: PlaygroundTestHook }
 }
 
-export function installTestHook(app: App, backends: Record<BackendName, Availability>, fashion: Promise<FashionPanel>): void {
+export function installTestHook(app: App, backends: Record<BackendName, Availability>, fashion: Promise<FashionPanel>, wasmWarmUp: Promise<number>): void {
   window.__axonPlayground = {
     backends,
     fashion,
+    wasmWarmUp,
     async train({ steps, stepsPerFrame = 'max', timeoutMs = 60_000, ...settings }) {
       applySettings(settings);
       (document.getElementById('speed') as HTMLSelectElement).value = String(stepsPerFrame);

@@ -1,0 +1,21 @@
+/**
+ * The first WASM compile in a page costs seconds more than later ones (the AssemblyScript
+ * compiler's JavaScript and binaryen's wasm are still cold). Compiling a throwaway model of the
+ * same kind (dense layers, softmax cross-entropy, Adam) right after the page loads moves most of
+ * that cost to while the user is still choosing settings.
+ */
+import { trainStep } from '../../../compiler/index.ts';
+import { compileInBrowser } from './browser-compile.ts';
+import { evalGraph, optimizerFor, trainGraph, type ModelConfig } from './model.ts';
+
+const TINY: ModelConfig = {
+  features: ['x1'], hidden: [3], activation: 'relu', optimizer: 'adam', lr: 0.5, batchSize: 3, l2: 0, dropout: 0, seed: 99,
+};
+
+/** Resolves with how long the warm-up took, in milliseconds. */
+export async function warmUpWasmCompiler(): Promise<number> {
+  const t0 = performance.now();
+  await compileInBrowser(trainStep(trainGraph(TINY), { optimizer: optimizerFor(TINY) }), 'wasm');
+  await compileInBrowser(evalGraph(TINY, 5), 'wasm');
+  return performance.now() - t0;
+}
