@@ -27,8 +27,7 @@ export class Trainer {
   steps = 0;
   private order: Int32Array;
   private cursor = 0;
-  private readonly xBatch: Float32Array;
-  private readonly yBatch: Int32Array;
+  private readonly hasSeed: boolean;
   private readonly evalX = new Float32Array(EVAL_POINTS * 8);
   private readonly gridXY: Float32Array;
   private readonly rand = mulberry32(1234);
@@ -44,8 +43,7 @@ export class Trainer {
     private readonly device: GPUDevice | undefined,
   ) {
     this.order = permutation(data.train.labels.length, this.rand);
-    this.xBatch = new Float32Array(config.batchSize * config.features.length);
-    this.yBatch = new Int32Array(config.batchSize);
+    this.hasSeed = train.manifest.inputs.some((s) => s.name === 'seed');
     this.gridXY = new Float32Array(EVAL_POINTS * 2);
     for (let r = 0; r < GRID; r++) {
       for (let c = 0; c < GRID; c++) {
@@ -80,29 +78,35 @@ export class Trainer {
     return (this.steps * this.config.batchSize) / this.data.train.labels.length;
   }
 
-  /** One SGD/Adam step on the next mini-batch; returns the batch's data loss. */
-  async step(): Promise<number> {
+  /**
+   * `count` SGD/Adam steps on the next mini-batches; returns their data losses. The runs are all
+   * started before any is awaited: WebGPU sessions pipeline them (the next run is submitted while
+   * the previous readback is in flight), so each step does not pay a full GPU round trip.
+   */
+  async stepMany(count: number): Promise<number[]> {
+    const runs: Promise<number>[] = [];
+    for (let i = 0; i < count; i++) runs.push(this.startStep());
+    return Promise.all(runs);
+  }
+
+  private startStep(): Promise<number> {
     const { batchSize, features } = this.config;
-    const ids = new Int32Array(batchSize);
+    // fresh arrays per step: a pipelined run may read its feeds after the next step is prepared
+    const xy = new Float32Array(batchSize * 2), y = new Int32Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
       if (this.cursor === this.order.length) {
         this.order = permutation(this.order.length, this.rand);
         this.cursor = 0;
       }
-      ids[i] = this.order[this.cursor++]!;
-    }
-    const xy = new Float32Array(batchSize * 2);
-    ids.forEach((id, i) => {
+      const id = this.order[this.cursor++]!;
       xy[2 * i] = this.data.train.xy[2 * id]!;
       xy[2 * i + 1] = this.data.train.xy[2 * id + 1]!;
-      this.yBatch[i] = this.data.train.labels[id]!;
-    });
-    featurize(xy, batchSize, features, this.xBatch);
-    const feeds: Feeds = { x: this.xBatch, y: this.yBatch };
-    if (this.train.manifest.inputs.some((s) => s.name === 'seed')) feeds.seed = this.steps;
-    const out = await this.train.run(feeds, { outputs: ['dataLoss'] });
+      y[i] = this.data.train.labels[id]!;
+    }
+    const feeds: Feeds = { x: featurize(xy, batchSize, features, new Float32Array(batchSize * features.length)), y };
+    if (this.hasSeed) feeds.seed = this.steps;
     this.steps++;
-    return out.dataLoss![0]!;
+    return this.train.run(feeds, { outputs: ['dataLoss'] }).then((out) => out.dataLoss![0]!);
   }
 
   /** Copies the trained params into the eval session (call before evaluating). */
