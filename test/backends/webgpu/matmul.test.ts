@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { renderProgram } from '../../../compiler/backends/webgpu/index.ts';
 import { useTiledGemm } from '../../../compiler/backends/webgpu/kernels/gemm.ts';
 import { acc, bin, lit, load, ProgramBuilder, store, un, view } from '../programs.ts';
 import { checkProgram } from './harness.ts';
@@ -36,9 +37,19 @@ const cases: Case[] = [
   { batch: 3, m: 40, n: 17, k: 19, transA: true, transB: true, epilogue: true },
   { batch: 2, m: 1, n: 100, k: 70, epilogue: true },
   { batch: 2, m: 100, n: 3, k: 70, transB: true },
+  // row-major, 16-byte aligned: the rowblock schedule's vec4 path (edge rows and columns included)
+  { batch: 2, m: 37, n: 68, k: 20, epilogue: true },
+  { batch: 1, m: 16, n: 260, k: 4 },
 ];
 
 describe.skipIf(!device)('webgpu matmul', () => {
+  it('renders aligned row-major operands as vec4 loads, and everything else as scalar loads', () => {
+    const source = (c: Case) => Object.values(renderProgram(matmul(c)).files)[0] as string;
+    expect(source({ batch: 2, m: 37, n: 68, k: 20 })).toContain('array<vec4<u32>>');
+    expect(source({ batch: 1, m: 33, n: 65, k: 33, transA: true })).not.toContain('vec4<u32>');
+    expect(source({ batch: 1, m: 32, n: 64, k: 30 })).not.toContain('vec4<u32>');
+  });
+
   for (const c of cases) {
     const label = `${c.batch}×[${c.m}×${c.k}]·[${c.k}×${c.n}]${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}${c.epilogue ? ' +bias relu' : ''}`;
     if (!useTiledGemm(c.m, c.n)) {
