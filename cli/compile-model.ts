@@ -17,12 +17,12 @@ export async function openTrainingSessions(model: TrainableModel, options: Sessi
  * (dropout off, running statistics) — with the same param names, so values move between them.
  */
 /** The model's graph at a batch size: training (inputs x, y, maybe seed; outputs logits, loss) or evaluation (x → logits). */
-export function modelGraph(model: TrainableModel, batchSize: number, seed: number, training: boolean): Graph {
+export function modelGraph(model: TrainableModel, batchSize: number, seed: number, training: boolean, options?: Record<string, number>): Graph {
   const build = model.buildForward;
   if (!build) throw new Error(`model "${model.id}" has neither buildForward nor createSessions`);
   const g = new Graph(training ? model.id : `${model.id}.eval`);
   const x = g.input('x', [batchSize, ...model.inputShape]);
-  const ctx = new nn.ModelContext(g, { seed, training });
+  const ctx = new nn.ModelContext(g, { seed, training, options });
   const logits = build(x, ctx);
   g.output('logits', logits);
   if (training) g.output('loss', losses.softmaxCrossEntropy(logits, g.input('y', [batchSize], 'i32')));
@@ -30,17 +30,21 @@ export function modelGraph(model: TrainableModel, batchSize: number, seed: numbe
 }
 
 /** The one compiled training step: forward, backward and the optimizer's update. */
-export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number): Graph {
+export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>): Graph {
   if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed });
   const optimizer = model.optimizer ? model.optimizer(lr) : optim.adam({ lr });
-  return trainStep(modelGraph(model, batchSize, seed, true), { optimizer });
+  return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer });
 }
 
 export async function compileTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
+  // WASM: relaxed SIMD where the host has it, and a threaded build when asked for threads
+  const threads = options.backend === 'wasm' ? Math.max(1, options.threads || 1) : 1;
+  const wasm = options.backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
   const [trainArtifact, evalArtifact] = await Promise.all([
-    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr), { backend: options.backend }),
-    compile(modelGraph(model, options.batchSize, options.seed, false), { backend: options.backend }),
+    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr), { backend: options.backend, ...wasm }),
+    compile(modelGraph(model, options.batchSize, options.seed, false), { backend: options.backend, ...wasm }),
   ]);
-  const [train, evalSession] = await Promise.all([createSession(trainArtifact), createSession(evalArtifact)]);
+  const sessionOptions = threads > 1 ? { threads } : {};
+  const [train, evalSession] = await Promise.all([createSession(trainArtifact, sessionOptions), createSession(evalArtifact, sessionOptions)]);
   return { train, eval: evalSession };
 }

@@ -37,6 +37,8 @@ export interface SessionOptions {
   seed: number;
   /** WASM worker threads (0 = backend default) */
   threads: number;
+  /** model hyperparameters read by `ctx.option(name, fallback)` (e.g. { hidden: 64 }) */
+  options?: Record<string, number>;
 }
 
 export interface TrainingSessions {

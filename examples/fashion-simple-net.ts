@@ -14,7 +14,7 @@ export function fashionSimpleNet(x: Tensor, ctx: nn.ModelContext): Tensor {
     nn.conv2d(64, 3, { padding: 1 }), nn.relu(), nn.maxPool2d(2, { stride: 2 }),
     nn.flatten(),
     nn.dropout(0.5),
-    nn.dense(128), nn.relu(),
+    nn.dense(ctx.option('hidden', 128)), nn.relu(), // `hidden` option (--hidden); the lecture's 128 by default
     nn.dense(10),
   )(x, ctx);
 }

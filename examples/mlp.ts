@@ -8,6 +8,7 @@ const model: TrainableModel = {
   inputShape: [1, 28, 28],
   classes: 10,
   defaults: { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 },
-  buildForward: (x, ctx) => nn.sequential(nn.flatten(), nn.dense(128), nn.relu(), nn.dense(10))(x, ctx),
+  // the hidden width is the `hidden` option (axon train mlp --hidden 64); 128 is the lecture's
+  buildForward: (x, ctx) => nn.sequential(nn.flatten(), nn.dense(ctx.option('hidden', 128)), nn.relu(), nn.dense(10))(x, ctx),
 };
 export default model;

@@ -1,6 +1,8 @@
 /**
  * `axon eval MODEL`: load a checkpoint (default: the best one of runs/<id>) into the model's
- * eval session, evaluate the Fashion-MNIST test split, draw its confusion matrix.
+ * eval session, evaluate the Fashion-MNIST test split, draw its confusion matrix, the saliency
+ * maps and adversarial examples of the first test images, and report dead ReLUs on the test split.
+ * Model options (e.g. the hidden width) come from the checkpoint.
  */
 import { join } from 'node:path';
 import type { Backend } from '../../runtime/artifact.ts';
@@ -10,6 +12,9 @@ import { evaluate } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
+import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
+import type { DeadReluReport } from '../analysis/dead-relu.ts';
+import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
 export interface EvalFlags {
   checkpoint?: string;
@@ -19,23 +24,55 @@ export interface EvalFlags {
   data?: string;
   limit?: number;
   out?: string;
+  /** draw saliency.png and adversarial.png (--no-pictures sets false; test-confusion.png is always drawn) */
+  pictures?: boolean;
+  deadRelu?: boolean;
+  /** FGSM step in pixel units (default 0.1) */
+  epsilon?: number;
+  /** model options when the checkpoint does not record them */
+  options?: Record<string, number>;
 }
 
-export async function evalCommand(modelSpec: string, flags: EvalFlags): Promise<{ loss: number; accuracy: number; samples: number; confusion: string }> {
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  samples: number;
+  confusion: string;
+  files: string[];
+  deadRelu?: DeadReluReport;
+  adversarial?: SaliencyReport;
+}
+
+export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log?: (s: string) => void } = {}): Promise<EvalResult> {
+  const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const model = await loadModel(modelSpec);
   const ckptPath = flags.checkpoint ?? join('runs', model.id, 'checkpoints', 'best.axckpt');
   const ckpt = loadCheckpoint(ckptPath, model.id);
   const batchSize = flags.batchSize ?? model.defaults?.batchSize ?? 64;
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads });
+  const saved = (ckpt.metadata as { options?: Record<string, number> }).options;
+  const options = saved ?? modelOptions(model, flags.options);
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
   try {
     const wanted = new Set([...sessions.eval.manifest.params, ...sessions.eval.manifest.state].map((s) => s.name));
     await sessions.eval.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
     const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
     const r = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
     const { confusionMatrixPng, writePicture } = await import('../pictures/index.ts');
-    const confusion = writePicture(join(flags.out ?? join('runs', model.id), 'test-confusion.png'),
+    const outDir = flags.out ?? join('runs', model.id);
+    const confusion = writePicture(join(outDir, 'test-confusion.png'),
       await confusionMatrixPng(confusionMatrix(r.predictions, test.labels, test.classNames.length), test.classNames, `${model.id}: test confusion matrix`));
-    return { loss: r.loss, accuracy: r.accuracy, samples: test.count, confusion };
+    const result: EvalResult = { loss: r.loss, accuracy: r.accuracy, samples: test.count, confusion, files: [confusion] };
+    const analysis = { backend: flags.backend, outDir, options, log };
+    const all = Int32Array.from({ length: test.count }, (_, i) => i);
+    if (flags.deadRelu !== false) {
+      const d = await deadReluReport(model, sessions.eval, test, all, 'test', { ...analysis, batchSize });
+      if (d) { result.deadRelu = d.report; result.files.push(d.file); }
+    }
+    if (flags.pictures !== false) {
+      const a = await pictureReport(model, sessions.eval, test, { ...analysis, epsilon: flags.epsilon ?? 0.1 });
+      if (a) { result.adversarial = a; result.files.push(...a.files); }
+    }
+    return result;
   } finally {
     sessions.train.dispose();
     sessions.eval.dispose();

@@ -6,7 +6,7 @@
  * Output directory (default runs/<model id>):
  *   stats.csv, checkpoints/last.axckpt (resume point), checkpoints/best.axckpt (best val loss),
  *   curves.svg, curves.png, confusion.png, filters.png (when the model names a filter param),
- *   summary.json.
+ *   saliency.png and adversarial.png (image models), dead-relu.json, summary.json.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,9 @@ import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
 import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
+import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
+import type { DeadReluReport } from '../analysis/dead-relu.ts';
+import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
 export interface TrainFlags {
   epochs?: number;
@@ -37,8 +40,14 @@ export interface TrainFlags {
   overfitBatch: boolean;
   limit?: number;
   valFraction: number;
-  /** draw curves, confusion matrix and filters (commander's --no-pictures sets false) */
+  /** draw curves, confusion matrix, filters, saliency and adversarial examples (commander's --no-pictures sets false) */
   pictures?: boolean;
+  /** write dead-relu.json at the end (--no-dead-relu sets false) */
+  deadRelu?: boolean;
+  /** FGSM step for adversarial.png, in pixel units of [0, 1] (default 0.1) */
+  epsilon?: number;
+  /** model options read by ctx.option(name, fallback), e.g. { hidden: 64 } (--hidden, --option) */
+  options?: Record<string, number>;
 }
 
 export interface TrainSummary {
@@ -50,6 +59,10 @@ export interface TrainSummary {
   bestValLoss: number | null;
   bestValAccuracy: number | null;
   test?: { loss: number; accuracy: number; samples: number };
+  /** model options the run was trained with */
+  options?: Record<string, number>;
+  deadRelu?: DeadReluReport;
+  adversarial?: SaliencyReport;
   history: EpochMetrics[];
   files: string[];
 }
@@ -77,6 +90,8 @@ export async function trainCommand(
   // A resumed run must see the same shuffles and split, so the checkpoint's seed wins.
   const seed = saved?.seed ?? flags.seed ?? 1;
   if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
+  // The params' shapes depend on the options (e.g. hidden width), so a resumed run keeps them too.
+  const options = saved?.options ?? modelOptions(model, flags.options);
 
   const data = model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
   checkModelFitsData(model, data.sampleShape, data.classNames.length);
@@ -94,12 +109,12 @@ export async function trainCommand(
     valIndices = split.val;
   }
 
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads });
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });
   const files: string[] = [];
   try {
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
     const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter());
-    const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch });
+    const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options });
     const save = async (s: Snapshot) => {
       saveCheckpoint(s.kind === 'best' ? paths.best : paths.last, {
         modelId: model.id, epoch: s.state.epoch, params: s.params, state: s.optimizerState, metadata: jsonSafe(meta(s.state)),
@@ -122,6 +137,7 @@ export async function trainCommand(
     const summary: TrainSummary = {
       modelId: model.id, outDir, epochs: result.state.epoch, stoppedBy: result.stoppedBy,
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
+      ...(Object.keys(options).length ? { options } : {}),
     };
     const drawing = flags.pictures !== false;
     // Loaded only when drawing: vega and resvg take a while to import.
@@ -140,10 +156,20 @@ export async function trainCommand(
         const filters = filterParam(model, sessions.eval.manifest.params, await sessions.eval.getParams(false));
         if (filters) files.push(writePicture(join(outDir, 'filters.png'), filterGridPng(filters.values, filters.shape)));
       }
+      const loadTest = () => (model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize }));
       if (!flags.overfitBatch) {
-        const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+        const test = loadTest();
         const t = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
         summary.test = { loss: t.loss, accuracy: t.accuracy, samples: test.count };
+      }
+      const analysis = { backend: flags.backend, outDir, options, log };
+      if (flags.deadRelu !== false) {
+        const r = await deadReluReport(model, sessions.eval, data, valIndices, 'validation', { ...analysis, batchSize: hyper.batchSize });
+        if (r) { summary.deadRelu = r.report; files.push(r.file); }
+      }
+      if (drawing) {
+        const r = await pictureReport(model, sessions.eval, loadTest(), { ...analysis, epsilon: flags.epsilon ?? 0.1 });
+        if (r) { summary.adversarial = r; files.push(...r.files); }
       }
     }
     mkdirSync(outDir, { recursive: true });
@@ -164,6 +190,7 @@ interface CheckpointMeta {
   backend: Backend;
   valFraction: number;
   overfitBatch: boolean;
+  options?: Record<string, number>;
 }
 
 function loadResume(paths: { last: string; best: string }, model: TrainableModel) {

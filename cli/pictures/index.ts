@@ -4,3 +4,4 @@ export { filterGridPng, type FilterGridOptions } from './filters.ts';
 export { saliencyPng } from './saliency.ts';
 export { adversarialTriptychPng, adversarialTriptychSvg, type TriptychInput, type Prediction } from './adversarial.ts';
 export { writePicture } from './write.ts';
+export { saliencySheetPng, adversarialSheetPng, type SaliencyRow } from './sheets.ts';

@@ -20,10 +20,21 @@ export class ModelContext {
   private readonly counters = new Map<string, number>();
   private seedInput: Tensor | undefined;
   private dropoutCount = 0;
+  private readonly options: Readonly<Record<string, number>>;
+  /** names of the options the model asked for (so a caller can flag options nobody reads) */
+  readonly optionsRead = new Set<string>();
 
-  constructor(readonly graph: Graph, options: { seed?: number; training?: boolean } = {}) {
+  constructor(readonly graph: Graph, options: { seed?: number; training?: boolean; options?: Record<string, number> } = {}) {
     this.rng = new Rng(options.seed ?? 0);
     this.training = options.training ?? false;
+    this.options = { ...options.options };
+  }
+
+  /** A model hyperparameter set from outside (e.g. the CLI's --hidden), or `fallback` when unset. */
+  option(name: string, fallback: number): number {
+    this.optionsRead.add(name);
+    const v = this.options[name];
+    return v === undefined ? fallback : v;
   }
 
   /** a fresh layer name: dense1, dense2, conv1, … */
