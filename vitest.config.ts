@@ -6,5 +6,8 @@ export default defineConfig({
     // GPU tests compile shaders on llvmpipe (software Vulkan), which is slow when cold.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // the JSON report lets CI print a plain "N passed, N failed" line (scripts/test-summary.mjs)
+    reporters: ['default', 'json'],
+    outputFile: { json: 'node_modules/.cache/axon/vitest-results.json' },
   },
 });

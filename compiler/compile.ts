@@ -11,7 +11,7 @@ import { planMemory, type MemoryPlan } from './kernel/plan.ts';
 import type { Program } from './kernel/ir.ts';
 import { buildArtifact } from './artifact/build.ts';
 import type { ActivationLayout } from './kernel/layout.ts';
-import { wasmBackend } from './backends/wasm/index.ts';
+import { createWasmBackend, wasmBackend } from './backends/wasm/index.ts';
 import { webgpuBackend } from './backends/webgpu/index.ts';
 
 export const backends: Record<Backend, BackendRenderer> = { wasm: wasmBackend, webgpu: webgpuBackend };
@@ -19,8 +19,10 @@ export const backends: Record<Backend, BackendRenderer> = { wasm: wasmBackend, w
 export interface CompileOptions {
   backend: Backend;
   name?: string;
-  /** WASM: also build the relaxed-SIMD module */
+  /** WASM: also build the relaxed-SIMD module (used where the host validates it) */
   relaxedSimd?: boolean;
+  /** WASM: also build a shared-memory module for up to this many threads (default 1: none) */
+  threads?: number;
   /** dimension order of 4-D intermediates; default: the backend's preference */
   layout?: ActivationLayout;
 }
@@ -40,7 +42,8 @@ export function compileProgram(graph: Graph, options: { layout?: ActivationLayou
 
 export async function compile(graph: Graph, options: CompileOptions): Promise<Artifact> {
   const t0 = performance.now();
-  const renderer = backends[options.backend];
+  const threads = options.backend === 'wasm' && (options.threads ?? 1) > 1 ? options.threads! : 1;
+  const renderer = threads > 1 ? createWasmBackend({ threads }) : backends[options.backend];
   if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
   const layout = options.layout ?? renderer.preferredLayout ?? 'nchw';
   const { program, plan, report } = compileProgram(graph, { layout });

@@ -4,17 +4,18 @@
  */
 import { validateManifest, type Artifact } from './artifact.ts';
 import type { Session } from './session.ts';
-import { createWasmSession } from './wasm/session.ts';
+import { createWasmSession, type WasmSessionOptions } from './wasm/session.ts';
 import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
 
 export type { Artifact, Manifest, TensorSpec } from './artifact.ts';
 export type { Session, Feeds, Outputs, TensorData } from './session.ts';
 
-export type SessionOptions = WebGpuSessionOptions;
+/** WebGPU: the device or GPU to use; WASM: relaxed SIMD, thread count and a worker spawner. */
+export type SessionOptions = WebGpuSessionOptions & WasmSessionOptions;
 
 export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
   const manifest = validateManifest(artifact.manifest);
-  return manifest.backend === 'wasm' ? createWasmSession(artifact) : createWebGpuSession(artifact, options);
+  return manifest.backend === 'wasm' ? createWasmSession(artifact, options) : createWebGpuSession(artifact, options);
 }
 
 /** Fetches an artifact directory written by `axon compile` (or saveArtifact) from a URL. */
@@ -39,6 +40,10 @@ export function artifactFileNames(manifest: Artifact['manifest']): string[] {
   if (manifest.wasm) {
     names.add(manifest.wasm.module);
     if (manifest.wasm.relaxedModule) names.add(manifest.wasm.relaxedModule);
+    if (manifest.wasm.threads) {
+      names.add(manifest.wasm.threads.module);
+      if (manifest.wasm.threads.relaxedModule) names.add(manifest.wasm.threads.relaxedModule);
+    }
   }
   for (const d of manifest.webgpu?.dispatches ?? []) names.add(d.shader);
   return [...names];

@@ -7,12 +7,22 @@ import { artifactFileNames, createSession as createBrowserSafeSession, type Sess
 import { validateManifest, type Artifact } from '../artifact.ts';
 import type { Session } from '../session.ts';
 import { nodeGpu } from './webgpu.ts';
+import { nodeWasmWorkers } from './wasm-workers.ts';
+import { enableRelaxedSimdInNode } from './wasm-relaxed.ts';
 
 export * from '../index.ts';
 
-/** createSession with Dawn's GPU when the artifact is for WebGPU and no device/gpu is given. */
+/**
+ * createSession for Node: Dawn's GPU for WebGPU artifacts (unless a device/gpu is given), and for
+ * WASM, worker_threads for threaded artifacts and relaxed SIMD switched on in V8.
+ */
 export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
-  const needsGpu = artifact.manifest.backend === 'webgpu' && !options.device && !options.gpu;
+  if (artifact.manifest.backend === 'wasm') {
+    if (artifact.manifest.wasm?.relaxedModule && options.relaxedSimd !== false) enableRelaxedSimdInNode();
+    const threaded = (options.threads ?? 1) > 1 && artifact.manifest.wasm?.threads;
+    return createBrowserSafeSession(artifact, threaded ? { spawnWorker: nodeWasmWorkers, ...options } : options);
+  }
+  const needsGpu = !options.device && !options.gpu;
   return createBrowserSafeSession(artifact, needsGpu ? { ...options, gpu: nodeGpu() } : options);
 }
 
