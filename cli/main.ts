@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 // Commands are imported when run, so `--help` does not load the charting and data stacks.
 import type { TrainFlags } from './commands/train.ts';
 import type { EvalFlags } from './commands/eval.ts';
+import { AXON_VERSION } from '../compiler/version.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -23,6 +24,29 @@ const fraction = (v: string) => {
   return n;
 };
 const backendOption = () => new Option('--backend <backend>', 'kernel backend').choices(['wasm', 'webgpu']).default('wasm');
+const numberList = (name: string, item: (v: string) => number) => (v: string) => {
+  const values = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.length === 0) throw new InvalidArgumentError(`${name} needs a comma-separated list`);
+  return values.map(item);
+};
+const collect = (v: string, previous: string[] = []) => [...previous, v];
+
+/** Model options (read by ctx.option in the model) from --hidden N and repeated --option name=value. */
+interface OptionFlags { hidden?: number; option?: string[] }
+function modelOptionFlags(flags: OptionFlags): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const pair of flags.option ?? []) {
+    const m = /^([A-Za-z_][\w.-]*)=(.+)$/.exec(pair);
+    if (!m || !Number.isFinite(Number(m[2]))) throw new Error(`--option "${pair}": expected name=number`);
+    out[m[1]!] = Number(m[2]);
+  }
+  if (flags.hidden !== undefined) out.hidden = flags.hidden;
+  return Object.keys(out).length ? out : undefined;
+}
+const withOptionFlags = (c: Command) => c
+  .option('--hidden <n>', 'hidden dense width (the model option "hidden", for models that read it: mlp, fashion-simple-net)', int('--hidden', 1))
+  .option('--option <name=value>', 'set a model option read by ctx.option(name, …) (repeatable)', collect);
+const epsilonOption = () => new Option('--epsilon <e>', 'FGSM step for adversarial.png, in pixel units of [0, 1]').argParser(positive('--epsilon')).default(0.1);
 
 function notYet(what: string): never {
   throw new Error(`axon ${what}: not implemented yet`);
@@ -31,24 +55,38 @@ function notYet(what: string): never {
 export function buildProgram(exitCode: { value: number }): Command {
   const program = new Command('axon')
     .description('Axon: a neural-network graph compiler to WebAssembly SIMD and WebGPU')
+    .version(AXON_VERSION, '-V, --version', 'print the Axon version')
     .showHelpAfterError()
     .exitOverride();
 
-  program.command('compile <model>')
-    .description('compile a model module into an artifact directory')
+  withOptionFlags(program.command('compile <model>')
+    .description('compile a model into an artifact directory (manifest.json, weights.bin with the initial params, kernel modules)')
     .addOption(backendOption())
     .requiredOption('-o, --out <dir>', 'artifact directory')
-    .option('--batch-size <n>', 'static batch size', int('--batch-size', 1))
-    .option('--train', 'compile the training step (loss, gradients, optimizer) instead of inference')
-    .action(() => notYet('compile'));
+    .option('--batch-size <n>', 'static batch size (default: the model\'s training batch size)', int('--batch-size', 1))
+    .option('--train', 'compile the training step (inputs x, y; outputs loss, logits; updates params in place) instead of the forward pass x → logits')
+    .option('--lr <rate>', 'learning rate baked into the training step', positive('--lr'))
+    .option('--seed <n>', 'seed of the initial params', int('--seed'))
+    .option('--json', 'print the manifest as JSON'))
+    .action(async (model: string, flags: import('./commands/compile.ts').CompileFlags & OptionFlags & { json?: boolean }) => {
+      const { compileCommand, formatCompile } = await import('./commands/compile.ts');
+      const r = await compileCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`${flags.json ? JSON.stringify({ dir: r.dir, seconds: r.seconds, files: r.files, manifest: r.manifest }) : formatCompile(r)}\n`);
+    });
 
   program.command('run <artifact>')
-    .description('run a compiled artifact on inputs from a JSON file')
+    .description('load an artifact directory (from axon compile), feed its inputs (zeros unless given) and print the outputs')
+    .option('--input <name=file>', 'an input from a .json (number or nested array) or .bin (raw little-endian f32/i32) file (repeatable)', collect)
     .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
-    .option('--threads <n>', 'WASM threads', int('--threads'), 0)
-    .action(() => notYet('run'));
+    .option('--threads <n>', 'WASM threads (threaded artifacts)', int('--threads'), 0)
+    .option('--json', 'print every output in full as one JSON object')
+    .action(async (artifact: string, flags: import('./commands/run.ts').RunFlags & { json?: boolean }) => {
+      const { formatRun, runCommand, runJson } = await import('./commands/run.ts');
+      const r = await runCommand(artifact, flags);
+      process.stdout.write(`${flags.json ? runJson(r) : formatRun(r)}\n`);
+    });
 
-  program.command('train <model>')
+  withOptionFlags(program.command('train <model>'))
     .description('train a model on Fashion-MNIST with validation, early stopping, checkpoints and pictures')
     .option('--epochs <n>', 'total epochs (a resumed run continues up to this count)', int('--epochs', 1))
     .option('--batch-size <n>', 'mini-batch size (static: the last partial training batch is dropped)', int('--batch-size', 1))
@@ -64,8 +102,11 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--json', 'progress as JSON lines on stderr; stdout ends with one JSON line (epochs, test_accuracy, best_val_accuracy, samples_per_s, seconds, backend, …)', false)
     .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
-    .option('--no-pictures', 'skip curves.png, confusion.png and filters.png')
-    .action(async (model: string, flags: TrainFlags) => {
+    .option('--no-pictures', 'skip curves.png, confusion.png, filters.png, saliency.png and adversarial.png')
+    .option('--no-dead-relu', 'skip the dead-ReLU report (dead-relu.json)')
+    .addOption(epsilonOption())
+    .action(async (model: string, flags: TrainFlags & OptionFlags) => {
+      flags.options = modelOptionFlags(flags);
       const ctl = new AbortController();
       const onSigint = () => {
         if (ctl.signal.aborted) process.exit(130);
@@ -101,19 +142,70 @@ export function buildProgram(exitCode: { value: number }): Command {
       }
     });
 
-  program.command('eval <model>')
-    .description('evaluate a checkpoint on the Fashion-MNIST test split and draw its confusion matrix')
+  withOptionFlags(program.command('eval <model>'))
+    .description('evaluate a checkpoint on the test split: confusion matrix, saliency and adversarial pictures, dead-ReLU report')
     .option('--checkpoint <file>', 'checkpoint (default runs/<model id>/checkpoints/best.axckpt)')
     .addOption(backendOption())
     .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
     .option('--threads <n>', 'WASM threads', int('--threads'), 0)
     .option('--data <dir>', 'Fashion-MNIST directory')
     .option('--limit <n>', 'use only the first N test images', int('--limit', 1))
-    .option('--out <dir>', 'where to write test-confusion.png (default runs/<model id>)')
-    .action(async (model: string, flags: EvalFlags) => {
+    .option('--out <dir>', 'where to write test-confusion.png, saliency.png, adversarial.png, dead-relu.json (default runs/<model id>)')
+    .option('--no-pictures', 'skip saliency.png and adversarial.png')
+    .option('--no-dead-relu', 'skip the dead-ReLU report')
+    .addOption(epsilonOption())
+    .action(async (model: string, flags: EvalFlags & OptionFlags) => {
       const { evalCommand } = await import('./commands/eval.ts');
-      const r = await evalCommand(model, flags);
-      process.stdout.write(`test loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} images; wrote ${r.confusion}\n`);
+      const r = await evalCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`test loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} images; wrote ${r.files.join(', ')}\n`);
+    });
+
+  withOptionFlags(program.command('gradcheck <model>')
+    .description('check the training loss\'s symbolic gradients against float64 finite differences (reference interpreter), per param; exit code 1 on failure')
+    .option('--batch-size <n>', 'batch size of the loss graph', int('--batch-size', 1), 2)
+    .option('--elements <n>', 'elements checked per param, spread evenly', int('--elements', 1), 4)
+    .option('--tolerance <t>', 'largest relative error |symbolic − numeric| / max(1, |numeric|) that passes', positive('--tolerance'), 1e-4)
+    .option('--eps <h>', 'finite-difference step', positive('--eps'), 1e-6)
+    .option('--params <names>', 'only these params (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--seed <n>', 'seed of the initial params, the random inputs and the dropout mask', int('--seed'))
+    .option('--data-inputs', 'use the first training images instead of seeded random inputs (exact zeros there can sit on ReLU kinks)')
+    .option('--data <dir>', 'Fashion-MNIST directory (with --data-inputs)')
+    .option('--json', 'print one JSON object'))
+    .action(async (model: string, flags: import('./commands/gradcheck.ts').GradcheckFlags & OptionFlags & { json?: boolean }) => {
+      const { formatGradcheck, gradcheckCommand } = await import('./commands/gradcheck.ts');
+      const r = await gradcheckCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`${flags.json ? JSON.stringify(r) : formatGradcheck(r)}\n`);
+      if (!r.pass) exitCode.value = 1;
+    });
+
+  program.command('search <model>')
+    .description('hyperparameter search: train every combination (or --random N of them) with the same seed and split, rank by validation accuracy')
+    .option('--lr <list>', 'learning rates, e.g. 1e-3,3e-3', numberList('--lr', positive('--lr')))
+    .option('--batch-size <list>', 'batch sizes, e.g. 32,64', numberList('--batch-size', int('--batch-size', 1)))
+    .option('--hidden <list>', 'hidden widths (model option "hidden"), e.g. 64,128', numberList('--hidden', int('--hidden', 1)))
+    .option('--option <name=v1,v2>', 'values of any model option (repeatable)', collect)
+    .option('--random <n>', 'train N distinct random combinations instead of the whole grid', int('--random', 1))
+    .option('--epochs <n>', 'epochs per trial', int('--epochs', 1))
+    .option('--patience <n>', 'early-stopping patience per trial', int('--patience'))
+    .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
+    .option('--seed <n>', 'seed shared by every trial (split, shuffles, initial params) and the random draw', int('--seed'))
+    .option('--val-fraction <f>', 'fraction of the training images held out for validation', fraction, 0.1)
+    .addOption(backendOption())
+    .option('--threads <n>', 'WASM threads (0 = backend default)', int('--threads'), 0)
+    .option('--data <dir>', 'Fashion-MNIST directory')
+    .option('--out <dir>', 'directory for search.csv, search.json and trial-<k>/ (default runs/<model id>/search)')
+    .option('--json', 'print the ranked trials as one JSON object')
+    .action(async (model: string, flags: import('./commands/search.ts').SearchFlags & { hidden?: number[]; option?: string[]; json?: boolean }) => {
+      const { formatSearch, searchCommand } = await import('./commands/search.ts');
+      const options: Record<string, number[]> = {};
+      for (const pair of flags.option ?? []) {
+        const m = /^([A-Za-z_][\w.-]*)=(.+)$/.exec(pair);
+        if (!m) throw new Error(`--option "${pair}": expected name=v1,v2`);
+        options[m[1]!] = numberList(`--option ${m[1]}`, positive(`--option ${m[1]}`))(m[2]!);
+      }
+      if (flags.hidden) options.hidden = flags.hidden;
+      const r = await searchCommand(model, { ...flags, options });
+      process.stdout.write(`${flags.json ? JSON.stringify(r) : formatSearch(r)}\n`);
     });
 
   program.command('explain <model>')
