@@ -1,0 +1,77 @@
+/** `axon compile` writes an artifact directory; `axon run` loads it without the compiler and matches the reference interpreter. */
+import { describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluate } from '../../compiler/index.ts';
+import { modelGraph, trainingStepGraph } from '../../cli/compile-model.ts';
+import { loadModel } from '../../cli/model.ts';
+import { main } from '../../cli/main.ts';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(['node', 'axon', ...argv]);
+    return { code, out: out.mock.calls.map((c) => String(c[0])).join(''), err: err.mock.calls.map((c) => String(c[0])).join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+
+describe('axon compile + axon run', () => {
+  it.each(['wasm', 'webgpu'] as const)('forward pass on %s: outputs match the reference interpreter', async (backend) => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-artifact-'));
+    const c = await capture(['compile', 'xor-mlp', '--backend', backend, '-o', dir, '--batch-size', '4', '--seed', '3']);
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(new RegExp(`compiled "xor-mlp.eval" for ${backend}`));
+    expect(c.out).toMatch(/inputs: {2}x: f32\[4, 2\]/);
+    expect(existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'weights.bin'))).toBe(true);
+
+    const xFile = join(dir, 'x.json');
+    writeFileSync(xFile, JSON.stringify(X));
+    const r = await capture(['run', dir, '--input', `x=${xFile}`, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const got = JSON.parse(r.out);
+    expect(got.outputs.logits.shape).toEqual([4, 2]);
+    const model = await loadModel('xor-mlp');
+    const want = evaluate(modelGraph(model, 4, 3, false), { x: X.flat() }).outputs.logits!;
+    got.outputs.logits.data.forEach((v: number, i: number) => expect(v).toBeCloseTo(want[i]!, 5));
+  });
+
+  it('--train compiles the training step; run feeds .bin files and zeros for inputs not given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-artifact-'));
+    const c = await capture(['compile', 'mlp', '--train', '--hidden', '5', '-o', dir, '--batch-size', '2', '--lr', '0.01', '--json']);
+    expect(c.code, c.err).toBe(0);
+    const manifest = JSON.parse(c.out).manifest;
+    expect(manifest.training).toBe(true);
+    expect(manifest.params.find((p: { name: string }) => p.name === 'dense1/w').shape).toEqual([784, 5]);
+
+    const x = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 17) / 17);
+    const xFile = join(dir, 'x.bin');
+    writeFileSync(xFile, new Uint8Array(x.buffer));
+    const r = await capture(['run', dir, '--input', `x=${xFile}`]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/feeding zeros to y: i32\[2\]/);
+    const model = await loadModel('mlp');
+    const want = evaluate(trainingStepGraph(model, 2, 1, 0.01, { hidden: 5 }), { x, y: [0, 0] }).outputs;
+    const loss = Number(/loss: f32\[\] = ([-\d.e]+)/.exec(r.out)![1]);
+    expect(loss).toBeCloseTo(want.loss![0]!, 4);
+    expect(r.out).toMatch(/logits: f32\[2, 10\] = .*, … \(20 values\)/);
+  });
+
+  it('errors name the input and what it expects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-artifact-'));
+    expect((await capture(['compile', 'xor-mlp', '-o', dir, '--batch-size', '4'])).code).toBe(0);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '[1, 2, 3]');
+    const r = await capture(['run', dir, '--input', `x=${bad}`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/input "x" \(x: f32\[4, 2\]\) needs 8 values, but .*bad\.json has 3/);
+    expect((await capture(['run', dir, '--input', `z=${bad}`])).err).toMatch(/has no input "z"; its inputs are x: f32\[4, 2\]/);
+    expect((await capture(['run', join(dir, 'nothing')])).err).toMatch(/holds no manifest\.json/);
+  });
+});
