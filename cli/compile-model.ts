@@ -41,8 +41,8 @@ export async function compileTrainingSessions(model: TrainableModel, options: Se
   const threads = options.backend === 'wasm' ? Math.max(1, options.threads || 1) : 1;
   const wasm = options.backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
   const [trainArtifact, evalArtifact] = await Promise.all([
-    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr), { backend: options.backend, ...wasm }),
-    compile(modelGraph(model, options.batchSize, options.seed, false), { backend: options.backend, ...wasm }),
+    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr, options.options), { backend: options.backend, ...wasm }),
+    compile(modelGraph(model, options.batchSize, options.seed, false, options.options), { backend: options.backend, ...wasm }),
   ]);
   const sessionOptions = threads > 1 ? { threads } : {};
   const [train, evalSession] = await Promise.all([createSession(trainArtifact, sessionOptions), createSession(evalArtifact, sessionOptions)]);
