@@ -5,8 +5,9 @@ import { at } from './layout';
 
 /**
  * Fills col for `channels` input channels starting at `x` (strides sC, sH, sW in elements).
- * With `transposed`, writes colT[pixel, tap] instead, which the weight gradient's GEMM reads
- * as a row-major B operand (packing it is then a straight copy).
+ * With `transposed`, writes colT[pixel, tap] instead (a row-major B operand for a GEMM whose
+ * reduction runs over pixels); the weight gradient prefers the plain layout, which the GEMM
+ * packs with a vector transpose.
  */
 export function im2col(
   col: usize, x: usize, sC: i32, sH: i32, sW: i32, transposed: bool,
@@ -17,19 +18,32 @@ export function im2col(
   // byte steps between consecutive pixels and consecutive taps in the destination
   const pixelStep: usize = transposed ? <usize>taps << 2 : 4;
   const tapStep: usize = transposed ? 4 : <usize>(outH * outW) << 2;
+  // unit-stride rows of x map onto runs of contiguous output pixels: copy them whole
+  const rowCopy = !transposed && strideW == 1 && sW == 1;
   let tapStart = col;
   for (let c = 0; c < channels; c++) {
     for (let kh = 0; kh < kH; kh++) {
       for (let kw = 0; kw < kW; kw++) {
         let dst = tapStart;
+        const iw0 = kw * dilW - padL;
+        // output columns whose input column is inside the row: [owLo, owHi)
+        const owLo = rowCopy ? min(outW, max(0, -iw0)) : 0;
+        const owHi = rowCopy ? max(owLo, min(outW, inW - iw0)) : 0;
         for (let oh = 0; oh < outH; oh++) {
           const ih = oh * strideH - padT + kh * dilH;
           if (ih < 0 || ih >= inH) {
+            if (rowCopy) { memory.fill(dst, 0, <usize>outW << 2); dst += <usize>outW << 2; continue; }
             for (let ow = 0; ow < outW; ow++) { store<f32>(dst, 0); dst += pixelStep; }
             continue;
           }
           const row = at(x, c * sC + ih * sH);
-          const iw0 = kw * dilW - padL;
+          if (rowCopy) {
+            if (owLo > 0) memory.fill(dst, 0, <usize>owLo << 2);
+            memory.copy(dst + (<usize>owLo << 2), at(row, owLo + iw0), <usize>(owHi - owLo) << 2);
+            if (owHi < outW) memory.fill(dst + (<usize>owHi << 2), 0, <usize>(outW - owHi) << 2);
+            dst += <usize>outW << 2;
+            continue;
+          }
           for (let ow = 0; ow < outW; ow++) {
             const iw = ow * strideW + iw0;
             store<f32>(dst, iw >= 0 && iw < inW ? load<f32>(at(row, iw * sW)) : 0);

@@ -37,12 +37,38 @@ const EDGE_BYTES: i32 = 6 * NR * 4;
   return base + (<usize>(elements << 2));
 }
 
+/** Rows r0..r3 (4 floats each, `step` bytes apart) become columns: dst + k·NR·4 gets (r0[k], r1[k], r2[k], r3[k]). */
+@inline function transpose4(src: usize, step: usize, dst: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + step), r2 = v128.load(src + 2 * step), r3 = v128.load(src + 3 * step);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), NR << 2);
+  v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 2 * NR << 2);
+  v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 3 * NR << 2);
+}
+
 function packB(k0: i32, kc: i32, n: i32, b: usize, bRs: i32, bCs: i32, dst: usize): void {
   for (let j0 = 0; j0 < n; j0 += NR) {
     const nr = min(NR, n - j0);
     let src = addr(b, k0 * bRs + j0 * bCs);
     const rowStep = bRs << 2;
-    if (nr == NR && bCs == 1) {
+    if (nr == NR && bRs == 1) {
+      // B transposed in memory (its columns are rows): 4×4 vector transposes, two per k-quad
+      const colStep = <usize>bCs << 2;
+      let k = 0;
+      for (; k <= kc - 4; k += 4) {
+        transpose4(src, colStep, dst);
+        transpose4(src + 4 * colStep, colStep, dst + 16);
+        src += 16;
+        dst += 4 * NR << 2;
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + <usize>j * colStep));
+        src += 4;
+        dst += NR << 2;
+      }
+    } else if (nr == NR && bCs == 1) {
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);

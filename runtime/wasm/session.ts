@@ -42,6 +42,8 @@ export class WasmSession implements Session {
   constructor(
     readonly manifest: Manifest, readonly moduleFile: string, readonly threads: number,
     memory: WebAssembly.Memory, private readonly entry: () => void, private readonly release: () => void = () => {},
+    /** the main instance's exports (profiling builds export every kernel function) */
+    readonly exports: WebAssembly.Exports = {},
   ) {
     this.memory = memory;
     this.arenaBase = manifest.wasm!.arenaBase ?? 0;
@@ -138,7 +140,7 @@ async function createThreadedSession(artifact: Artifact, threads: number, relaxe
     stop();
     throw new Error(`wasm session "${m.name}": a worker thread failed to start: ${(e as Error).message}`, { cause: e });
   }
-  return new WasmSession(m, moduleFile, threads, memory, entry, stop);
+  return new WasmSession(m, moduleFile, threads, memory, entry, stop, instance.exports);
 }
 
 /** Instantiates the artifact's module and copies its initial weights into the arena. */
@@ -162,5 +164,5 @@ export async function createWasmSession(artifact: Artifact, options: WasmSession
     memory.grow(Math.ceil((base + m.arenaBytes - memory.buffer.byteLength) / 65536));
   }
   copyInitialWeights(artifact, memory, base);
-  return new WasmSession(m, moduleFile, 1, memory, entry);
+  return new WasmSession(m, moduleFile, 1, memory, entry, () => {}, instance.exports);
 }

@@ -173,10 +173,10 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: 
     const { fn, pack } = gemmCall(scratch, ctx, taps);
     gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
-    out.line(im2col('n', 'grp', true));
-    // dW[o, tap] += Σ_pixel dy[o, pixel] · colT[pixel, tap]
+    out.line(im2col('n', 'grp', false));
+    // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
     out.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
-      `${col}, ${taps}, 1, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
+      `${col}, 1, ${pixels}, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
     out.close().close();
   }
   if (!direct) emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));

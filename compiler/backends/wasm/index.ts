@@ -20,6 +20,8 @@ export interface WasmBackendOptions {
   optimizeLevel?: number;
   /** also build a shared-memory module for a pool of up to this many threads (default 1: none) */
   threads?: number;
+  /** export every kernel function as well as `run` (see test/backends/wasm/profile-step.ts) */
+  profile?: boolean;
 }
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {
@@ -27,7 +29,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRendere
     name: 'wasm',
     async render(program: Program, options: RenderOptions): Promise<RenderedProgram> {
       const t0 = performance.now();
-      const layout = renderProgramSource(program);
+      const layout = renderProgramSource(program, { profile: opts.profile ?? false });
       const renderMs = performance.now() - t0;
       const request = {
         source: layout.source,
@@ -38,7 +40,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRendere
       const compiled = await compileProgram(request, opts.host);
       const relaxed = options.relaxedSimd ? await compileProgram({ ...request, relaxedSimd: true }, opts.host) : undefined;
       const maxThreads = Math.max(1, opts.threads ?? 1);
-      const threaded = maxThreads > 1 ? renderProgramSource(program, { threads: maxThreads }) : undefined;
+      const threaded = maxThreads > 1 ? renderProgramSource(program, { threads: maxThreads, profile: opts.profile ?? false }) : undefined;
       const threadedRequest = threaded && { source: threaded.source, memoryBase: threaded.memoryBase, memoryPages: threaded.memoryPages, threads: true, ...(opts.optimizeLevel === undefined ? {} : { optimizeLevel: opts.optimizeLevel }) };
       const threadedPlain = threadedRequest ? await compileProgram(threadedRequest, opts.host) : undefined;
       const threadedRelaxed = threadedRequest && options.relaxedSimd ? await compileProgram({ ...threadedRequest, relaxedSimd: true }, opts.host) : undefined;

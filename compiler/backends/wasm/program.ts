@@ -46,6 +46,8 @@ const THREAD_CONTROL_BYTES = 64 + 128;
 export interface SourceOptions {
   /** build for a pool of this many threads (shared memory, GEMMs split across threads) */
   threads?: number;
+  /** also export every kernel function (under `functionName`) so a profiler can time each one */
+  profile?: boolean;
 }
 
 export function renderProgramSource(program: Program, options: SourceOptions = {}): ProgramSource {
@@ -63,7 +65,7 @@ export function renderProgramSource(program: Program, options: SourceOptions = {
   program.kernels.forEach((k, i) => {
     const name = functionName(i, k);
     out.line('');
-    out.open(`function ${name}(): void`);
+    out.open(`${options.profile ? 'export ' : ''}function ${name}(): void`);
     try {
       scratchBytes = Math.max(scratchBytes, (emitters[k.kind] as KernelEmitter<Kernel>)(out, layout, k, { name, helpers, threads }));
     } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import type { ConvGeometry, PoolGeometry } from '../../../compiler/kernel/ir.ts';
-import { acc, bin, contiguous, load, ProgramBuilder, store, un, view } from '../programs.ts';
+import { acc, bin, contiguous, load, ProgramBuilder, randomFeeds, store, un, view } from '../programs.ts';
 import { checkAgainstInterpreter } from './harness.ts';
 
 function convGeometry(batch: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number, o: Partial<ConvGeometry> = {}): ConvGeometry {
@@ -85,5 +85,24 @@ describe('wasm pool2d kernels', () => {
     }
     const program = p.build();
     await checkAgainstInterpreter(program, { rtol: 1e-6 });
+  });
+
+  it('2×2 stride-2 max and max_grad vector path: wide odd planes, ties, -∞ and NaN windows', async () => {
+    const p = new ProgramBuilder();
+    const g = poolGeometry(2, 3, 11, 19, 2, 2, 0); // 5×9 windows: two vector steps and a scalar tail per row
+    const xs = [g.batch, g.channels, g.inHeight, g.inWidth];
+    const ys = [g.batch, g.channels, g.outHeight, g.outWidth];
+    const x = p.input('x', xs), dy = p.input('dy', ys);
+    const y = p.output('y', ys), dx = p.output('dx', xs);
+    p.kernel({ kind: 'pool2d', name: 'max', mode: 'max', geometry: g, input: view(x, contiguous(xs)), stores: [store(view(y, contiguous(ys)), acc())] });
+    p.kernel({ kind: 'pool2d', name: 'max_grad', mode: 'max_grad', geometry: g, input: view(x, contiguous(xs)), grad: view(dy, contiguous(ys)), stores: [store(view(dx, contiguous(xs)), acc())] });
+    const program = p.build();
+    const feeds = randomFeeds(program, 7);
+    // few distinct values, so windows tie often; the first rows' windows get -∞ and NaN
+    const xv = Float32Array.from(feeds.x!, (v) => Math.round(v * 2));
+    xv.fill(-Infinity, 0, 2 * g.inWidth);
+    xv[1] = NaN; xv[2] = NaN; xv[3] = NaN; xv[g.inWidth + 2] = NaN; xv[g.inWidth + 3] = NaN;
+    xv[5] = NaN; xv[g.inWidth + 8] = NaN;
+    await checkAgainstInterpreter(program, { rtol: 1e-6, feeds: { ...feeds, x: xv } });
   });
 });
