@@ -111,7 +111,28 @@ function emitTileEpilogue(out: Source, layout: MemoryLayout, stores: Store[], sp
   out.close();
 }
 
-export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: KernelContext): number {
+/**
+ * A stride-1, ungrouped input gradient is a forward convolution of dy with the weights flipped
+ * and transposed (W'[c, o, kh, kw] = w[o, c, KH−1−kh, KW−1−kw], padding (K−1)·d − p): one GEMM
+ * into dx per image, no column-to-image scatter.
+ */
+function inputGradAsForward(k: ConvKernel): ConvKernel | undefined {
+  const g = k.geometry;
+  if (k.mode !== 'input_grad' || g.strideH !== 1 || g.strideW !== 1 || g.groups !== 1) return undefined;
+  const [sO, sC, sKh, sKw] = k.other.strides as [number, number, number, number];
+  return {
+    ...k,
+    mode: 'forward',
+    geometry: {
+      ...g, inChannels: g.outChannels, outChannels: g.inChannels, inHeight: g.outHeight, inWidth: g.outWidth, outHeight: g.inHeight, outWidth: g.inWidth,
+      padTop: (g.kernelHeight - 1) * g.dilationH - g.padTop, padLeft: (g.kernelWidth - 1) * g.dilationW - g.padLeft,
+    },
+    other: { buffer: k.other.buffer, offset: k.other.offset + (g.kernelHeight - 1) * sKh + (g.kernelWidth - 1) * sKw, strides: [sC, sO, -sKh, -sKw] },
+  };
+}
+
+export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, ctx: KernelContext): number {
+  const k = inputGradAsForward(kernel) ?? kernel;
   const g = k.geometry;
   for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
     if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
@@ -167,6 +188,20 @@ export function emitConv(out: Source, layout: MemoryLayout, k: ConvKernel, ctx: 
       `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
     out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
     out.close().close();
+  } else if (g.groups === 1 && taps < 2 * GEMM_NR && g.outChannels > taps) {
+    // weight_grad with few taps (a first layer's 3×3 over one channel): dWᵀ[tap, o] = col · dyᵀ,
+    // so the GEMM's wide side is the output channels, not the handful of taps
+    const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
+    const { fn, pack } = gemmCall(scratch, ctx, g.outChannels);
+    gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
+    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`);
+    out.line(im2col('n', '0', false));
+    out.line(`${fn}(${taps}, ${g.outChannels}, ${pixels}, ${col}, ${pixels}, 1, <usize>(${dy} + n * ${g.outChannels * pixels * 4}), 1, ${pixels}, ` +
+      `${acc}, ${g.outChannels}, n > 0, ${pack});`);
+    out.close();
+    const O = g.outChannels;
+    emitPointwise(out, layout, space, bindAccToScratch(k.stores, space, [1, g.kernelHeight * g.kernelWidth * O, g.kernelWidth * O, O]));
+    return scratch.size;
   } else {
     // weight_grad: `other` is dy over [n, o, oh, ow], `input` is x
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);

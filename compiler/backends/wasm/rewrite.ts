@@ -19,9 +19,9 @@ export function mapExpr(e: Expr, fn: (e: Expr) => Expr | undefined): Expr {
   }
 }
 
-/** Replaces `acc` by a load of the contiguous f32 accumulator tensor over `shape`. */
-export function bindAccToScratch(stores: Store[], shape: readonly number[]): Store[] {
-  const load: Expr = { op: 'load', view: { buffer: ACC_BUFFER, offset: 0, strides: contiguousStrides(shape) }, dtype: 'f32' };
+/** Replaces `acc` by a load of the f32 accumulator tensor over `shape` (contiguous unless `strides` are given). */
+export function bindAccToScratch(stores: Store[], shape: readonly number[], strides: number[] = contiguousStrides(shape)): Store[] {
+  const load: Expr = { op: 'load', view: { buffer: ACC_BUFFER, offset: 0, strides }, dtype: 'f32' };
   const bound = (dtype: DType): Expr => (dtype === 'f32' ? load : { op: 'unary', fn: 'to_i32', a: load, dtype: 'i32' });
   return stores.map((s) => ({ view: s.view, expr: mapExpr(s.expr, (e) => (e.op === 'acc' ? bound(e.dtype) : undefined)) }));
 }

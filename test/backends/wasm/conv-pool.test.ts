@@ -18,6 +18,7 @@ const cases: [string, ConvGeometry][] = [
   ['groups', convGeometry(2, 6, 7, 7, 9, 3, 3, { groups: 3, padTop: 1, padLeft: 1 })],
   ['depthwise', convGeometry(1, 4, 6, 5, 4, 3, 3, { groups: 4, padTop: 1, padLeft: 1, strideH: 2 })],
   ['pointwise', convGeometry(2, 8, 5, 5, 12, 1, 1)],
+  ['first_layer', convGeometry(2, 1, 9, 10, 12, 3, 3, { padTop: 1, padLeft: 1 })], // few taps: the transposed weight-gradient GEMM
 ];
 
 describe('wasm conv2d kernels', () => {
