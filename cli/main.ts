@@ -46,7 +46,8 @@ function modelOptionFlags(flags: OptionFlags): Record<string, number> | undefine
 const withOptionFlags = (c: Command) => c
   .option('--hidden <n>', 'hidden dense width (the model option "hidden", for models that read it: mlp, fashion-simple-net)', int('--hidden', 1))
   .option('--option <name=value>', 'set a model option read by ctx.option(name, …) (repeatable)', collect);
-const epsilonOption = () => new Option('--epsilon <e>', 'FGSM step for adversarial.png, in pixel units of [0, 1]').argParser(positive('--epsilon')).default(0.1);
+const epsilonOption = () => new Option('--epsilon <e>', 'FGSM step for adversarial.png in pixel units of [0, 1], or "auto": per image the smallest of 0.01…0.3 that flips the prediction')
+  .argParser((v: string) => (v === 'auto' ? v : positive('--epsilon')(v))).default('auto');
 
 function notYet(what: string): never {
   throw new Error(`axon ${what}: not implemented yet`);

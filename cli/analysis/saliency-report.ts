@@ -18,13 +18,20 @@ export interface SaliencyReportOptions {
   outDir: string;
   /** how many test images (default 4) */
   count?: number;
-  /** FGSM step in pixel units of [0, 1] (converted to the model's normalized units) */
-  epsilon: number;
+  /**
+   * FGSM step in pixel units of [0, 1] (converted to the model's normalized units), or 'auto':
+   * per image, the smallest step of EPSILON_LADDER that flips the prediction (the largest if none does)
+   */
+  epsilon: number | 'auto';
   options?: Record<string, number>;
 }
 
+/** the steps 'auto' tries, in pixel units */
+export const EPSILON_LADDER = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3];
+
 export interface AdversarialCase {
   index: number;
+  epsilon: number;
   label: string;
   predicted: string;
   confidence: number;
@@ -35,7 +42,7 @@ export interface AdversarialCase {
 
 export interface SaliencyReport {
   files: string[];
-  epsilon: number;
+  epsilon: number | 'auto';
   cases: AdversarialCase[];
 }
 
@@ -53,7 +60,7 @@ export async function saliencyReport(model: TrainableModel, trained: Session, te
     await syncParams(trained, session);
     const { mean = 0, std = 1 } = model.defaults?.normalize ?? {};
     const bounds: [number, number] = [(0 - mean) / std, (1 - mean) / std];
-    const epsilon = o.epsilon / std;
+    const ladder = o.epsilon === 'auto' ? EPSILON_LADDER : [o.epsilon];
     const size = model.inputShape.reduce((a, b) => a * b, 1);
     const count = Math.min(o.count ?? 4, test.count);
     const names = test.classNames;
@@ -65,24 +72,33 @@ export async function saliencyReport(model: TrainableModel, trained: Session, te
       const y = test.labels[i]!;
       const out = await session.run({ x, y: [y] });
       const p = softmaxTop(out[OUT.logits]!);
-      const adv = fgsm(x, out[OUT.lossGradient]!, epsilon, bounds);
-      const pa = softmaxTop((await session.run({ x: adv, y: [y] }, { outputs: [OUT.logits] }))[OUT.logits]!);
+      let adv: Float32Array = x;
+      let pa = p;
+      let epsilon = 0;
+      for (const e of ladder) {
+        epsilon = e;
+        adv = fgsm(x, out[OUT.lossGradient]!, e / std, bounds);
+        pa = softmaxTop((await session.run({ x: adv, y: [y] }, { outputs: [OUT.logits] }))[OUT.logits]!);
+        if (pa.index !== p.index) break;
+      }
       saliencyRows.push({ image: x, gradient: out[OUT.saliency]!, caption: `#${i}  true: ${names[y]}, predicted: ${names[p.index]} (${(p.p * 100).toFixed(1)}%)` });
       triptychs.push({
         original: x, adversarial: adv, shape: model.inputShape,
         originalPrediction: { className: names[p.index]!, confidence: p.p },
         adversarialPrediction: { className: names[pa.index]!, confidence: pa.p },
-        perturbationLabel: `ε = ${o.epsilon} (FGSM)`,
+        perturbationLabel: `ε = ${epsilon} (FGSM)`,
       });
       cases.push({
-        index: i, label: names[y]!, predicted: names[p.index]!, confidence: p.p,
+        index: i, epsilon, label: names[y]!, predicted: names[p.index]!, confidence: p.p,
         adversarialPredicted: names[pa.index]!, adversarialConfidence: pa.p, flipped: pa.index !== p.index,
       });
     }
     const { adversarialSheetPng, saliencySheetPng, writePicture } = await import('../pictures/index.ts');
     const files = [
       writePicture(join(o.outDir, 'saliency.png'), saliencySheetPng(saliencyRows, model.inputShape, `${model.id}: saliency of the top class`)),
-      writePicture(join(o.outDir, 'adversarial.png'), adversarialSheetPng(triptychs, `${model.id}: FGSM, ε = ${o.epsilon}`)),
+      writePicture(join(o.outDir, 'adversarial.png'), adversarialSheetPng(triptychs, o.epsilon === 'auto'
+        ? `${model.id}: FGSM, smallest flipping ε ≤ ${ladder.at(-1)}`
+        : `${model.id}: FGSM, ε = ${o.epsilon}`)),
     ];
     return { files, epsilon: o.epsilon, cases };
   } finally {
@@ -92,8 +108,9 @@ export async function saliencyReport(model: TrainableModel, trained: Session, te
 
 export function formatAdversarial(r: SaliencyReport): string {
   const flipped = r.cases.filter((c) => c.flipped).length;
-  return `adversarial (FGSM, ε = ${r.epsilon}): ${flipped} of ${r.cases.length} predictions flipped`
-    + (r.cases.length ? ` (${r.cases.map((c) => `${c.predicted} → ${c.adversarialPredicted}`).join('; ')})` : '');
+  return `adversarial (FGSM, ε ${r.epsilon === 'auto' ? `≤ ${EPSILON_LADDER.at(-1)}, smallest that flips` : `= ${r.epsilon}`}): `
+    + `${flipped} of ${r.cases.length} predictions flipped`
+    + (r.cases.length ? ` (${r.cases.map((c) => `${c.predicted} → ${c.adversarialPredicted}${r.epsilon === 'auto' ? ` at ε ${c.epsilon}` : ''}`).join('; ')})` : '');
 }
 
 function softmaxTop(logits: ArrayLike<number>): { index: number; p: number } {

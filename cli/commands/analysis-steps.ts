@@ -64,7 +64,7 @@ export async function deadReluReport(
 }
 
 export async function pictureReport(
-  model: TrainableModel, trained: Session, test: ImageDataset, o: StepOptions & { epsilon: number; count?: number },
+  model: TrainableModel, trained: Session, test: ImageDataset, o: StepOptions & { epsilon: number | 'auto'; count?: number },
 ): Promise<SaliencyReport | null> {
   const why = saliencyUnsupported(model);
   if (why) {

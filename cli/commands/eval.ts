@@ -27,8 +27,8 @@ export interface EvalFlags {
   /** draw saliency.png and adversarial.png (--no-pictures sets false; test-confusion.png is always drawn) */
   pictures?: boolean;
   deadRelu?: boolean;
-  /** FGSM step in pixel units (default 0.1) */
-  epsilon?: number;
+  /** FGSM step in pixel units, or 'auto' (default): per image the smallest step that flips it */
+  epsilon?: number | 'auto';
   /** model options when the checkpoint does not record them */
   options?: Record<string, number>;
 }
@@ -51,6 +51,9 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
   const batchSize = flags.batchSize ?? model.defaults?.batchSize ?? 64;
   const saved = (ckpt.metadata as { options?: Record<string, number> }).options;
   const options = saved ?? modelOptions(model, flags.options);
+  if (saved && flags.options && JSON.stringify(flags.options) !== JSON.stringify(saved)) {
+    log(`note: the checkpoint was trained with options ${JSON.stringify(saved)}; using them (ignoring ${JSON.stringify(flags.options)})`);
+  }
   const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
   try {
     const wanted = new Set([...sessions.eval.manifest.params, ...sessions.eval.manifest.state].map((s) => s.name));
@@ -69,7 +72,7 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
       if (d) { result.deadRelu = d.report; result.files.push(d.file); }
     }
     if (flags.pictures !== false) {
-      const a = await pictureReport(model, sessions.eval, test, { ...analysis, epsilon: flags.epsilon ?? 0.1 });
+      const a = await pictureReport(model, sessions.eval, test, { ...analysis, epsilon: flags.epsilon ?? 'auto' });
       if (a) { result.adversarial = a; result.files.push(...a.files); }
     }
     return result;

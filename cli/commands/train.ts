@@ -44,8 +44,8 @@ export interface TrainFlags {
   pictures?: boolean;
   /** write dead-relu.json at the end (--no-dead-relu sets false) */
   deadRelu?: boolean;
-  /** FGSM step for adversarial.png, in pixel units of [0, 1] (default 0.1) */
-  epsilon?: number;
+  /** FGSM step for adversarial.png in pixel units of [0, 1], or 'auto' (default): per image the smallest step that flips it */
+  epsilon?: number | 'auto';
   /** model options read by ctx.option(name, fallback), e.g. { hidden: 64 } (--hidden, --option) */
   options?: Record<string, number>;
 }
@@ -168,7 +168,7 @@ export async function trainCommand(
         if (r) { summary.deadRelu = r.report; files.push(r.file); }
       }
       if (drawing) {
-        const r = await pictureReport(model, sessions.eval, loadTest(), { ...analysis, epsilon: flags.epsilon ?? 0.1 });
+        const r = await pictureReport(model, sessions.eval, loadTest(), { ...analysis, epsilon: flags.epsilon ?? 'auto' });
         if (r) { summary.adversarial = r; files.push(...r.files); }
       }
     }

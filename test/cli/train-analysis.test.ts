@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { trainCommand, type TrainFlags } from '../../cli/commands/train.ts';
 import { evalCommand } from '../../cli/commands/eval.ts';
 import { loadCheckpoint } from '../../runtime/node/checkpoint.ts';
+import { EPSILON_LADDER } from '../../cli/analysis/saliency-report.ts';
 import { syntheticFashionDir } from './fixtures/synthetic-data.ts';
 
 const TINY_CNN = resolve(import.meta.dirname, 'fixtures/tiny-cnn.ts');
@@ -49,6 +50,14 @@ describe('analysis at the end of axon train and in axon eval', () => {
     expect(ev.deadRelu!.split).toBe('test');
     expect(ev.deadRelu!.samples).toBe(40);
     expect(ev.adversarial!.cases.map((c) => c.predicted)).toEqual(s.adversarial!.cases.map((c) => c.predicted));
+    // eval's default ε is 'auto': per image the smallest step of the ladder that flips it, else the largest
+    expect(ev.adversarial!.epsilon).toBe('auto');
+    for (const c of ev.adversarial!.cases) {
+      expect(EPSILON_LADDER).toContain(c.epsilon);
+      if (!c.flipped) expect(c.epsilon).toBe(EPSILON_LADDER.at(-1));
+    }
+    // a fixed ε of 0.2 that flipped an image means the ladder stops at or below 0.2 for it
+    s.adversarial!.cases.forEach((c, i) => { if (c.flipped) expect(ev.adversarial!.cases[i]!.epsilon).toBeLessThanOrEqual(0.2); });
     for (const f of ['test-confusion.png', 'dead-relu.json', 'saliency.png', 'adversarial.png']) expect(existsSync(join(evalOut, f))).toBe(true);
   });
 
