@@ -53,7 +53,7 @@ function flags(req: CompileRequest): string[] {
     '--outFile', 'program.wasm',
     '--enable', ['simd', ...(req.relaxedSimd ? ['relaxed-simd'] : []), ...(req.threads ? ['threads'] : [])].join(','),
     '--runtime', 'stub',
-    '--optimizeLevel', String(req.optimizeLevel ?? 3),
+    '--optimizeLevel', String(req.optimizeLevel ?? 1),
     '--shrinkLevel', '0',
     '--noAssert',
     '--memoryBase', String(req.memoryBase),
