@@ -14,6 +14,8 @@ import { checksum, type PreparedCase } from '../system.ts';
 export interface AxonVariant {
   backend: CompileOptions['backend'];
   relaxedSimd?: boolean;
+  /** WASM: threads per step, main included (builds the shared-memory module too) */
+  threads?: number;
 }
 
 const param = (g: Graph, name: string, t: W.Tensor) => g.param(name, t.shape, t.data);
@@ -88,8 +90,9 @@ function caseGraph(c: BenchCase): { graph: Graph; feeds: Feeds } {
 
 export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promise<PreparedCase> {
   const { graph, feeds } = caseGraph(c);
-  const artifact = await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}) });
-  const session: Session = await createSession(artifact);
+  const threads = variant.threads ?? 1;
+  const artifact = await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });
+  const session: Session = await createSession(artifact, threads > 1 ? { threads } : {});
   const names = [...graph.outputs.keys()];
   return {
     run: async () => {
