@@ -80,6 +80,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--input <name=file>', 'an input from a .json (number or nested array) or .bin (raw little-endian f32/i32) file (repeatable)', collect)
     .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
     .option('--threads <n>', 'WASM threads (threaded artifacts)', int('--threads'), 0)
+    .option('--repeat <n>', 'run N times and also report the median time of the runs after the first (a training artifact takes N steps)', int('--repeat', 1))
     .option('--json', 'print every output in full as one JSON object')
     .action(async (artifact: string, flags: import('./commands/run.ts').RunFlags & { json?: boolean }) => {
       const { formatRun, runCommand, runJson } = await import('./commands/run.ts');
@@ -209,7 +210,7 @@ export function buildProgram(exitCode: { value: number }): Command {
       process.stdout.write(`${flags.json ? JSON.stringify(r) : formatSearch(r)}\n`);
     });
 
-  program.command('explain <model>')
+  withOptionFlags(program.command('explain <model>'))
     .description('show what the compiler did: passes, node counts, fused kernels, memory plan, and graph pictures (SVG)')
     .addOption(backendOption())
     .option('--train', 'explain the training step (forward, backward, optimizer) instead of the forward pass')
@@ -217,9 +218,9 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--out <dir>', 'where to write the graph pictures (default runs/<model id>/explain)')
     .option('--no-svg', 'skip the graph pictures')
     .option('--json', 'print one JSON object (nodes_before, nodes_after, kernels, arena_bytes, lower_bound_bytes, …)')
-    .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags) => {
+    .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags & OptionFlags) => {
       const { explainCommand } = await import('./commands/explain.ts');
-      process.stdout.write(`${await explainCommand(model, flags)}\n`);
+      process.stdout.write(`${await explainCommand(model, { ...flags, options: modelOptionFlags(flags) })}\n`);
     });
 
   program.command('bench [model]')

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { explain, formatExplanation, graphSvg } from '../../compiler/index.ts';
 import { loadModel } from '../model.ts';
 import { modelGraph, trainingStepGraph } from '../compile-model.ts';
+import { modelOptions } from './analysis-steps.ts';
 
 export interface ExplainFlags {
   train?: boolean;
@@ -11,12 +12,15 @@ export interface ExplainFlags {
   batchSize?: number;
   out?: string;
   svg?: boolean;
+  /** model options (ctx.option), e.g. { hidden: 64 } */
+  options?: Record<string, number>;
 }
 
 export async function explainCommand(spec: string, flags: ExplainFlags): Promise<string> {
   const model = await loadModel(spec);
   const batch = flags.batchSize ?? model.defaults?.batchSize ?? 64;
-  const graph = flags.train ? trainingStepGraph(model, batch, 0, model.defaults?.lr ?? 1e-3) : modelGraph(model, batch, 0, false);
+  const options = modelOptions(model, flags.options);
+  const graph = flags.train ? trainingStepGraph(model, batch, 0, model.defaults?.lr ?? 1e-3, options) : modelGraph(model, batch, 0, false, options);
   const e = explain(graph);
   const files: string[] = [];
   if (flags.svg !== false) {

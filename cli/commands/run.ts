@@ -17,12 +17,17 @@ export interface RunFlags {
   /** one JSON file mapping input names to arrays (--inputs) */
   inputs?: string;
   threads?: number;
+  /** run this many times (the outputs are those of the last run; later runs show warm timings) */
+  repeat?: number;
 }
 
 export interface RunResult {
   name: string;
   backend: string;
+  /** the first run: on WebGPU it includes building the pipelines */
   seconds: number;
+  /** median of the runs after the first (with --repeat > 1) */
+  warmSeconds?: number;
   zeroFed: string[];
   outputs: { name: string; dtype: string; shape: number[]; data: TensorData }[];
 }
@@ -55,11 +60,19 @@ export async function runCommand(dir: string, flags: RunFlags, io: { log?: (s: s
 
   const session = await createSession(artifact, flags.threads ? { threads: flags.threads } : {});
   try {
-    const t0 = performance.now();
-    const out = await session.run(feeds);
-    const seconds = (performance.now() - t0) / 1000;
+    const times: number[] = [];
+    let out = {} as Awaited<ReturnType<typeof session.run>>;
+    for (let i = 0; i < Math.max(1, flags.repeat ?? 1); i++) {
+      const t0 = performance.now();
+      out = await session.run(feeds);
+      times.push((performance.now() - t0) / 1000);
+    }
     const outputs = m.outputs.map((s) => ({ name: s.name, dtype: s.dtype, shape: s.shape, data: out[s.name]! }));
-    return { name: m.name, backend: m.backend, seconds, zeroFed, outputs };
+    const warm = times.slice(1).sort((a, b) => a - b);
+    return {
+      name: m.name, backend: m.backend, seconds: times[0]!, zeroFed, outputs,
+      ...(warm.length ? { warmSeconds: warm[Math.floor(warm.length / 2)]! } : {}),
+    };
   } finally {
     session.dispose();
   }
@@ -88,7 +101,8 @@ function readFeed(spec: TensorSpec, src: FeedSource): TensorData {
 const describe = (s: TensorSpec) => `${s.name}: ${s.dtype}[${s.shape.join(', ')}]`;
 
 export function formatRun(r: RunResult, first = 8): string {
-  const lines = [`ran "${r.name}" on ${r.backend} in ${(r.seconds * 1000).toFixed(1)} ms`];
+  const lines = [`ran "${r.name}" on ${r.backend} in ${(r.seconds * 1000).toFixed(1)} ms`
+    + (r.warmSeconds !== undefined ? ` (first run); later runs ${(r.warmSeconds * 1000).toFixed(2)} ms (median)` : '')];
   for (const o of r.outputs) {
     const shown = Array.from(o.data.subarray(0, first), (v) => (o.dtype === 'i32' ? String(v) : v.toPrecision(5)));
     lines.push(`  ${o.name}: ${o.dtype}[${o.shape.join(', ')}] = ${shown.join(', ')}${o.data.length > first ? `, … (${o.data.length} values)` : ''}`);
@@ -98,7 +112,7 @@ export function formatRun(r: RunResult, first = 8): string {
 
 export function runJson(r: RunResult): string {
   return JSON.stringify({
-    name: r.name, backend: r.backend, seconds: r.seconds, zero_fed: r.zeroFed,
+    name: r.name, backend: r.backend, seconds: r.seconds, warm_seconds: r.warmSeconds ?? null, zero_fed: r.zeroFed,
     outputs: Object.fromEntries(r.outputs.map((o) => [o.name, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }])),
   }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }

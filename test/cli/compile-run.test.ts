@@ -33,10 +33,11 @@ describe('axon compile + axon run', () => {
 
     const xFile = join(dir, 'x.json');
     writeFileSync(xFile, JSON.stringify(X));
-    const r = await capture(['run', dir, '--input', `x=${xFile}`, '--json']);
+    const r = await capture(['run', dir, '--input', `x=${xFile}`, '--json', '--repeat', '3']);
     expect(r.code, r.err).toBe(0);
     const got = JSON.parse(r.out);
     expect(got.outputs.logits.shape).toEqual([4, 2]);
+    expect(got.warm_seconds).toBeGreaterThan(0);
     const model = await loadModel('xor-mlp');
     const want = evaluate(modelGraph(model, 4, 3, false), { x: X.flat() }).outputs.logits!;
     got.outputs.logits.data.forEach((v: number, i: number) => expect(v).toBeCloseTo(want[i]!, 5));

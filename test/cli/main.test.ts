@@ -7,8 +7,9 @@ import { buildProgram } from '../../cli/main.ts';
 
 const HELP: Record<string, string[]> = {
   compile: ['--backend', '--out', '--batch-size', '--train', '--lr', '--seed', '--hidden', '--option', '--json'],
-  run: ['--input', '--inputs', '--threads', '--json'],
+  run: ['--input', '--inputs', '--threads', '--repeat', '--json'],
   train: ['--epochs', '--batch-size', '--lr', '--hidden', '--option', '--epsilon', '--no-pictures', '--no-dead-relu', '--limit'],
+  explain: ['--train', '--batch-size', '--hidden', '--option', '--json'],
   eval: ['--checkpoint', '--hidden', '--epsilon', '--no-pictures', '--no-dead-relu', '--out'],
   gradcheck: ['--batch-size', '--elements', '--tolerance', '--eps', '--params', '--seed', '--data-inputs', '--hidden', '--json'],
   search: ['--lr', '--batch-size', '--hidden', '--option', '--random', '--epochs', '--limit', '--seed', '--out', '--json'],

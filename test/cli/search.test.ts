@@ -38,7 +38,7 @@ describe('axon search', () => {
     const alone = await trainCommand(LINEAR, { backend: 'wasm', threads: 0, resume: false, json: true, overfitBatch: false, valFraction: 0.25, data, epochs: 2, seed: 5, lr: 1e-4, batchSize: 32, pictures: false, out: mkdtempSync(join(tmpdir(), 'axon-one-')) }, { reporter: () => {}, log: () => {} });
     expect(t.bestValAccuracy).toBe(alone.bestValAccuracy);
     const csv = readFileSync(r.files[0]!, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('trial,lr,batch_size,best_val_accuracy,best_val_loss,best_epoch,test_accuracy,epochs,seconds');
+    expect(csv[0]).toBe('trial,lr,batch_size,best_val_accuracy,best_val_loss,best_epoch,test_accuracy,epochs,seconds,train_seconds');
     expect(csv.slice(1).map((l) => Number(l.split(',')[3]))).toEqual(acc);
     expect(JSON.parse(readFileSync(r.files[1]!, 'utf8')).trials).toHaveLength(4);
   });
