@@ -4,7 +4,7 @@
  */
 import type { SessionOptions, TrainableModel, TrainingSessions } from './model.ts';
 import { Graph, compile, losses, nn, optim, trainStep } from '../compiler/index.ts';
-import { createSession } from '../runtime/node/index.ts';
+import { createSession, type Session } from '../runtime/node/index.ts';
 
 export async function openTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
   if (model.createSessions) return model.createSessions(options);
@@ -47,4 +47,17 @@ export async function compileTrainingSessions(model: TrainableModel, options: Se
   const sessionOptions = threads > 1 ? { threads } : {};
   const [train, evalSession] = await Promise.all([createSession(trainArtifact, sessionOptions), createSession(evalArtifact, sessionOptions)]);
   return { train, eval: evalSession };
+}
+
+/** The evaluation session alone (what `axon eval` needs): skips compiling the training step. */
+export async function openEvalSession(model: TrainableModel, options: SessionOptions): Promise<Session> {
+  if (model.createSessions) {
+    const { train, eval: evalSession } = await model.createSessions(options);
+    train.dispose();
+    return evalSession;
+  }
+  const threads = options.backend === 'wasm' ? Math.max(1, options.threads || 1) : 1;
+  const wasm = options.backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
+  const artifact = await compile(modelGraph(model, options.batchSize, options.seed, false, options.options), { backend: options.backend, ...wasm });
+  return createSession(artifact, threads > 1 ? { threads } : {});
 }

@@ -10,7 +10,7 @@ import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
 import { loadCheckpoint } from '../../runtime/node/checkpoint.ts';
 import { evaluate } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
-import { openTrainingSessions } from '../compile-model.ts';
+import { openEvalSession } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
@@ -54,12 +54,12 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
   if (saved && flags.options && JSON.stringify(flags.options) !== JSON.stringify(saved)) {
     log(`note: the checkpoint was trained with options ${JSON.stringify(saved)}; using them (ignoring ${JSON.stringify(flags.options)})`);
   }
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
+  const evalSession = await openEvalSession(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
   try {
-    const wanted = new Set([...sessions.eval.manifest.params, ...sessions.eval.manifest.state].map((s) => s.name));
-    await sessions.eval.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
+    const wanted = new Set([...evalSession.manifest.params, ...evalSession.manifest.state].map((s) => s.name));
+    await evalSession.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
     const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
-    const r = await evaluate(sessions.eval, test, Int32Array.from({ length: test.count }, (_, i) => i));
+    const r = await evaluate(evalSession, test, Int32Array.from({ length: test.count }, (_, i) => i));
     const { confusionMatrixPng, writePicture } = await import('../pictures/index.ts');
     const outDir = flags.out ?? join('runs', model.id);
     const confusion = writePicture(join(outDir, 'test-confusion.png'),
@@ -68,16 +68,15 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
     const analysis = { backend: flags.backend, outDir, options, log };
     const all = Int32Array.from({ length: test.count }, (_, i) => i);
     if (flags.deadRelu !== false) {
-      const d = await deadReluReport(model, sessions.eval, test, all, 'test', { ...analysis, batchSize });
+      const d = await deadReluReport(model, evalSession, test, all, 'test', { ...analysis, batchSize });
       if (d) { result.deadRelu = d.report; result.files.push(d.file); }
     }
     if (flags.pictures !== false) {
-      const a = await pictureReport(model, sessions.eval, test, { ...analysis, epsilon: flags.epsilon ?? 'auto' });
+      const a = await pictureReport(model, evalSession, test, { ...analysis, epsilon: flags.epsilon ?? 'auto' });
       if (a) { result.adversarial = a; result.files.push(...a.files); }
     }
     return result;
   } finally {
-    sessions.train.dispose();
-    sessions.eval.dispose();
+    evalSession.dispose();
   }
 }
