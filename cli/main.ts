@@ -49,10 +49,6 @@ const withOptionFlags = (c: Command) => c
 const epsilonOption = () => new Option('--epsilon <e>', 'FGSM step for adversarial.png in pixel units of [0, 1], or "auto": per image the smallest of 0.01…0.3 that flips the prediction')
   .argParser((v: string) => (v === 'auto' ? v : positive('--epsilon')(v))).default('auto');
 
-function notYet(what: string): never {
-  throw new Error(`axon ${what}: not implemented yet`);
-}
-
 export function buildProgram(exitCode: { value: number }): Command {
   const program = new Command('axon')
     .description('Axon: a neural-network graph compiler to WebAssembly SIMD and WebGPU')
@@ -223,11 +219,18 @@ export function buildProgram(exitCode: { value: number }): Command {
       process.stdout.write(`${await explainCommand(model, { ...flags, options: modelOptionFlags(flags) })}\n`);
     });
 
-  program.command('bench [model]')
-    .description('time compiled kernels and whole runs against peers')
-    .addOption(backendOption())
-    .option('--json', 'machine-readable output')
-    .action(() => notYet('bench'));
+  program.command('bench')
+    .description('the backend comparison: Axon (WASM, relaxed SIMD, 2 threads, WebGPU) against TF.js, ONNX Runtime and jax-js; options as in `npm run bench -- --help` (--quick, --case, --system, --baseline, --json FILE)')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .argument('[options...]', 'passed to the benchmark harness')
+    .action(async (args: string[]) => {
+      const { spawnSync } = await import('node:child_process');
+      const { fileURLToPath } = await import('node:url');
+      const harness = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', harness, ...args], { stdio: 'inherit' });
+      exitCode.value = r.status ?? 1;
+    });
 
   program.command('example <name>')
     .description('run a bundled worked example: xor-worked (lecture 002, one backprop step), xor')
