@@ -133,6 +133,7 @@ function inputGradAsForward(k: ConvKernel): ConvKernel | undefined {
 
 export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, ctx: KernelContext): number {
   const k = inputGradAsForward(kernel) ?? kernel;
+  const outer = out;
   const g = k.geometry;
   for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
     if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
@@ -152,7 +153,11 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
   const scratch = new ScratchPlan(layout.scratchBase);
   const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
   const acc = direct ? 0 : scratch.take(space.reduce((a, b) => a * b, 1) * 4);
-  const col = scratch.take(taps * pixels * 4);
+  // threaded forward convs split the batch: every thread gets its own column matrix and GEMM scratch
+  const perImage = k.mode === 'forward' && ctx.threads > 1 && g.batch > 1;
+  const colStride = align(taps * pixels * 4, 64);
+  const colArea = scratch.take(perImage ? colStride * ctx.threads : taps * pixels * 4);
+  const col = perImage ? 'col' : String(colArea);
   const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
   const im2col = (n: string, grp: string, transposed: boolean): string =>
@@ -160,9 +165,24 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
 
   if (k.mode === 'forward') {
     const w = scratch.take(g.outChannels * taps * 4);
-    const { fn, pack } = gemmCall(scratch, ctx, pixels);
+    const packStride = align(gemmPackBytes(pixels), 64);
+    const { fn, pack } = perImage
+      ? { fn: 'gemm', pack: 'pack' }
+      : gemmCall(scratch, ctx, pixels);
+    const packArea = perImage ? scratch.take(packStride * ctx.threads) : 0;
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
-    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    let body = out;
+    if (perImage) {
+      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      body = ctx.helpers;
+      body.open(`function ${ctx.name}_image(n: i32): void`);
+      body.line(`const col: usize = ${colArea} + <usize>(currentThread() * ${colStride});`);
+      body.line(`const pack: usize = ${packArea} + <usize>(currentThread() * ${packStride});`);
+      body.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    } else {
+      out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+    }
+    out = body;
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
     const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
@@ -175,6 +195,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
       `${c}, false, ${pack});`);
     out.close().close();
+    out = outer;
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);

@@ -55,7 +55,7 @@ export function renderProgramSource(program: Program, options: SourceOptions = {
   const layout = new MemoryLayout(program);
   const out = new Source();
   out.line(`import { gemm, gemmParallel } from './${LIBRARY_DIR}/gemm';`);
-  out.line(`import { setupThreads, stopThreads, threadLoop } from './${LIBRARY_DIR}/threads';`);
+  out.line(`import { setupThreads, stopThreads, threadLoop, parallelFor, currentThread } from './${LIBRARY_DIR}/threads';`);
   out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
   out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
   out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);

@@ -18,11 +18,15 @@ function program(): Program {
     kind: 'matmul', name: 'linear', batch: B, m, n, k, a: view(a, [m * k, k, 1]), b: view(b, [0, n, 1]),
     stores: [store(view(y, [m * n, n, 1]), un('relu', bin('add', acc(), load(view(bias, [0, 0, 1]))))), store(view(raw, [m * n, n, 1]), acc())],
   });
-  const g: ConvGeometry = { batch: 2, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3, outHeight: 9, outWidth: 9, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
-  const xs = [2, 3, 9, 9], ws = [6, 3, 3, 3], ys = [2, 6, 9, 9];
+  const g: ConvGeometry = { batch: 3, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3, outHeight: 9, outWidth: 9, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
+  const xs = [3, 3, 9, 9], ws = [6, 3, 3, 3], ys = [3, 6, 9, 9];
   const x = p.input('x', xs), w = p.input('w', ws), dy = p.input('dy', ys);
   const conv = p.output('conv', ys), dw = p.output('dw', ws);
   p.kernel({ kind: 'conv2d', name: 'fwd', mode: 'forward', geometry: g, input: view(x, contiguous(xs)), other: view(w, contiguous(ws)), stores: [store(view(conv, contiguous(ys)), acc())] });
+  // forward and stride-1 input_grad split the batch across threads (3 images on a smaller pool), with an epilogue
+  const dx = p.output('dx', xs), convRelu = p.output('conv_relu', ys);
+  p.kernel({ kind: 'conv2d', name: 'fwd_relu', mode: 'forward', geometry: g, input: view(x, contiguous(xs)), other: view(w, contiguous(ws)), stores: [store(view(convRelu, contiguous(ys)), un('relu', acc()))] });
+  p.kernel({ kind: 'conv2d', name: 'dx', mode: 'input_grad', geometry: g, input: view(dy, contiguous(ys)), other: view(w, contiguous(ws)), stores: [store(view(dx, contiguous(xs)), acc())] });
   // weight_grad accumulates over images: each GEMM call must finish before the next one starts
   p.kernel({ kind: 'conv2d', name: 'dw', mode: 'weight_grad', geometry: g, input: view(x, contiguous(xs)), other: view(dy, contiguous(ys)), stores: [store(view(dw, contiguous(ws)), acc())] });
   return p.build();
