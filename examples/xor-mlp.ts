@@ -6,11 +6,10 @@ import { Graph, cast, init, losses, nn, optim, trainStep, type Tensor } from '..
 import * as F from '../compiler/frontend/math.ts';
 import type { TrainableModel } from '../cli/model.ts';
 import { truthTable } from './lib/toy-data.ts';
+import { twoClass } from './lib/two-class.ts';
 
 const small = (rng: init.Rng) => init.uniform(rng, -1, 1);
 const net = (x: Tensor, ctx: nn.ModelContext) => nn.sequential(nn.dense(2, { init: small }), nn.sigmoid(), nn.dense(1, { init: small }), nn.sigmoid())(x, ctx);
-/** logits [B, 2] = [1 − y, y] */
-const twoClass = (y: Tensor) => F.add(F.mul(y, F.reshape(y.graph.constant([-1, 1], [2]), [1, 2])), F.reshape(y.graph.constant([1, 0], [2]), [1, 2]));
 
 const model: TrainableModel = {
   id: 'xor-mlp',

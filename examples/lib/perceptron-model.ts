@@ -3,13 +3,7 @@ import { Graph, perceptronRule, reshape, sub, cast, type nn, type Tensor } from 
 import * as F from '../../compiler/frontend/math.ts';
 import type { TrainableModel } from '../../cli/model.ts';
 import { truthTable } from './toy-data.ts';
-
-/** logits [B, 2] = [1 − o, o], so argmax is the perceptron's output */
-function twoClass(o: Tensor): Tensor {
-  const b = o.shape[0]!;
-  const col = F.reshape(o, [b, 1]);
-  return F.add(F.mul(col, F.reshape(o.graph.constant([-1, 1], [2]), [1, 2])), F.reshape(o.graph.constant([1, 0], [2]), [1, 2]));
-}
+import { twoClass } from './two-class.ts';
 
 export function perceptronModel(name: string, targets: [number, number, number, number]): TrainableModel {
   const init = () => ({ w: new Float32Array([0.1, -0.2]), b: new Float32Array([0]) });
