@@ -1,7 +1,7 @@
 // im2col / col2im for 2-D convolution lowered onto the packed GEMM. The column matrix is
 // col[(c·KH + kh)·KW + kw, oh·OW + ow] (contiguous), so a convolution is
 // W[o, c·KH·KW] · col per image and group; padding taps are zeros.
-import { at } from './layout';
+import { at, copyFloats, zeroFloats } from './layout';
 
 /**
  * Fills col for `channels` input channels starting at `x` (strides sC, sH, sW in elements).
@@ -32,15 +32,15 @@ export function im2col(
         for (let oh = 0; oh < outH; oh++) {
           const ih = oh * strideH - padT + kh * dilH;
           if (ih < 0 || ih >= inH) {
-            if (rowCopy) { memory.fill(dst, 0, <usize>outW << 2); dst += <usize>outW << 2; continue; }
+            if (rowCopy) { zeroFloats(dst, outW); dst += <usize>outW << 2; continue; }
             for (let ow = 0; ow < outW; ow++) { store<f32>(dst, 0); dst += pixelStep; }
             continue;
           }
           const row = at(x, c * sC + ih * sH);
           if (rowCopy) {
-            if (owLo > 0) memory.fill(dst, 0, <usize>owLo << 2);
-            memory.copy(dst + (<usize>owLo << 2), at(row, owLo + iw0), <usize>(owHi - owLo) << 2);
-            if (owHi < outW) memory.fill(dst + (<usize>owHi << 2), 0, <usize>(outW - owHi) << 2);
+            if (owLo > 0) zeroFloats(dst, owLo);
+            copyFloats(dst + (<usize>owLo << 2), at(row, owLo + iw0), owHi - owLo);
+            if (owHi < outW) zeroFloats(dst + (<usize>owHi << 2), outW - owHi);
             dst += <usize>outW << 2;
             continue;
           }

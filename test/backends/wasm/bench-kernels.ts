@@ -1,6 +1,6 @@
 /**
  * Throughput of conv2d (forward, input_grad, weight_grad), a bias+relu matmul epilogue and a
- * softmax-style elementwise/reduce chain: `npx tsx test/backends/wasm/bench-kernels.ts [--relaxed]`.
+ * softmax-style elementwise/reduce chain: `npx tsx test/backends/wasm/bench-kernels.ts [--relaxed] [--conv B,C,H,W,O]`.
  */
 import type { ConvGeometry, Kernel, Program } from '../../../compiler/kernel/ir.ts';
 import { acc, bin, contiguous, load, ProgramBuilder, randomFeeds, store, un, view } from '../programs.ts';
@@ -27,7 +27,10 @@ async function time(name: string, program: Program, flops: number): Promise<void
   console.log(`${name}: ${best.toFixed(2)} ms wall${rate(best)}; ${bestCpu.toFixed(2)} ms CPU${rate(bestCpu)} (${session.moduleFile})`);
 }
 
-const g: ConvGeometry = { batch: 32, inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 64, kernelHeight: 3, kernelWidth: 3, outHeight: 28, outWidth: 28, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
+// --conv B,C,H,W,O picks the conv geometry (3×3, pad 1), e.g. 64,32,14,14,64 for FashionSimpleNet's second conv
+const convArg = process.argv.indexOf('--conv');
+const [cb, cc, ch, cw, co] = convArg >= 0 ? process.argv[convArg + 1]!.split(',').map(Number) as [number, number, number, number, number] : [32, 32, 28, 28, 64];
+const g: ConvGeometry = { batch: cb, inChannels: cc, inHeight: ch, inWidth: cw, outChannels: co, kernelHeight: 3, kernelWidth: 3, outHeight: ch, outWidth: cw, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
 const xs = [g.batch, g.inChannels, g.inHeight, g.inWidth], ws = [g.outChannels, g.inChannels, 3, 3], ys = [g.batch, g.outChannels, g.outHeight, g.outWidth];
 const convFlops = 2 * g.batch * g.outChannels * g.outHeight * g.outWidth * g.inChannels * 9;
 for (const mode of ['forward', 'input_grad', 'weight_grad'] as const) {
@@ -41,7 +44,7 @@ for (const mode of ['forward', 'input_grad', 'weight_grad'] as const) {
     other: mode === 'weight_grad' ? view(dy, contiguous(ys)) : view(w, contiguous(ws)),
     stores: [store(view(o, contiguous(outShape)), acc())],
   };
-  await time(`conv2d ${mode} 32x32x28x28 -> 64, 3x3`, p.kernel(k).build(), convFlops);
+  await time(`conv2d ${mode} ${cb}x${cc}x${ch}x${cw} -> ${co}, 3x3`, p.kernel(k).build(), convFlops);
 }
 
 {
