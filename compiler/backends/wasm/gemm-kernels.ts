@@ -154,7 +154,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
   const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
   const acc = direct ? 0 : scratch.take(space.reduce((a, b) => a * b, 1) * 4);
   // threaded forward convs split the batch: every thread gets its own column matrix and GEMM scratch
-  const perImage = k.mode === 'forward' && ctx.threads > 1 && g.batch > 1;
+  const perImage = k.mode !== 'input_grad' && ctx.threads > 1 && g.batch > 1;
   const colStride = align(taps * pixels * 4, 64);
   const colArea = scratch.take(perImage ? colStride * ctx.threads : taps * pixels * 4);
   const col = perImage ? 'col' : String(colArea);
@@ -209,31 +209,57 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
       `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
     out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
     out.close().close();
-  } else if (g.groups === 1 && taps < 2 * GEMM_NR && g.outChannels > taps) {
-    // weight_grad with few taps (a first layer's 3×3 over one channel): dWᵀ[tap, o] = col · dyᵀ,
-    // so the GEMM's wide side is the output channels, not the handful of taps
-    const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
-    const { fn, pack } = gemmCall(scratch, ctx, g.outChannels);
-    gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
-    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`);
-    out.line(im2col('n', '0', false));
-    out.line(`${fn}(${taps}, ${g.outChannels}, ${pixels}, ${col}, ${pixels}, 1, <usize>(${dy} + n * ${g.outChannels * pixels * 4}), 1, ${pixels}, ` +
-      `${acc}, ${g.outChannels}, n > 0, ${pack});`);
-    out.close();
-    const O = g.outChannels;
-    emitPointwise(out, layout, space, bindAccToScratch(k.stores, space, [1, g.kernelHeight * g.kernelWidth * O, g.kernelWidth * O, O]));
-    return scratch.size;
   } else {
-    // weight_grad: `other` is dy over [n, o, oh, ow], `input` is x
+    // weight_grad: `other` is dy over [n, o, oh, ow], `input` is x. With few taps (a first layer's
+    // 3×3 over one channel) the GEMM computes dWᵀ[tap, o] = col · dyᵀ, so its wide side is the
+    // output channels, not the handful of taps.
+    const fewTaps = g.groups === 1 && taps < 2 * GEMM_NR && g.outChannels > taps;
+    const gemmN = fewTaps ? g.outChannels : taps;
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
-    const { fn, pack } = gemmCall(scratch, ctx, taps);
+    const accBytes = space.reduce((a, b) => a * b, 1) * 4;
+    // threaded: images go to threads; thread 0 accumulates into acc, the others into partials summed after
+    const partialStride = align(accBytes, 64);
+    const partials = perImage ? scratch.take(partialStride * (ctx.threads - 1)) : 0;
+    const packStride = align(gemmPackBytes(gemmN), 64);
+    const { fn, pack } = perImage ? { fn: 'gemm', pack: 'pack' } : gemmCall(scratch, ctx, gemmN);
+    const packArea = perImage ? scratch.take(packStride * ctx.threads) : 0;
     gather(out, dy, layout, k.other, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
-    out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
-    out.line(im2col('n', 'grp', false));
-    // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
-    out.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
-      `${col}, 1, ${pixels}, <usize>(${acc} + grp * ${oPerG * taps * 4}), ${taps}, n > 0, ${pack});`);
-    out.close().close();
+    let body = out;
+    let accBase = String(acc);
+    let accumulate = 'n > 0';
+    if (perImage) {
+      out.line(`memory.fill(${acc}, 0, ${accBytes});`);
+      out.line(`memory.fill(${partials}, 0, ${partialStride * (ctx.threads - 1)});`);
+      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      emitSumPartials(out, acc, partials, partialStride, ctx.threads - 1, accBytes);
+      body = ctx.helpers;
+      body.open(`function ${ctx.name}_image(n: i32): void`);
+      body.line(`const col: usize = ${colArea} + <usize>(currentThread() * ${colStride});`);
+      body.line(`const pack: usize = ${packArea} + <usize>(currentThread() * ${packStride});`);
+      body.line(`const accT: usize = currentThread() == 0 ? ${acc} : ${partials} + <usize>((currentThread() - 1) * ${partialStride});`);
+      accBase = 'accT';
+      accumulate = 'true';
+    } else {
+      out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`);
+    }
+    if (fewTaps) {
+      body.line(im2col('n', '0', false));
+      body.line(`${fn}(${taps}, ${g.outChannels}, ${pixels}, ${col}, ${pixels}, 1, <usize>(${dy} + n * ${g.outChannels * pixels * 4}), 1, ${pixels}, ` +
+        `${accBase}, ${g.outChannels}, ${accumulate}, ${pack});`);
+    } else {
+      body.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+      body.line(im2col('n', 'grp', false));
+      // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
+      body.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
+        `${col}, 1, ${pixels}, <usize>(${accBase} + grp * ${oPerG * taps * 4}), ${taps}, ${accumulate}, ${pack});`);
+      body.close();
+    }
+    body.close();
+    if (fewTaps) {
+      const O = g.outChannels;
+      emitPointwise(out, layout, space, bindAccToScratch(k.stores, space, [1, g.kernelHeight * g.kernelWidth * O, g.kernelWidth * O, O]));
+      return scratch.size;
+    }
   }
   if (!direct) emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
   return scratch.size;
@@ -257,4 +283,14 @@ function directConvOutput(layout: MemoryLayout, k: ConvKernel): View | undefined
 /** Copies a 4-D strided view into contiguous scratch at `dst`. */
 function gather(out: Source, dst: number, layout: MemoryLayout, v: View, dims: number[]): void {
   out.line(`gather4(${dst}, ${viewBase(layout, v)}, ${dims.join(', ')}, ${v.strides.join(', ')});`);
+}
+
+/** acc[i] += Σ_t partials[t][i] over `count` partial tensors of `bytes` each. */
+function emitSumPartials(out: Source, acc: number, partials: number, stride: number, count: number, bytes: number): void {
+  out.open(`for (let t: i32 = 0; t < ${count}; t++)`);
+  out.line(`const p: usize = ${partials} + <usize>(t * ${stride});`);
+  out.line('let i: i32 = 0;');
+  out.line(`for (; i <= ${bytes - 16}; i += 16) v128.store(${acc} + <usize>i, f32x4.add(v128.load(${acc} + <usize>i), v128.load(p + <usize>i)));`);
+  out.line(`for (; i < ${bytes}; i += 4) store<f32>(${acc} + <usize>i, load<f32>(${acc} + <usize>i) + load<f32>(p + <usize>i));`);
+  out.close();
 }

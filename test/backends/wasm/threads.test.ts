@@ -29,6 +29,10 @@ function program(): Program {
   p.kernel({ kind: 'conv2d', name: 'dx', mode: 'input_grad', geometry: g, input: view(dy, contiguous(ys)), other: view(w, contiguous(ws)), stores: [store(view(dx, contiguous(xs)), acc())] });
   // weight_grad accumulates over images: each GEMM call must finish before the next one starts
   p.kernel({ kind: 'conv2d', name: 'dw', mode: 'weight_grad', geometry: g, input: view(x, contiguous(xs)), other: view(dy, contiguous(ys)), stores: [store(view(dw, contiguous(ws)), acc())] });
+  // one input channel: the few-taps weight gradient (dWᵀ = col·dyᵀ), also split by image
+  const g1: ConvGeometry = { ...g, inChannels: 1 };
+  const x1 = p.input('x1', [3, 1, 9, 9]), dw1 = p.output('dw1', [6, 1, 3, 3]);
+  p.kernel({ kind: 'conv2d', name: 'dw1', mode: 'weight_grad', geometry: g1, input: view(x1, contiguous([3, 1, 9, 9])), other: view(dy, contiguous(ys)), stores: [store(view(dw1, contiguous([6, 1, 3, 3])), acc())] });
   return p.build();
 }
 
