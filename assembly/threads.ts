@@ -16,6 +16,8 @@ const FN = 12;      // the job's Task (function object pointer)
 const DONE = 16;    // tasks finished
 const QUIT = 20;
 const THREADS = 24; // threads taking part, main included
+/** Polls of the job word before a worker sleeps (roughly a millisecond). */
+const SPIN_BEFORE_WAIT: i32 = 1 << 20;
 /** Bytes of the control block, followed by JOB_ARG_BYTES of job arguments. */
 export const CONTROL_BYTES: i32 = 64;
 export const JOB_ARG_BYTES: i32 = 128;
@@ -77,6 +79,10 @@ export function threadLoop(index: i32): void {
   threadIndex = index;
   let seen = atomic.load<i32>(control + SEQ);
   while (true) {
+    // A step's jobs come back to back, and waking from wait32 takes a scheduler round trip (long
+    // enough on a busy machine that the main thread has claimed every task by then), so spin a
+    // little before sleeping.
+    for (let spin = 0; spin < SPIN_BEFORE_WAIT && atomic.load<i32>(control + SEQ) == seen; spin++) {}
     memory.atomic.wait32(control + SEQ, seen, -1);
     if (atomic.load<i32>(control + QUIT)) return;
     const gen = atomic.load<i32>(control + SEQ);
