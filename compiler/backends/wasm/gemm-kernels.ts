@@ -5,11 +5,11 @@
  * over the result space. A matmul whose only store is `acc` into a row-contiguous view skips
  * the scratch tensor and lets the GEMM write the output directly.
  */
-import type { ConvKernel, MatmulKernel, Store, View } from '../../kernel/ir.ts';
-import type { Scope } from './expr.ts';
-import { align, type MemoryLayout } from './layout.ts';
+import type { ConvKernel, Expr, MatmulKernel, Store, View } from '../../kernel/ir.ts';
+import { usesIndex, type Scope } from './expr.ts';
+import { ACC_BUFFER, align, type MemoryLayout } from './layout.ts';
 import { emitPointwise, emitStores, linearIndexOf, vectorizable } from './pointwise.ts';
-import { bindAccToScratch } from './rewrite.ts';
+import { bindAccToScratch, mapExpr } from './rewrite.ts';
 import type { Source } from './source.ts';
 
 // Must match assembly/gemm.ts's gemmPackBytes: the largest tile (6×8, relaxed build) and m-block (128).
@@ -152,9 +152,12 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     : [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth];
   const scratch = new ScratchPlan(layout.scratchBase);
   const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
-  const acc = direct ? 0 : scratch.take(space.reduce((a, b) => a * b, 1) * 4);
-  // threaded forward convs split the batch: every thread gets its own column matrix and GEMM scratch
+  // threaded builds split the batch: every thread gets its own column matrix and GEMM scratch
   const perImage = k.mode !== 'input_grad' && ctx.threads > 1 && g.batch > 1;
+  // a forward conv's epilogue runs per image while its accumulator block is still in cache
+  const byImage = k.mode === 'forward' && !direct && imageEpilogueApplies(layout, k);
+  const accImageStride = align(g.outChannels * pixels * 4, 64);
+  const acc = direct ? 0 : scratch.take(byImage ? accImageStride * (perImage ? ctx.threads : 1) : space.reduce((a, b) => a * b, 1) * 4);
   const colStride = align(taps * pixels * 4, 64);
   const colArea = scratch.take(perImage ? colStride * ctx.threads : taps * pixels * 4);
   const col = perImage ? 'col' : String(colArea);
@@ -178,9 +181,12 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
       body.open(`function ${ctx.name}_image(n: i32): void`);
       body.line(`const col: usize = ${colArea} + <usize>(currentThread() * ${colStride});`);
       body.line(`const pack: usize = ${packArea} + <usize>(currentThread() * ${packStride});`);
+      if (byImage) body.line(`const accT: usize = ${acc} + <usize>(currentThread() * ${accImageStride});`);
       body.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     } else {
-      out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
+      out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`);
+      if (byImage) out.line(`const accT: usize = ${acc};`);
+      out.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     }
     out = body;
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
@@ -191,11 +197,15 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     // C rows are output channels, columns pixels: the scratch tensor, or the output itself
     const c = direct
       ? `<usize>(${viewBase(layout, direct)} + (n * ${direct.strides[0]} + grp * ${oPerG * direct.strides[1]!}) * 4), ${direct.strides[1]}`
+      : byImage ? `<usize>(accT + grp * ${oPerG * pixels * 4}), ${pixels}`
       : `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}`;
     out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
       `${c}, false, ${pack});`);
-    out.close().close();
+    out.close();
+    if (byImage) emitPointwise(out, imageLayout(layout, 'accT'), space.slice(1), imageStores(bindAccToScratch(k.stores, space)));
+    out.close();
     out = outer;
+    if (byImage) return scratch.size;
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
@@ -293,4 +303,40 @@ function emitSumPartials(out: Source, acc: number, partials: number, stride: num
   out.line(`for (; i <= ${bytes - 16}; i += 16) v128.store(${acc} + <usize>i, f32x4.add(v128.load(${acc} + <usize>i), v128.load(p + <usize>i)));`);
   out.line(`for (; i < ${bytes}; i += 4) store<f32>(${acc} + <usize>i, load<f32>(${acc} + <usize>i) + load<f32>(p + <usize>i));`);
   out.close();
+}
+
+/** A view of one image: axis 0 leaves the iteration space and becomes a run-time offset n·imageStride. */
+type ImageView = View & { imageStride?: number };
+
+function imageStores(stores: Store[]): Store[] {
+  const cut = (v: View): ImageView => ({ buffer: v.buffer, offset: v.offset, strides: v.strides.slice(1), imageStride: v.strides[0]! });
+  return stores.map((s) => ({ view: cut(s.view), expr: mapExpr(s.expr, (e) => (e.op === 'load' ? { ...e, view: cut(e.view) } : undefined)) }));
+}
+
+/** Addresses of image views for image `n`; the accumulator is the block at `accVar`, not at the scratch base. */
+function imageLayout(layout: MemoryLayout, accVar: string): MemoryLayout {
+  const l = Object.create(layout) as MemoryLayout;
+  l.address = (v, vars) => {
+    const base = layout.address(v, vars);
+    if (v.buffer === ACC_BUFFER) return `${base} + <i32>(${accVar} - ${layout.scratchBase})`;
+    const stride = (v as ImageView).imageStride ?? 0;
+    return stride === 0 ? base : `${base} + n * ${stride * 4}`;
+  };
+  return l;
+}
+
+/**
+ * Per-image epilogues need stores that neither depend on the position in the whole space (index,
+ * random) nor write where the convolution still reads later images.
+ */
+function imageEpilogueApplies(layout: MemoryLayout, k: ConvKernel): boolean {
+  const positional = (e: Expr): boolean => usesIndex(e, new Set([0, 1, 2, 3])) || containsRandom(e);
+  return k.stores.every((s) => !positional(s.expr)
+    && !layout.overlaps(s.view.buffer, k.input.buffer) && !layout.overlaps(s.view.buffer, k.other.buffer));
+}
+
+function containsRandom(e: Expr): boolean {
+  let found = false;
+  mapExpr(e, (x) => { if (x.op === 'random') found = true; return undefined; });
+  return found;
 }
