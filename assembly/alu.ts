@@ -2,6 +2,26 @@
 // instruction for. Semantics follow compiler/kernel/interpret.ts (unaryAlu / binaryAlu).
 
 // The counter-based RNG of compiler/kernel/random.ts, bit for bit (u32 wrapping math).
+/** hashU32 on four lanes. The data-dependent shift (4…19) is four conditional shifts by 1, 2, 4, 8. */
+@inline function vhashU32(seed: v128, index: v128): v128 {
+  const x = v128.xor(index, i32x4.mul(seed, i32x4.splat(<i32>0x9e3779b9)));
+  const state = i32x4.add(i32x4.mul(x, i32x4.splat(747796405)), i32x4.splat(<i32>2891336453));
+  const top = i32x4.shr_u(state, 28);
+  const zero = i32x4.splat(0);
+  let shifted = i32x4.shr_u(state, 4);
+  shifted = v128.bitselect(i32x4.shr_u(shifted, 1), shifted, i32x4.ne(v128.and(top, i32x4.splat(1)), zero));
+  shifted = v128.bitselect(i32x4.shr_u(shifted, 2), shifted, i32x4.ne(v128.and(top, i32x4.splat(2)), zero));
+  shifted = v128.bitselect(i32x4.shr_u(shifted, 4), shifted, i32x4.ne(v128.and(top, i32x4.splat(4)), zero));
+  shifted = v128.bitselect(i32x4.shr_u(shifted, 8), shifted, i32x4.ne(v128.and(top, i32x4.splat(8)), zero));
+  const word = i32x4.mul(v128.xor(shifted, state), i32x4.splat(277803737));
+  return v128.xor(i32x4.shr_u(word, 22), word);
+}
+
+/** hashUniform on four lanes (consecutive linear indices in `index`). */
+export function vhashUniform(seed: v128, index: v128): v128 {
+  return f32x4.div(f32x4.convert_i32x4_u(i32x4.shr_u(vhashU32(seed, index), 8)), f32x4.splat(16777216.0));
+}
+
 @inline export function hashU32(seed: i32, index: i32): u32 {
   const x: u32 = (<u32>index) ^ (<u32>seed * 0x9e3779b9);
   const state: u32 = x * 747796405 + 2891336453;

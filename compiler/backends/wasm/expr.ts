@@ -51,8 +51,12 @@ export function renderScalar(e: Expr, s: Scope): string {
   }
 }
 
-/** Vector lanes of the innermost axis (`axis`): what each view's stride there allows. */
-export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean): boolean {
+/**
+ * Vector lanes of the innermost axis (`axis`): what each view's stride there allows. `random`
+ * needs the lanes' linear indices to be consecutive, i.e. `axis` the last of the space
+ * (`lastAxis`).
+ */
+export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastAxis = true): boolean {
   switch (e.op) {
     case 'load': {
       const st = e.view.strides[axis];
@@ -61,15 +65,14 @@ export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean): bool
     case 'const': case 'index': return true;
     case 'unary': {
       const t = computeType(e.a.dtype, e.dtype);
-      return vectorUnary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc);
+      return vectorUnary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis);
     }
     case 'binary': {
       const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
-      return vectorBinary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc) && canVectorize(e.b, axis, hasVectorAcc);
+      return vectorBinary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
     }
-    case 'select': return canVectorize(e.cond, axis, hasVectorAcc) && canVectorize(e.a, axis, hasVectorAcc) && canVectorize(e.b, axis, hasVectorAcc);
-    // the RNG needs per-lane variable shifts, which wasm SIMD lacks
-    case 'random': return false;
+    case 'select': return canVectorize(e.cond, axis, hasVectorAcc, lastAxis) && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
+    case 'random': return lastAxis && canVectorize(e.seed, axis, hasVectorAcc, lastAxis);
     case 'acc': return hasVectorAcc;
   }
 }
@@ -103,7 +106,10 @@ export function renderVector(e: Expr, s: Scope, axis: number): string {
       const v = s.indexVars[e.axis]!;
       return e.axis === axis ? `i32x4.add(i32x4.splat(${v}), i32x4(0, 1, 2, 3))` : `i32x4.splat(${v})`;
     }
-    case 'random': throw new Error('wasm backend: random has no vector form');
+    case 'random': {
+      const seed = convertVector(renderVector(e.seed, s, axis), e.seed.dtype, 'i32');
+      return `vhashUniform(${seed}, i32x4.add(i32x4.splat(${s.linearIndex}), i32x4(0, 1, 2, 3)))`;
+    }
     case 'acc': {
       if (!s.acc?.vector) throw new Error(`wasm backend: 'acc' has no vector form here`);
       return convertVector(s.acc.vector, s.acc.dtype, e.dtype);

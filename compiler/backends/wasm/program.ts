@@ -59,7 +59,7 @@ export function renderProgramSource(program: Program, options: SourceOptions = {
   out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
   out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
   out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);
-  out.line(`import { hashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i } from './${LIBRARY_DIR}/alu';`);
+  out.line(`import { hashUniform, vhashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i } from './${LIBRARY_DIR}/alu';`);
   let scratchBytes = 0;
   const helpers = new Source();
   program.kernels.forEach((k, i) => {

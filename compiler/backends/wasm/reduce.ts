@@ -47,7 +47,7 @@ export function emitReduce(out: Source, layout: MemoryLayout, kernel: ReduceKern
   const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);
   const oInner = k.shape.length - 1;
   const vectorOuter = !vectorInner && k.reduce !== 'argmax' && oInner >= 0 && k.shape[oInner]! >= 4
-    && canVectorize(k.body, oInner, false)
+    && canVectorize(k.body, oInner, false, false)
     && k.stores.every((s) => s.view.strides[oInner] === 1 && canVectorize(s.expr, oInner, true));
 
   /** The scalar fold over all reduced axes (the innermost possibly vectorized) for one output point. */

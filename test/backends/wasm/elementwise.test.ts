@@ -104,6 +104,9 @@ describe('wasm elementwise kernels', () => {
         store(view(mask, [21, 3, 1]), select(bin('ge', random(sv), lit(0.3)), lit(1 / 0.7), lit(0))),
       ],
     });
+    // rows that do not collapse (padded output rows): vector lanes take the 2-D linear index
+    const rows = p.output('uniform_rows', [4, 10]);
+    p.kernel({ kind: 'elementwise', name: 'rng_rows', shape: [4, 9], stores: [store(view(rows, [10, 1]), bin('mul', random(load(view(seed, [0, 0]), 'i32')), lit(3)))] });
     const feeds = { a: randomI32(36, 3, -20, 20), b: randomI32(36, 4, -5, 5), f: randomF32(36, 5, -3, 3), seed: new Int32Array([1234567]) };
     feeds.b[3] = 0; // integer division by zero is 0 in the IR
     // f32 → i32 wraps out-of-range values like `| 0` and maps NaN to 0, in vector lanes and the scalar tail
