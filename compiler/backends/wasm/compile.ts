@@ -98,6 +98,22 @@ export async function compileProgram(req: CompileRequest, host?: CompileHost): P
   }
 }
 
+/**
+ * Loads the AssemblyScript compiler and runs it once on a tiny module, so that the first real
+ * compile does not pay for loading binaryen (13.5 MB of JS) and warming its JIT (seconds, most
+ * of a cold compile). Call it early (at startup, while the user does something else).
+ */
+export async function warmUpWasmCompiler(host?: CompileHost): Promise<void> {
+  const h = host ?? await getDefaultHost();
+  let lib = libraries.get(h.readLibraryFile);
+  if (!lib) libraries.set(h.readLibraryFile, lib = loadLibrary(h.readLibraryFile));
+  const library = await lib;
+  const source = `import { gemm } from './${LIBRARY_DIR}/gemm';\nexport function run(): void { gemm(4, 8, 4, 0, 4, 1, 64, 8, 1, 256, 8, false, 512); }\n`;
+  const pending = compileQueue.then(() => runAsc(['program.ts', ...flags({ source, memoryBase: 65536, memoryPages: 2 })], source, library));
+  compileQueue = pending.catch(() => undefined);
+  await pending;
+}
+
 async function runAsc(argv: string[], source: string, library: Record<string, string>): Promise<Uint8Array> {
   const files: Record<string, string> = { 'program.ts': source };
   for (const [name, text] of Object.entries(library)) files[`${LIBRARY_DIR}/${name}`] = text;
