@@ -1,6 +1,7 @@
 // 2-D max/avg pooling and their gradients. Results go to contiguous scratch; the kernel's
 // epilogue stores them through its views. Pointers are byte addresses, strides in elements.
 import { at } from './layout';
+import { jobArgs, parallelFor } from './threads';
 
 /** out[n,c,oh,ow] (contiguous) = max or mean (padding counted as zero) of each window of x. */
 export function poolForward(
@@ -187,4 +188,55 @@ function maxPairRowsGrad(dx: usize, plane: usize, sH: i32, grad: usize, gH: i32,
       else store<f32>(d1 + p, dy, 4);
     }
   }
+}
+
+// ---- threaded: one task per image (arguments travel through the pool's job block) ----
+
+/** poolForward with the batch split across the pool (same arguments). */
+export function poolForwardParallel(
+  isMax: bool, out: usize, x: usize, sN: i32, sC: i32, sH: i32, sW: i32,
+  batch: i32, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
+): void {
+  const a = jobArgs();
+  store<i32>(a, isMax ? 1 : 0); store<i32>(a, <i32>out, 4); store<i32>(a, <i32>x, 8);
+  store<i32>(a, sN, 12); store<i32>(a, sC, 16); store<i32>(a, sH, 20); store<i32>(a, sW, 24);
+  store<i32>(a, channels, 28); store<i32>(a, inH, 32); store<i32>(a, inW, 36); store<i32>(a, outH, 40); store<i32>(a, outW, 44);
+  store<i32>(a, kH, 48); store<i32>(a, kW, 52); store<i32>(a, strideH, 56); store<i32>(a, strideW, 60); store<i32>(a, padT, 64); store<i32>(a, padL, 68);
+  parallelFor(poolForwardTask, batch);
+}
+
+function poolForwardTask(n: i32): void {
+  const a = jobArgs();
+  const channels = load<i32>(a, 28), outH = load<i32>(a, 40), outW = load<i32>(a, 44);
+  poolForward(load<i32>(a) != 0, <usize>load<i32>(a, 4) + (<usize>(n * channels * outH * outW) << 2), at(<usize>load<i32>(a, 8), n * load<i32>(a, 12)),
+    load<i32>(a, 12), load<i32>(a, 16), load<i32>(a, 20), load<i32>(a, 24),
+    1, channels, load<i32>(a, 32), load<i32>(a, 36), outH, outW,
+    load<i32>(a, 48), load<i32>(a, 52), load<i32>(a, 56), load<i32>(a, 60), load<i32>(a, 64), load<i32>(a, 68));
+}
+
+/** poolBackward with the batch split across the pool (same arguments). */
+export function poolBackwardParallel(
+  isMax: bool, dx: usize, x: usize, sN: i32, sC: i32, sH: i32, sW: i32,
+  dy: usize, gN: i32, gC: i32, gH: i32, gW: i32,
+  batch: i32, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
+): void {
+  const a = jobArgs();
+  store<i32>(a, isMax ? 1 : 0); store<i32>(a, <i32>dx, 4); store<i32>(a, <i32>x, 8);
+  store<i32>(a, sN, 12); store<i32>(a, sC, 16); store<i32>(a, sH, 20); store<i32>(a, sW, 24);
+  store<i32>(a, <i32>dy, 28); store<i32>(a, gN, 32); store<i32>(a, gC, 36); store<i32>(a, gH, 40); store<i32>(a, gW, 44);
+  store<i32>(a, channels, 48); store<i32>(a, inH, 52); store<i32>(a, inW, 56); store<i32>(a, outH, 60); store<i32>(a, outW, 64);
+  store<i32>(a, kH, 68); store<i32>(a, kW, 72); store<i32>(a, strideH, 76); store<i32>(a, strideW, 80); store<i32>(a, padT, 84); store<i32>(a, padL, 88);
+  parallelFor(poolBackwardTask, batch);
+}
+
+function poolBackwardTask(n: i32): void {
+  const a = jobArgs();
+  const channels = load<i32>(a, 48), inH = load<i32>(a, 52), inW = load<i32>(a, 56);
+  poolBackward(load<i32>(a) != 0, <usize>load<i32>(a, 4) + (<usize>(n * channels * inH * inW) << 2), at(<usize>load<i32>(a, 8), n * load<i32>(a, 12)),
+    load<i32>(a, 12), load<i32>(a, 16), load<i32>(a, 20), load<i32>(a, 24),
+    at(<usize>load<i32>(a, 28), n * load<i32>(a, 32)), load<i32>(a, 32), load<i32>(a, 36), load<i32>(a, 40), load<i32>(a, 44),
+    1, channels, inH, inW, load<i32>(a, 60), load<i32>(a, 64),
+    load<i32>(a, 68), load<i32>(a, 72), load<i32>(a, 76), load<i32>(a, 80), load<i32>(a, 84), load<i32>(a, 88));
 }

@@ -58,7 +58,7 @@ export function renderProgramSource(program: Program, options: SourceOptions = {
   out.line(`import { setupThreads, stopThreads, threadLoop, parallelFor, currentThread } from './${LIBRARY_DIR}/threads';`);
   out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
   out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
-  out.line(`import { poolForward, poolBackward } from './${LIBRARY_DIR}/pool';`);
+  out.line(`import { poolForward, poolBackward, poolForwardParallel, poolBackwardParallel } from './${LIBRARY_DIR}/pool';`);
   out.line(`import { hashUniform, vhashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i } from './${LIBRARY_DIR}/alu';`);
   let scratchBytes = 0;
   const helpers = new Source();

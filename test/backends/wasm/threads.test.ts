@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ConvGeometry, Program } from '../../../compiler/kernel/ir.ts';
+import type { ConvGeometry, PoolGeometry, Program } from '../../../compiler/kernel/ir.ts';
 import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
 import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
 import { nodeWasmWorkers } from '../../../runtime/node/wasm-workers.ts';
@@ -33,6 +33,15 @@ function program(): Program {
   const g1: ConvGeometry = { ...g, inChannels: 1 };
   const x1 = p.input('x1', [3, 1, 9, 9]), dw1 = p.output('dw1', [6, 1, 3, 3]);
   p.kernel({ kind: 'conv2d', name: 'dw1', mode: 'weight_grad', geometry: g1, input: view(x1, contiguous([3, 1, 9, 9])), other: view(dy, contiguous(ys)), stores: [store(view(dw1, contiguous([6, 1, 3, 3])), acc())] });
+  // pooling splits the batch too: the 2×2 vector path and the generic 3×3/stride-2/padded loop
+  for (const [name, kk, stride, pad] of [['pool2', 2, 2, 0], ['pool3', 3, 2, 1]] as const) {
+    const out = (n: number) => Math.floor((n + 2 * pad - kk) / stride) + 1;
+    const pg: PoolGeometry = { batch: 3, channels: 6, inHeight: 9, inWidth: 9, outHeight: out(9), outWidth: out(9), kernelHeight: kk, kernelWidth: kk, strideH: stride, strideW: stride, padTop: pad, padLeft: pad };
+    const ps = [3, 6, pg.outHeight, pg.outWidth];
+    const pdy = p.input(`${name}_dy`, ps), py = p.output(`${name}_y`, ps), pdx = p.output(`${name}_dx`, ys);
+    p.kernel({ kind: 'pool2d', name: `${name}_max`, mode: 'max', geometry: pg, input: view(conv, contiguous(ys)), stores: [store(view(py, contiguous(ps)), acc())] });
+    p.kernel({ kind: 'pool2d', name: `${name}_grad`, mode: 'max_grad', geometry: pg, input: view(conv, contiguous(ys)), grad: view(pdy, contiguous(ps)), stores: [store(view(pdx, contiguous(ys)), acc())] });
+  }
   return p.build();
 }
 
