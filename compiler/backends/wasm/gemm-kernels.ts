@@ -8,7 +8,7 @@
 import type { ConvKernel, Expr, MatmulKernel, Store, View } from '../../kernel/ir.ts';
 import { usesIndex, type Scope } from './expr.ts';
 import { ACC_BUFFER, align, type MemoryLayout } from './layout.ts';
-import { emitPointwise, emitStores, linearIndexOf, vectorizable } from './pointwise.ts';
+import { emitPointwise, emitStores, linearIndexOf, vectorizable, type PointwiseParallel } from './pointwise.ts';
 import { bindAccToScratch, mapExpr } from './rewrite.ts';
 import type { Source } from './source.ts';
 
@@ -29,6 +29,11 @@ export interface KernelContext {
   helpers: Source;
   /** threads of the pool the module is built for (1: no pool) */
   threads: number;
+}
+
+/** The pointwise-threading settings of a kernel's epilogue or elementwise nest. */
+export function parallelOf(ctx: KernelContext): PointwiseParallel | undefined {
+  return ctx.threads > 1 ? { helpers: ctx.helpers, name: `${ctx.name}_part`, threads: ctx.threads } : undefined;
 }
 
 /** Reserves GEMM packing scratch (one area per thread) and names the GEMM entry to call. */
@@ -86,7 +91,7 @@ export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, c
   out.line(`${fn}(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
     `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}${perTile ? `, ${ctx.name}_tile, b` : ''});`);
   out.close();
-  if (!direct && !perTile) emitPointwise(out, layout, space, stores);
+  if (!direct && !perTile) emitPointwise(out, layout, space, stores, 'i', parallelOf(ctx));
   // the GEMM calls the tile epilogue through the function table, so it is a function of its own
   if (perTile) emitTileEpilogue(ctx.helpers, layout, stores, space, `${ctx.name}_tile`);
   return scratch.size;
@@ -267,11 +272,11 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     body.close();
     if (fewTaps) {
       const O = g.outChannels;
-      emitPointwise(out, layout, space, bindAccToScratch(k.stores, space, [1, g.kernelHeight * g.kernelWidth * O, g.kernelWidth * O, O]));
+      emitPointwise(out, layout, space, bindAccToScratch(k.stores, space, [1, g.kernelHeight * g.kernelWidth * O, g.kernelWidth * O, O]), 'i', parallelOf(ctx));
       return scratch.size;
     }
   }
-  if (!direct) emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
+  if (!direct) emitPointwise(out, layout, space, bindAccToScratch(k.stores, space), 'i', parallelOf(ctx));
   return scratch.size;
 }
 

@@ -38,9 +38,43 @@ export function emitStores(out: Source, layout: MemoryLayout, stores: Store[], s
   });
 }
 
-/** Emits the loop nest; `prefix` names the loop variables (nested emitters use distinct ones). */
-export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readonly number[], storesIn: Store[], prefix = 'i'): void {
+/** Where a threaded build may put a pointwise nest's task function, and how many threads share it. */
+export interface PointwiseParallel {
+  helpers: Source;
+  /** name of the generated task function */
+  name: string;
+  threads: number;
+}
+
+/** Nests smaller than this stay on one thread (a fork-join costs microseconds). */
+const PARALLEL_MIN_ELEMENTS = 16384;
+
+/**
+ * Emits the loop nest; `prefix` names the loop variables (nested emitters use distinct ones).
+ * With `parallel` (threaded builds), a large nest is split along its outermost axis into tasks.
+ */
+export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readonly number[], storesIn: Store[], prefix = 'i', parallel?: PointwiseParallel): void {
   const { shape, stores } = collapseSpace(shapeIn, storesIn);
+  const total = shape.reduce((a, b) => a * b, 1);
+  // results that feed other points (aliased views) need the sequential order
+  if (parallel && parallel.threads > 1 && shape.length > 0 && total >= PARALLEL_MIN_ELEMENTS && !readsWhatItWritesElsewhere(layout, stores)) {
+    const tasks = Math.min(shape[0]!, parallel.threads * 4);
+    let chunk = Math.ceil(shape[0]! / tasks);
+    if (shape.length === 1) chunk = Math.ceil(chunk / 4) * 4;
+    out.line(`parallelFor(${parallel.name}, ${Math.ceil(shape[0]! / chunk)});`);
+    const h = parallel.helpers;
+    h.open(`function ${parallel.name}(task: i32): void`);
+    h.line(`const lo: i32 = task * ${chunk};`);
+    h.line(`const hi: i32 = min(lo + ${chunk}, ${shape[0]});`);
+    emitNest(h, layout, shape, stores, prefix, 'lo', 'hi');
+    h.close();
+    return;
+  }
+  emitNest(out, layout, shape, stores, prefix, '0', String(shape[0] ?? 0));
+}
+
+/** The loop nest over `shape` with axis 0 running over [lo, hi). */
+function emitNest(out: Source, layout: MemoryLayout, shape: number[], stores: Store[], prefix: string, lo: string, hi: string): void {
   const vars = shape.map((_, d) => `${prefix}${d}`);
   const scope: Scope = {
     indexVars: vars,
@@ -49,18 +83,20 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
   };
   const inner = shape.length - 1;
   const vector = vectorizable(layout, stores, inner, shape[inner] ?? 0);
-  for (let d = 0; d < inner; d++) out.open(`for (let ${vars[d]}: i32 = 0; ${vars[d]} < ${shape[d]}; ${vars[d]}++)`);
+  const from = (d: number): string => (d === 0 ? lo : '0');
+  const to = (d: number): string => (d === 0 ? hi : String(shape[d]));
+  for (let d = 0; d < inner; d++) out.open(`for (let ${vars[d]}: i32 = ${from(d)}; ${vars[d]} < ${to(d)}; ${vars[d]}++)`);
   if (inner < 0) {
     emitStores(out, layout, stores, scope);
   } else {
     const v = vars[inner]!;
-    out.line(`let ${v}: i32 = 0;`);
+    out.line(`let ${v}: i32 = ${from(inner)};`);
     if (vector) {
-      out.open(`for (; ${v} <= ${shape[inner]! - 4}; ${v} += 4)`);
+      out.open(`for (; ${v} <= ${to(inner)} - 4; ${v} += 4)`);
       emitStores(out, layout, stores, scope, inner);
       out.close();
     }
-    out.open(`for (; ${v} < ${shape[inner]}; ${v}++)`);
+    out.open(`for (; ${v} < ${to(inner)}; ${v}++)`);
     emitStores(out, layout, stores, scope);
     out.close();
   }

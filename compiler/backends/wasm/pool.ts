@@ -4,7 +4,7 @@ import type { MemoryLayout } from './layout.ts';
 import { emitPointwise } from './pointwise.ts';
 import { bindAccToScratch } from './rewrite.ts';
 import type { Source } from './source.ts';
-import type { KernelContext } from './gemm-kernels.ts';
+import { parallelOf, type KernelContext } from './gemm-kernels.ts';
 
 export function emitPool(out: Source, layout: MemoryLayout, k: PoolKernel, ctx?: KernelContext): number {
   const g = k.geometry;
@@ -25,6 +25,6 @@ export function emitPool(out: Source, layout: MemoryLayout, k: PoolKernel, ctx?:
     out.line(`poolBackward${par}(${isMax}, ${acc}, ${base(x)}, ${x.strides.join(', ')}, ${base(k.grad!)}, ${k.grad!.strides.join(', ')}, ${dims});`);
   }
   const space = forward ? [g.batch, g.channels, g.outHeight, g.outWidth] : [g.batch, g.channels, g.inHeight, g.inWidth];
-  emitPointwise(out, layout, space, bindAccToScratch(k.stores, space));
+  emitPointwise(out, layout, space, bindAccToScratch(k.stores, space), 'i', ctx && parallelOf(ctx));
   return space.reduce((a, b) => a * b, 1) * 4;
 }

@@ -7,6 +7,7 @@ import type { Kernel, KernelKind, Program } from '../../kernel/ir.ts';
 import { emitConv, emitMatmul, type KernelContext } from './gemm-kernels.ts';
 import { align, MemoryLayout, PAGE_BYTES } from './layout.ts';
 import { emitPointwise } from './pointwise.ts';
+import { parallelOf } from './gemm-kernels.ts';
 import { emitPool } from './pool.ts';
 import { emitReduce } from './reduce.ts';
 import { Source } from './source.ts';
@@ -19,7 +20,7 @@ type KernelEmitter<K extends Kernel> = (out: Source, layout: MemoryLayout, k: K,
 
 /** One renderer per kernel kind; each returns the scratch bytes it uses. */
 const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>> } = {
-  elementwise: (out, layout, k) => { emitPointwise(out, layout, k.shape, k.stores); return 0; },
+  elementwise: (out, layout, k, ctx) => { emitPointwise(out, layout, k.shape, k.stores, 'i', parallelOf(ctx)); return 0; },
   reduce: (out, layout, k) => { emitReduce(out, layout, k); return 0; },
   matmul: emitMatmul,
   conv2d: emitConv,

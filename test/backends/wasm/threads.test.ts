@@ -3,7 +3,7 @@ import type { ConvGeometry, PoolGeometry, Program } from '../../../compiler/kern
 import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
 import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
 import { nodeWasmWorkers } from '../../../runtime/node/wasm-workers.ts';
-import { acc, bin, buildTestArtifact, contiguous, load, ProgramBuilder, randomFeeds, runReference, store, un, view } from '../programs.ts';
+import { acc, bin, buildTestArtifact, contiguous, lit, load, ProgramBuilder, random, randomFeeds, runReference, select, store, un, view } from '../programs.ts';
 import { expectClose } from './harness.ts';
 
 function program(): Program {
@@ -42,6 +42,15 @@ function program(): Program {
     p.kernel({ kind: 'pool2d', name: `${name}_max`, mode: 'max', geometry: pg, input: view(conv, contiguous(ys)), stores: [store(view(py, contiguous(ps)), acc())] });
     p.kernel({ kind: 'pool2d', name: `${name}_grad`, mode: 'max_grad', geometry: pg, input: view(conv, contiguous(ys)), grad: view(pdy, contiguous(ps)), stores: [store(view(pdx, contiguous(ys)), acc())] });
   }
+  // large elementwise nests are split into row ranges: 2-D with a broadcast and dropout-style RNG, and 1-D with a tail
+  const big = p.input('big', [40, 513]), rowScale = p.input('row_scale', [513]), seed = p.input('seed', [1], 'i32');
+  const drop = p.output('dropout', [40, 513]), flat = p.output('flat', [40 * 513]);
+  const bigLoad = load(view(big, [513, 1]));
+  p.kernel({
+    kind: 'elementwise', name: 'dropout', shape: [40, 513],
+    stores: [store(view(drop, [513, 1]), select(bin('ge', random(load(view(seed, [0, 0]), 'i32')), lit(0.5)), bin('mul', bigLoad, load(view(rowScale, [0, 1]))), lit(0)))],
+  });
+  p.kernel({ kind: 'elementwise', name: 'flat', shape: [40 * 513], stores: [store(view(flat, [1]), un('relu', load(view(big, [1]))))] });
   return p.build();
 }
 
