@@ -4,12 +4,28 @@
  */
 const internalFrame = /[\\/]compiler[\\/]|node:internal|node_modules|<anonymous>/;
 
-export function userCallSite(): string | undefined {
-  const stack = new Error().stack?.split('\n').slice(1) ?? [];
-  for (const line of stack) {
+function firstUserFrame(stack: string | undefined): string | undefined {
+  for (const line of stack?.split('\n').slice(1) ?? []) {
     if (!internalFrame.test(line)) return line.trim().replace(/^at\s+/, '');
   }
   return undefined;
+}
+
+export function userCallSite(): string | undefined {
+  return firstUserFrame(new Error().stack);
+}
+
+/**
+ * A call site captured cheaply: V8 records the frames when the Error is made, but formats the
+ * stack only when `location` is read — which happens only when an error message needs it.
+ */
+export class CallSite {
+  private readonly error = new Error();
+  private text: string | undefined | null = null;
+  get location(): string | undefined {
+    if (this.text === null) this.text = firstUserFrame(this.error.stack);
+    return this.text;
+  }
 }
 
 export class GraphError extends Error {

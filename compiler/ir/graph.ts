@@ -4,7 +4,7 @@
  * carried between runs, e.g. optimizer moments) and consts. `updates` maps params/state to their
  * new values after one run, which is how a training step is expressed.
  */
-import { GraphError, userCallSite } from './errors.ts';
+import { CallSite, GraphError, userCallSite } from './errors.ts';
 import { fmtType, sizeOf, type DType, type Shape, type TensorType } from './types.ts';
 import type { OpAttrs, OpName } from '../ops/attrs.ts';
 import { rules } from '../ops/index.ts';
@@ -24,9 +24,12 @@ export class Tensor implements TensorType {
     readonly name: string | undefined,
     /** initial value of params, state and consts */
     readonly value: Float32Array | Int32Array | undefined,
-    /** where the user created it */
-    readonly site: string | undefined,
+    /** where the user created it (formatted on demand) */
+    readonly callSite: CallSite | undefined,
   ) {}
+
+  /** the user's source location that created this tensor, if known */
+  get site(): string | undefined { return this.callSite?.location; }
 
   get size(): number { return sizeOf(this.shape); }
   get rank(): number { return this.shape.length; }
@@ -45,7 +48,7 @@ export class Graph {
 
   constructor(readonly name = 'model') {}
 
-  private push(op: OpName | LeafKind, inputs: Tensor[], attrs: Record<string, unknown>, type: TensorType, name?: string, value?: Float32Array | Int32Array, site = userCallSite()): Tensor {
+  private push(op: OpName | LeafKind, inputs: Tensor[], attrs: Record<string, unknown>, type: TensorType, name?: string, value?: Float32Array | Int32Array, site: CallSite | undefined = new CallSite()): Tensor {
     const t = new Tensor(this, this.nodes.length, op, inputs, attrs, [...type.shape], type.dtype, name, value, site);
     this.nodes.push(t);
     return t;
@@ -96,18 +99,18 @@ export class Graph {
   }
 
   /** Appends a primitive op; its shape/dtype rule runs now, so errors point at the caller. */
-  apply<K extends OpName>(op: K, inputs: Tensor[], attrs: OpAttrs[K]): Tensor {
-    const site = userCallSite();
+  apply<K extends OpName>(op: K, inputs: Tensor[], attrs: OpAttrs[K], callSite?: CallSite): Tensor {
+    const site = callSite ?? new CallSite();
     for (const t of inputs) {
-      if (!(t instanceof Tensor)) throw new GraphError(`${op}: expected tensors as inputs, got ${typeof t}`, site);
-      if (t.graph !== this) throw new GraphError(`${op}: ${t} belongs to graph "${t.graph.name}", not "${this.name}"`, site);
+      if (!(t instanceof Tensor)) throw new GraphError(`${op}: expected tensors as inputs, got ${typeof t}`, site.location);
+      if (t.graph !== this) throw new GraphError(`${op}: ${t} belongs to graph "${t.graph.name}", not "${this.name}"`, site.location);
     }
     let type: TensorType;
     try {
       type = rules[op].infer(inputs, attrs as never);
     } catch (e) {
       const msg = (e as Error).message;
-      throw new GraphError(`${op}(${inputs.map((t) => fmtType(t)).join(', ')}): ${msg}`, site);
+      throw new GraphError(`${op}(${inputs.map((t) => fmtType(t)).join(', ')}): ${msg}`, site.location);
     }
     return this.push(op, inputs, attrs as Record<string, unknown>, type, undefined, undefined, site);
   }
@@ -131,7 +134,7 @@ export class Graph {
     const g = new Graph(name);
     const map = new Map<Tensor, Tensor>();
     for (const n of this.nodes) {
-      const t = new Tensor(g, n.id, n.op, n.inputs.map((i) => map.get(i)!), n.attrs, n.shape, n.dtype, n.name, n.value, n.site);
+      const t = new Tensor(g, n.id, n.op, n.inputs.map((i) => map.get(i)!), n.attrs, n.shape, n.dtype, n.name, n.value, n.callSite);
       g.nodes.push(t);
       map.set(n, t);
     }

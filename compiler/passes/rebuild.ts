@@ -44,7 +44,7 @@ export function rebuild(graph: Graph, rewrite: Rewrite, options: RebuildOptions 
       }
       default: {
         const ins = n.inputs.map((i) => map.get(i)!);
-        t = rewrite(n, ins, ctx) ?? g.apply(n.op as OpName, ins, n.attrs as never);
+        t = rewrite(n, ins, ctx) ?? g.apply(n.op as OpName, ins, n.attrs as never, n.callSite);
       }
     }
     map.set(n, t);
