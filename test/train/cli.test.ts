@@ -1,45 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { encodeIdxUbyte } from '../../runtime/data/idx.ts';
-import { mulberry32 } from '../../runtime/data/prng.ts';
 import { loadCheckpoint } from '../../runtime/node/checkpoint.ts';
 import { trainCommand, type TrainFlags } from '../../cli/commands/train.ts';
 import { evalCommand } from '../../cli/commands/eval.ts';
 import { main } from '../../cli/main.ts';
 import { STATS_HEADER } from '../../runtime/node/stats-csv.ts';
+import { syntheticFashionDir } from '../cli/fixtures/synthetic-data.ts';
 
 const MODEL = resolve(import.meta.dirname, 'fixtures/linear-model.ts');
 const OTHER_MODEL = resolve(import.meta.dirname, 'fixtures/other-model.ts');
 
-/** Synthetic Fashion-MNIST-shaped IDX files: class c is a bright band at rows 2c..2c+2, plus noise. */
-function syntheticData(train = 240, test = 60): string {
-  const dir = mkdtempSync(join(tmpdir(), 'axon-synth-'));
-  const r = mulberry32(11);
-  const make = (n: number) => {
-    const pixels = new Uint8Array(n * 784);
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = i % 10;
-      labels[i] = c;
-      for (let p = 0; p < 784; p++) {
-        const row = Math.floor(p / 28);
-        pixels[i * 784 + p] = Math.min(255, Math.floor(r() * 60) + (row >= 2 * c + 4 && row < 2 * c + 7 ? 190 : 0));
-      }
-    }
-    return { pixels, labels, n };
-  };
-  for (const [split, n] of [['train', train], ['t10k', test]] as const) {
-    const d = make(n);
-    writeFileSync(join(dir, `${split}-images-idx3-ubyte.gz`), gzipSync(encodeIdxUbyte([n, 28, 28], d.pixels)));
-    writeFileSync(join(dir, `${split}-labels-idx1-ubyte`), encodeIdxUbyte([n], d.labels));
-  }
-  return dir;
-}
 
 const flags = (over: Partial<TrainFlags>): TrainFlags => ({
   backend: 'wasm', threads: 0, resume: false, json: true, overfitBatch: false, valFraction: 0.2, ...over,
@@ -47,7 +21,7 @@ const flags = (over: Partial<TrainFlags>): TrainFlags => ({
 const quiet = { reporter: () => {}, log: () => {} };
 
 describe('axon train (JS linear model through the CLI wiring)', () => {
-  const data = syntheticData();
+  const data = syntheticFashionDir(240, 60);
 
   it('trains, writes stats.csv, checkpoints, pictures and a summary, and evaluates the test split', async () => {
     const out = mkdtempSync(join(tmpdir(), 'axon-run-'));
