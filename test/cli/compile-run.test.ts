@@ -1,24 +1,13 @@
 /** `axon compile` writes an artifact directory; `axon run` loads it without the compiler and matches the reference interpreter. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluate } from '../../compiler/index.ts';
 import { modelGraph, trainingStepGraph } from '../../cli/compile-model.ts';
 import { loadModel } from '../../cli/model.ts';
-import { main } from '../../cli/main.ts';
+import { capture } from './fixtures/capture.ts';
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'axon', ...argv]);
-    return { code, out: out.mock.calls.map((c) => String(c[0])).join(''), err: err.mock.calls.map((c) => String(c[0])).join('') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
 

@@ -1,23 +1,12 @@
 /** `axon gradcheck`: symbolic vs float64 finite-difference gradients per param, table, JSON and exit code. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { formatGradcheck, gradcheckCommand } from '../../cli/commands/gradcheck.ts';
-import { main } from '../../cli/main.ts';
+import { capture } from './fixtures/capture.ts';
 
 const TINY_CNN = resolve(import.meta.dirname, 'fixtures/tiny-cnn.ts');
 const quiet = { log: () => {} };
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'axon', ...argv]);
-    return { code, out: out.mock.calls.map((c) => String(c[0])).join(''), err: err.mock.calls.map((c) => String(c[0])).join('') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('axon gradcheck', () => {
   it('passes on a conv + pool + dense model with seeded random inputs, every param checked', async () => {
