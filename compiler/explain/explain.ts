@@ -49,7 +49,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 /** The explanation as text for a terminal. */
 export function formatExplanation(e: Explanation): string {
   const lines = [`graph ${e.graph}: ${e.nodes_before} nodes → ${e.nodes_after} after canonicalization → ${e.kernels} kernels`, '', 'passes:'];
-  for (const p of e.passes) if (p.nodesBefore !== p.nodesAfter) lines.push(`  ${p.name.padEnd(34)} ${p.nodesBefore} → ${p.nodesAfter}`);
+  for (const p of e.passes) if (p.nodesBefore !== p.nodesAfter) lines.push(`  ${p.name.padEnd(58)} ${p.nodesBefore} → ${p.nodesAfter}`);
   lines.push('', 'kernels:');
   e.kernel_list.forEach((k, i) => lines.push(`  ${String(i).padStart(3)} ${k.kind.padEnd(11)} ${k.fuses.join(' → ')}`));
   lines.push('', `memory: arena ${kb(e.arena_bytes)} (persistent ${kb(e.persistent_bytes)}), lower bound ${kb(e.lower_bound_bytes)}`);

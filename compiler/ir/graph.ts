@@ -77,7 +77,7 @@ export class Graph {
     this.checkShape('param', name, shape);
     const value = typeof init === 'function' ? init(shape) : init;
     if (value.length !== sizeOf(shape)) throw new GraphError(`param "${name}": initial value has ${value.length} elements, shape ${fmtType({ shape, dtype: 'f32' })} needs ${sizeOf(shape)}`, userCallSite());
-    const t = this.push('param', [], {}, { shape, dtype: 'f32' }, name, Float32Array.from(value));
+    const t = this.push('param', [], {}, { shape, dtype: 'f32' }, name, new Float32Array(value));
     this.params.set(name, t);
     return t;
   }
@@ -87,7 +87,7 @@ export class Graph {
     this.checkName('state', name);
     this.checkShape('state', name, shape);
     if (init.length !== sizeOf(shape)) throw new GraphError(`state "${name}": initial value has ${init.length} elements, needs ${sizeOf(shape)}`, userCallSite());
-    const t = this.push('state', [], {}, { shape, dtype }, name, dtype === 'i32' ? Int32Array.from(init) : Float32Array.from(init));
+    const t = this.push('state', [], {}, { shape, dtype }, name, dtype === 'i32' ? new Int32Array(init) : new Float32Array(init));
     this.state.set(name, t);
     return t;
   }

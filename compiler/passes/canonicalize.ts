@@ -15,17 +15,44 @@ export function eliminateDeadCode(graph: Graph): Graph {
   return rebuild(graph, () => undefined, { only: new Set(liveNodes(graph)) });
 }
 
+/** the CSE key of a node whose inputs are already canonical */
+const cseKey = (n: Tensor, ins: readonly Tensor[]) => `${n.op}(${ins.map((i) => i.id).join(',')})${JSON.stringify(n.attrs)}`;
+
 /** Common-subexpression elimination: one node per (op, inputs, attributes). */
 export function eliminateCommonSubexpressions(graph: Graph): Graph {
   const seen = new Map<string, Tensor>();
   return rebuild(graph, (n, ins, ctx) => {
-    const key = `${n.op}(${ins.map((i) => i.id).join(',')})${JSON.stringify(n.attrs)}`;
+    const key = cseKey(n, ins);
     const hit = seen.get(key);
     if (hit) return hit;
     const t = ctx.emit(n.op as OpName, ins, n.attrs as never);
     seen.set(key, t);
     return t;
   }, { dedupConsts: true });
+}
+
+export interface RewriteCounts { folded: number; simplified: number; merged: number }
+
+/**
+ * One canonicalization sweep: each node, with its inputs already rewritten, is constant-folded,
+ * else simplified, else merged with an identical earlier node (CSE) — all in one rebuild, so a
+ * fold or a simplification immediately exposes CSE opportunities downstream. With `only` (the
+ * live nodes) the same rebuild also drops dead code.
+ */
+export function canonicalSweep(graph: Graph, counts: RewriteCounts, only?: Set<Tensor>): Graph {
+  const seen = new Map<string, Tensor>();
+  return rebuild(graph, (n, ins, ctx) => {
+    const folded = foldConstants(n, ins, ctx);
+    if (folded) { counts.folded++; return folded; }
+    const simpler = simplify(n, ins, ctx);
+    if (simpler) { counts.simplified++; return simpler; }
+    const key = cseKey(n, ins);
+    const hit = seen.get(key);
+    if (hit) { counts.merged++; return hit; }
+    const t = ctx.emit(n.op as OpName, ins, n.attrs as never);
+    seen.set(key, t);
+    return t;
+  }, { dedupConsts: true, ...(only ? { only } : {}) });
 }
 
 /** the scalar value of a constant, seen through reshapes and broadcasts, or undefined */
@@ -102,9 +129,19 @@ const NEVER_FOLD = new Set(['random_uniform', 'iota', 'broadcast']);
  */
 export const foldConstants: Rewrite = (n, ins, ctx) => {
   if (NEVER_FOLD.has(n.op) || !ins.every((i) => i.op === 'const') || sizeOf(n.shape) > FOLD_LIMIT) return undefined;
-  const tiny = new GraphClass('fold');
-  const cins = ins.map((i) => tiny.constant(i.value!, i.shape, i.dtype));
-  tiny.output('v', tiny.apply(n.op as OpName, cins, n.attrs as never));
-  const v = evaluate(tiny, {}).outputs.v!;
-  return ctx.graph.constant(n.dtype === 'f32' ? Float32Array.from(v) : Int32Array.from(v), n.shape, n.dtype);
+  // the same small constant expressions recur (an optimizer's 1 − β per param): evaluate each once
+  const key = `${n.op}${JSON.stringify(n.attrs)}|${ins.map((i) => `${i.dtype}[${i.shape.join(',')}]${Array.from(i.value!).join(',')}`).join('|')}`;
+  let v = foldMemo.get(key);
+  if (!v) {
+    const tiny = new GraphClass('fold');
+    const cins = ins.map((i) => tiny.constant(i.value!, i.shape, i.dtype));
+    tiny.output('v', tiny.apply(n.op as OpName, cins, n.attrs as never));
+    const out = evaluate(tiny, {}).outputs.v!;
+    v = n.dtype === 'f32' ? Float32Array.from(out) : Int32Array.from(out);
+    if (foldMemo.size > 4096) foldMemo.clear();
+    foldMemo.set(key, v);
+  }
+  return ctx.graph.constant(v, n.shape, n.dtype);
 };
+
+const foldMemo = new Map<string, Float32Array | Int32Array>();

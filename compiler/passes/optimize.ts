@@ -5,8 +5,7 @@
 import type { Graph } from '../ir/graph.ts';
 import type { Program } from '../kernel/ir.ts';
 import { lowerGraph, liveNodes } from '../kernel/lower.ts';
-import { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, simplify } from './canonicalize.ts';
-import { rebuild } from './rebuild.ts';
+import { canonicalSweep, type RewriteCounts } from './canonicalize.ts';
 import type { ActivationLayout } from '../kernel/layout.ts';
 
 export interface PassReport {
@@ -25,26 +24,23 @@ export interface OptimizeReport {
   graphAfter: Graph;
 }
 
-const PASSES: [string, (g: Graph) => Graph][] = [
-  ['dead-code elimination', eliminateDeadCode],
-  ['common-subexpression elimination', eliminateCommonSubexpressions],
-  ['constant folding', (g) => rebuild(g, foldConstants)],
-  ['algebraic simplification', (g) => rebuild(g, simplify)],
-];
-
-/** Runs the canonicalization passes until the graph stops shrinking (at most 4 rounds). */
+/**
+ * Canonical sweeps — each one drops dead code and folds, simplifies and merges nodes in a single
+ * rebuild — until a sweep rewrites nothing (at most 4 sweeps).
+ */
 export function canonicalize(graph: Graph): { graph: Graph; passes: PassReport[] } {
-  let g = graph;
   const passes: PassReport[] = [];
-  for (let round = 0; round < 4; round++) {
-    const start = liveNodes(g).length;
-    for (const [name, pass] of PASSES) {
-      const before = liveNodes(g).length;
-      g = pass(g);
-      passes.push({ name, nodesBefore: before, nodesAfter: liveNodes(g).length });
-    }
-    g = eliminateDeadCode(g);
-    if (liveNodes(g).length >= start) break;
+  let g = graph;
+  let nodes = graph.nodes.length;
+  for (let sweep = 1; sweep <= 4; sweep++) {
+    const live = liveNodes(g);
+    const counts: RewriteCounts = { folded: 0, simplified: 0, merged: 0 };
+    g = canonicalSweep(g, counts, new Set(live));
+    const after = liveNodes(g).length;
+    const detail = `dead ${nodes - live.length}, folded ${counts.folded}, simplified ${counts.simplified}, merged ${counts.merged}`;
+    passes.push({ name: `canonical sweep ${sweep} (${detail})`, nodesBefore: nodes, nodesAfter: after });
+    nodes = g.nodes.length;
+    if (counts.folded + counts.simplified + counts.merged === 0) break;
   }
   return { graph: g, passes };
 }
