@@ -109,7 +109,16 @@ export async function trainCommand(
     valIndices = split.val;
   }
 
+  // the first compile on a machine loads the AssemblyScript compiler (seconds): say what is happening
+  if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
+  const compileStart = performance.now();
   const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });
+  if (!flags.json) {
+    const stats = sessions.train.manifest.stats ?? {};
+    const arena = Number(stats.arenaBytes ?? 0);
+    const size = arena >= 2 ** 20 ? `${(arena / 2 ** 20).toFixed(1)} MiB` : `${(arena / 1024).toFixed(1)} KiB`;
+    log(`compiled in ${((performance.now() - compileStart) / 1000).toFixed(2)} s (${String(stats.kernels ?? '?')} kernels in the training step, arena ${size})`);
+  }
   const files: string[] = [];
   try {
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
