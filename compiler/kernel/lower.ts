@@ -130,6 +130,7 @@ class Lowering {
     for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
     for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
     this.orderUpdates();
+    this.fuseUpdateKernels();
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
     const kernels = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
     return {
@@ -307,10 +308,14 @@ class Lowering {
     }
     const targets = this.updateOf.get(n);
     if (targets && this.updatePhase.has(n) && uses > 1) {
-      // a new param/state value that other updates also read (Adam's moments): write it in place
-      // once, and let the other updates read it from the target's buffer
-      this.storeUpdate(targets[0]!, n, v);
-      return this.valueOf(n);
+      // a new param/state value that other updates also read (Adam's moments): recompute it inline
+      // in each of them — they read its inputs anyway — so that all writes of one param's update
+      // fuse into one kernel (fuseUpdateKernels); an accumulation is never recomputed
+      if (v.pending) {
+        this.storeUpdate(targets[0]!, n, v);
+        return this.valueOf(n);
+      }
+      return v;
     }
     if (uses > 1 && (v.pending || cost(v.expr) > 2)) return this.materialize(n, v);
     return v;
@@ -341,6 +346,33 @@ class Lowering {
       this.stored.set(value, view);
       this.values.set(value, { expr: { op: 'load', view, dtype: value.dtype }, positional: false, leaves: new Set(), fresh: new Set([target]) });
     }
+  }
+
+  /**
+   * Sibling fusion in the update phase: consecutive elementwise kernels over the same space
+   * become one kernel with several stores (e.g. Adam's m, v and w of one param). A kernel
+   * evaluates every store before writing any, so this is exact as long as the later kernel
+   * reads nothing the earlier one writes.
+   */
+  private fuseUpdateKernels(): void {
+    const d = this.deferred;
+    const fused: typeof d = [];
+    for (const k of d) {
+      const prev = fused[fused.length - 1];
+      if (prev && prev.kernel.kind === 'elementwise' && k.kernel.kind === 'elementwise'
+        && prev.kernel.shape.join() === k.kernel.shape.join()) {
+        const prevWrites = kernelAccess(prev.kernel).writes;
+        const { reads } = kernelAccess(k.kernel);
+        if (![...reads].some((b) => prevWrites.has(b))) {
+          const merged: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
+          this.sources.set(merged, [...(this.sources.get(prev.kernel) ?? []), ...(this.sources.get(k.kernel) ?? [])]);
+          fused[fused.length - 1] = { kernel: merged, reads: new Set([...prev.reads, ...k.reads]), fresh: new Set([...prev.fresh, ...k.fresh]) };
+          continue;
+        }
+      }
+      fused.push(k);
+    }
+    d.splice(0, d.length, ...fused);
   }
 
   /**
