@@ -3,7 +3,7 @@
  * training step with Adam), compiled once in prepare() and then run as one session call.
  * Weights live in the artifact (as tfjs keeps them on its backend); per-run inputs are fed.
  */
-import { Graph, compile, gradients, losses, nn, optim, trainStep, add, matmul, relu, reshape, sum, mul, flatten, conv2d, maxPool2d, type Tensor } from '../../compiler/index.ts';
+import { Graph, compile, gradients, losses, nn, optim, trainStep, add, matmul, relu, sum, mul, flatten, conv2d, maxPool2d, type Tensor } from '../../compiler/index.ts';
 import type { CompileOptions } from '../../compiler/compile.ts';
 import { createSession, type Session } from '../../runtime/node/index.ts';
 import type { Feeds } from '../../runtime/session.ts';
@@ -26,7 +26,6 @@ const labelsOf = (oneHot: W.Tensor) => Int32Array.from({ length: oneHot.shape[0]
 });
 const pad1 = { stride: [1, 1] as [number, number], pad: [1, 1, 1, 1] as [number, number, number, number], dilation: [1, 1] as [number, number], groups: 1 };
 const pool2 = { kernel: [2, 2] as [number, number], stride: [2, 2] as [number, number], pad: [0, 0, 0, 0] as [number, number, number, number] };
-const bias4 = (y: Tensor, b: Tensor) => add(y, reshape(b, [1, b.shape[0]!, 1, 1]));
 
 function mlp(g: Graph, x: Tensor): Tensor {
   const p = W.mlpParams();
@@ -36,8 +35,8 @@ function mlp(g: Graph, x: Tensor): Tensor {
 
 function cnn(g: Graph, x: Tensor, training: boolean): Tensor {
   const p = W.cnnParams();
-  let h = maxPool2d(relu(bias4(conv2d(x, param(g, 'k1', p.k1), pad1), param(g, 'c1', p.c1))), pool2);
-  h = maxPool2d(relu(bias4(conv2d(h, param(g, 'k2', p.k2), pad1), param(g, 'c2', p.c2))), pool2);
+  let h = maxPool2d(relu(nn.channelBias(conv2d(x, param(g, 'k1', p.k1), pad1), param(g, 'c1', p.c1))), pool2);
+  h = maxPool2d(relu(nn.channelBias(conv2d(h, param(g, 'k2', p.k2), pad1), param(g, 'c2', p.c2))), pool2);
   h = nn.dropout(CNN.dropout)(flatten(h), new nn.ModelContext(g, { training }));
   h = relu(add(matmul(h, param(g, 'w3', p.w3)), param(g, 'b3', p.b3)));
   return add(matmul(h, param(g, 'w4', p.w4)), param(g, 'b4', p.b4));
@@ -58,7 +57,7 @@ function caseGraph(c: BenchCase): { graph: Graph; feeds: Feeds } {
     case 'conv': {
       const d = W.convInputs(w.batch);
       const x = g.input('x', d.x.shape), k = param(g, 'w', d.w), b = param(g, 'b', d.b);
-      const y = bias4(conv2d(x, k, pad1), b);
+      const y = nn.channelBias(conv2d(x, k, pad1), b);
       if (!w.backward) { g.output('y', y); return { graph: g, feeds: { x: d.x.data } }; }
       const dy = g.input('dy', d.dy.shape);
       const [gx, gk, gb] = gradients(sum(mul(y, dy)), [x, k, b]);

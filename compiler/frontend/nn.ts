@@ -82,6 +82,11 @@ export function dense(units: number, o: DenseOptions = {}): Layer {
   };
 }
 
+/** adds a per-channel bias b [C] to an NCHW tensor [N, C, H, W] */
+export function channelBias(y: Tensor, b: Tensor): Tensor {
+  return F.add(y, F.reshape(b, [1, b.shape[0]!, 1, 1]));
+}
+
 export type Padding = 'valid' | 'same' | number | [number, number] | Pad4;
 
 export function padOf(p: Padding, kh: number, kw: number, dh: number, dw: number, stride: [number, number], op: string): Pad4 {
@@ -118,9 +123,7 @@ export function conv2d(outChannels: number, kernel: number | [number, number], o
     const name = ctx.name('conv', o.name);
     const w = ctx.param(`${name}/w`, [outChannels, x.shape[1]! / groups, kh, kw], (o.init ?? heUniform)(ctx.rng));
     const y = F.conv2d(x, w, { stride, pad: padOf(o.padding ?? 'valid', kh, kw, dilation[0], dilation[1], stride, 'conv2d'), dilation, groups });
-    if (o.bias === false) return y;
-    const b = ctx.param(`${name}/b`, [outChannels], zeros);
-    return F.add(y, F.reshape(b, [1, outChannels, 1, 1]));
+    return o.bias === false ? y : channelBias(y, ctx.param(`${name}/b`, [outChannels], zeros));
   };
 }
 
@@ -143,8 +146,7 @@ export function convTranspose2d(outChannels: number, kernel: number | [number, n
     const groups = o.groups ?? 1;
     const w = ctx.param(`${name}/w`, [x.shape[1]!, outChannels / groups, kh, kw], (o.init ?? heUniform)(ctx.rng));
     const y = convTranspose2dOp(x, w, o);
-    if (o.bias === false) return y;
-    return F.add(y, F.reshape(ctx.param(`${name}/b`, [outChannels], zeros), [1, outChannels, 1, 1]));
+    return o.bias === false ? y : channelBias(y, ctx.param(`${name}/b`, [outChannels], zeros));
   };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { artifactFileNames, createSession as createBrowserSafeSession, type SessionOptions } from '../index.ts';
 import { validateManifest, type Artifact } from '../artifact.ts';
 import type { Session } from '../session.ts';
-import { nodeGpu } from './webgpu.ts';
+import { createNodeWebGpuSession } from './webgpu.ts';
 import { nodeWasmWorkers } from './wasm-workers.ts';
 import { enableRelaxedSimdInNode } from './wasm-relaxed.ts';
 
@@ -22,8 +22,7 @@ export function createSession(artifact: Artifact, options: SessionOptions = {}):
     const threaded = (options.threads ?? 1) > 1 && artifact.manifest.wasm?.threads;
     return createBrowserSafeSession(artifact, threaded ? { spawnWorker: nodeWasmWorkers, ...options } : options);
   }
-  const needsGpu = !options.device && !options.gpu;
-  return createBrowserSafeSession(artifact, needsGpu ? { ...options, gpu: nodeGpu() } : options);
+  return createNodeWebGpuSession(artifact, options);
 }
 
 /** Writes manifest.json, weights.bin and the module files into `dir` (created if needed). */

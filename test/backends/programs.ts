@@ -9,6 +9,7 @@ import { allocateMemory, runProgram } from '../../compiler/kernel/interpret.ts';
 import type { RenderedProgram } from '../../compiler/backends/backend.ts';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type InitSegment, type Manifest, type TensorSpec } from '../../runtime/artifact.ts';
 import type { Feeds, TensorData } from '../../runtime/session.ts';
+import { mulberry32 } from '../../runtime/data/prng.ts';
 
 export function contiguous(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -66,16 +67,8 @@ export const acc = (dtype: DType = 'f32'): Expr => ({ op: 'acc', dtype });
 export const store = (v: View, expr: Expr): Store => ({ view: v, expr });
 
 // ---- deterministic data ----
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the data pipeline's seeded PRNG (mulberry32) */
+export const rng = mulberry32;
 
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

@@ -6,7 +6,7 @@ import { Graph, type Tensor } from '../../compiler/index.ts';
 import * as F from '../../compiler/frontend/math.ts';
 import * as A from '../../compiler/frontend/activations.ts';
 import * as L from '../../compiler/frontend/losses.ts';
-import { convTranspose2dOp, padOf } from '../../compiler/frontend/nn.ts';
+import { channelBias, convTranspose2dOp, padOf } from '../../compiler/frontend/nn.ts';
 import { batchNormOp } from '../../compiler/frontend/normalization.ts';
 import { gradients } from '../../compiler/autodiff/grad.ts';
 import type { GoldenCase } from '../goldens/load.ts';
@@ -19,7 +19,7 @@ const unary = (f: (x: Tensor) => Tensor): Build => ([x]) => out(f(x!));
 const binary = (f: (a: Tensor, b: Tensor) => Tensor): Build => ([a, b]) => out(f(a!, b!));
 const pair = (v: unknown) => v as [number, number];
 const pool = (a: Attrs) => { const p = pair(a.padding); return { kernel: pair(a.kernel), stride: pair(a.stride), pad: [p[0], p[0], p[1], p[1]] as [number, number, number, number] }; };
-const biasNchw = (y: Tensor, b: Tensor | undefined) => (b ? F.add(y, F.reshape(b, [1, b.shape[0]!, 1, 1])) : y);
+const biasNchw = (y: Tensor, b: Tensor | undefined) => (b ? channelBias(y, b) : y);
 
 export const builders: Record<string, Build> = {
   neg: unary(F.neg), exp: unary(F.exp), log: unary(F.log), sqrt: unary(F.sqrt), abs: unary(F.abs),

@@ -53,12 +53,4 @@ export class MemoryLayout {
   }
 }
 
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
-}
+export { contiguousStrides } from '../../ir/types.ts';
