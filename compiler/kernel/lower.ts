@@ -25,6 +25,7 @@ import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
 import { rules } from '../ops/index.ts';
 import type { BufferDecl, BufferRole, Expr, Kernel, Program, Store, View } from './ir.ts';
 import { mapViews } from './views.ts';
+import { children } from './expr.ts';
 import { kernelAccess } from './plan.ts';
 import { dimOrder, stridesInOrder, type ActivationLayout } from './layout.ts';
 
@@ -53,16 +54,12 @@ interface PendingAnchor {
   build(stores: Store[]): Kernel;
 }
 
-const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, random: 8 };
+const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, erf: 4, sin: 4, cos: 4, mod: 4 };
 
+/** Recompute cost per element: ALU ops 1 (transcendentals 4, random 8), gathers 1; leaves 0. */
 function cost(e: Expr): number {
-  switch (e.op) {
-    case 'unary': return (COST[e.fn] ?? 1) + cost(e.a);
-    case 'binary': return (COST[e.fn] ?? 1) + cost(e.a) + cost(e.b);
-    case 'select': return 1 + cost(e.cond) + cost(e.a) + cost(e.b);
-    case 'random': return 8 + cost(e.seed);
-    default: return 0;
-  }
+  const own = e.op === 'unary' || e.op === 'binary' ? (COST[e.fn] ?? 1) : e.op === 'random' ? 8 : e.op === 'select' || e.op === 'gather' ? 1 : 0;
+  return children(e).reduce((n, c) => n + cost(c), own);
 }
 
 /** Graph nodes needed for the outputs and updates (dead-code elimination), in order. */
