@@ -3,7 +3,7 @@
  * algebra of the movement ops (reshape, transpose, broadcast, pad, slice) that lowering applies
  * to every load of an operand's expression.
  */
-import type { Expr, Store, View } from './ir.ts';
+import type { Expr, Kernel, Store, View } from './ir.ts';
 import { children, mapExpr, mapViews } from './expr.ts';
 import { assertNever } from '../util/never.ts';
 
@@ -191,4 +191,21 @@ export function valueWhereAllMasked(e: Expr, alu: { unary(fn: string, x: number)
     }
     default: return assertNever(e, 'Expr node');
   }
+}
+
+/**
+ * A convolution whose input view is zero-padded on H and W (a masked view from `pad`) reads it
+ * as extra conv padding instead: the view moves to the first in-bounds row/column and the
+ * geometry's height/width shrink to the data, with padTop/padLeft grown by the same amount.
+ * Out-of-range taps read 0 in every conv backend, exactly the pad's fill. (lower.ts only hands a
+ * conv a masked input when the mask is on H/W alone and the fill is 0.)
+ */
+export function absorbConvPadding<K extends Kernel>(k: K): K {
+  if (k.kind !== 'conv2d' || !k.input.mask) return k;
+  const g = k.geometry;
+  const [, , [top, bottom], [left, right]] = k.input.mask as [[number, number], [number, number], [number, number], [number, number]];
+  const { mask: _m, fill: _f, ...base } = k.input;
+  const input: View = { ...base, offset: base.offset + top * base.strides[2]! + left * base.strides[3]! };
+  const geometry = { ...g, inHeight: bottom - top, inWidth: right - left, padTop: g.padTop + top, padLeft: g.padLeft + left };
+  return { ...k, input, geometry };
 }
