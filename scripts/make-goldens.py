@@ -593,6 +593,22 @@ def indexing_cases():
             return F.pad(x, flat, value=value)
         add_case(fam, f'pad_{dims(shape)}_{"_".join(f"{a}{b}" for a, b in widths)}', 'pad',
                  {'widths': widths, 'value': value}, lambda shape=shape: {'x': normal(shape)}, pad)
+    for shape, widths, mode in [((3, 17), [[1, 2], [3, 0]], 'edge'), ((2, 5), [[0, 0], [4, 2]], 'reflect'),
+                                ((1, 3), [[2, 1], [2, 2]], 'edge'), ((33,), [[1, 32]], 'reflect')]:
+        def pad_mode(x, widths=widths, mode=mode):
+            torch_mode = 'replicate' if mode == 'edge' else 'reflect'
+            # one axis at a time, as [N, 1, L] signals (F.pad's replicate/reflect pad the last dims)
+            y = x
+            for d in range(len(widths)):
+                b, a = widths[d]
+                if b == 0 and a == 0:
+                    continue
+                moved = y.movedim(d, -1)
+                z = F.pad(moved.reshape(-1, 1, moved.shape[-1]), [b, a], mode=torch_mode)
+                y = z.reshape(list(moved.shape[:-1]) + [z.shape[-1]]).movedim(-1, d)
+            return y
+        add_case(fam, f'padMode_{mode}_{dims(shape)}_{"_".join(f"{a}{b}" for a, b in widths)}', 'padMode',
+                 {'widths': widths, 'mode': mode}, lambda shape=shape: {'x': normal(shape)}, pad_mode)
     for shape, ranges in [((17,), [[2, 15, 3]]), ((3, 17), [[None, None, -1], [16, 0, -2]]),
                           ((5, 33), [[1, 4, None], [-5, None, None]]), ((130,), [[-1, None, -7]]),
                           ((2, 3, 4), [None, [1, 2, None], [3, None, -2]]), ((1, 3), [[None, None, -1], [None, None, 2]])]:

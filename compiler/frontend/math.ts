@@ -217,6 +217,31 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
   return prim('pad', [x], { before: widths.map((w) => w[0]), after: widths.map((w) => w[1]), value });
 }
 
+/**
+ * Padding by repeating the edge value ('edge', numpy's edge / PyTorch's replicate) or by
+ * mirroring without repeating the edge ('reflect', widths < the axis size). Built from gathers
+ * with constant indices along each padded axis, so it fuses into its consumer like a view and
+ * its gradient (scatter-adds) sums the mirrored contributions.
+ */
+export function padMode(x: Tensor, widths: readonly (readonly [number, number])[], mode: 'edge' | 'reflect'): Tensor {
+  if (widths.length !== x.rank) throw new GraphError(`padMode: ${widths.length} [before, after] pairs for the rank-${x.rank} tensor ${fmtShape(x.shape)}; give one per axis`, userCallSite());
+  let y = x;
+  widths.forEach(([before, after], d) => {
+    if (before === 0 && after === 0) return;
+    const n = x.shape[d]!;
+    if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) throw new GraphError(`padMode: widths [${before}, ${after}] of axis ${d} must be non-negative integers`, userCallSite());
+    if (mode === 'reflect' && (before >= n || after >= n)) throw new GraphError(`padMode: reflect padding [${before}, ${after}] of axis ${d} must be smaller than its size ${n}`, userCallSite());
+    const source = (i: number) => {
+      const j = i - before;
+      if (mode === 'edge') return Math.min(Math.max(j, 0), n - 1);
+      return j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+    };
+    const idx = Array.from({ length: n + before + after }, (_, i) => source(i));
+    y = gather(y, x.graph.constant(idx, [idx.length], 'i32'), d);
+  });
+  return y;
+}
+
 /** One axis of a slice, Python style: [start, stop, step], each optional (null/undefined = default). */
 export type SliceRange = readonly [start?: number | null, stop?: number | null, step?: number | null];
 

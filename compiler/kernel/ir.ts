@@ -2,10 +2,14 @@
  * Kernel IR: the backend-neutral program that both backends render.
  *
  * The graph optimizer lowers a graph into a list of kernels over one static arena. Every kernel
- * iterates a static index space; every tensor access is a strided `View` of a buffer, so
- * broadcasts (stride 0), transposes (permuted strides) and contiguous reshapes cost nothing.
- * Element math is an `Expr` tree over a small closed ALU set, so a backend renders ALU ops and
- * kernel kinds, never graph ops: adding a graph op never touches a backend.
+ * iterates a static index space; every tensor access is a strided, optionally masked `View` of a
+ * buffer, so broadcasts (stride 0), transposes (permuted strides), contiguous reshapes, slices
+ * (offsets, any step; negative strides flip), pads (validity masks with a fill value) and
+ * concatenations (sums of zero-padded views) cost nothing, and a `gather` node is a load at a
+ * computed index (embedding lookups fuse into their consumers). Element math is an `Expr` tree
+ * over a small closed ALU set, so a backend renders ALU ops and kernel kinds, never graph ops:
+ * adding a graph op never touches a backend. Every walker goes through the exhaustive child
+ * traversal in `expr.ts`.
  */
 
 export type DType = 'f32' | 'i32';

@@ -7,8 +7,8 @@
  * the reference implementation (`interpreter/evaluate.ts`); there is no second copy of the math
  * that could drift. PyTorch goldens (test/goldens) check that reference independently.
  *
- * Per-backend lowering: ops lower to kernel IR (ALU expressions, strided views, or one of five
- * kernel kinds); each backend renders the closed ALU set and kernel kinds through its own
+ * Per-backend lowering: ops lower to kernel IR (ALU expressions, masked strided views, indexed
+ * loads, or one of six kernel kinds); each backend renders the closed ALU set and kernel kinds through its own
  * exhaustive tables, so an op never needs backend-specific code.
  */
 import type { Tensor } from '../ir/graph.ts';

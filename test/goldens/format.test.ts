@@ -47,6 +47,7 @@ const opSignatures: Record<string, { inputs: string[]; attrs: string[] }> = {
   min: { inputs: ['x'], attrs: ['axes', 'keepDims'] },
   batchedMatmul: { inputs: ['a', 'b'], attrs: ['transposeA', 'transposeB'] },
   pad: { inputs: ['x'], attrs: ['widths', 'value'] },
+  padMode: { inputs: ['x'], attrs: ['widths', 'mode'] },
   slice: { inputs: ['x'], attrs: ['ranges'] },
   flip: { inputs: ['x'], attrs: ['axes'] },
   concat: { inputs: ['a', 'b', 'c?'], attrs: ['axis'] },

@@ -55,6 +55,7 @@ export const builders: Record<string, Build> = {
   min: ([x], a) => out(F.min(x!, a.axes as number[], a.keepDims as boolean)),
   batchedMatmul: ([a, b], at) => out(F.matmul(a!, b!, { transposeA: at.transposeA as boolean, transposeB: at.transposeB as boolean })),
   pad: ([x], a) => out(F.pad(x!, a.widths as [number, number][], a.value as number)),
+  padMode: ([x], a) => out(F.padMode(x!, a.widths as [number, number][], a.mode as 'edge' | 'reflect')),
   slice: ([x], a) => out(F.slice(x!, a.ranges as F.SliceRange[])),
   flip: ([x], a) => out(F.flip(x!, a.axes as number[])),
   concat: (ins, a) => out(F.concat(ins, a.axis as number)),

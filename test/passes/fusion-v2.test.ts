@@ -95,6 +95,20 @@ describe('fusion of pad, slice, concat and gather (kernel counts)', () => {
   });
 });
 
+describe('reductions over masked and flipped views', () => {
+  it('sum, max and min read pads (with their fill), concats and negative strides in the fold body', async () => {
+    const g = new Graph('reduce_views');
+    const x = g.input('x', [3, 17]);
+    const y = g.input('y', [3, 4]);
+    g.output('sum_pad', F.sum(F.pad(x, [[1, 0], [2, 3]], 0.5), 1));
+    g.output('max_pad', F.max(F.pad(x, [[0, 0], [1, 1]], 5), 0));
+    g.output('min_cat', F.min(F.concat([x, F.flip(y, 1)], 1), 1, true));
+    g.output('sum_flip', F.sum(F.mul(F.flip(x, [0, 1]), F.slice(x, [null, [null, null, -1]])), 0));
+    fused(g);
+    await matchesReference(g, { x: rand(51, 12), y: rand(12, 13) });
+  });
+});
+
 describe('embedding gradient', () => {
   it('vocab 256 × 4096 tokens × width 128 is one scatter_add over the tokens (no vocab × tokens work)', async () => {
     const g = new Graph('embedding_grad');
