@@ -3,16 +3,22 @@
  *
  * Nodes are visited in topological order and each gets a *value*: an expression over its own
  * index space. Leaves and stored nodes are loads of a buffer; elementwise ops inline their
- * operands' expressions; movement ops rewrite the strides of every load (free); reductions,
- * matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer stores it,
- * so the elementwise chain that follows an anchor becomes that anchor's epilogue.
+ * operands' expressions; movement ops (reshape, transpose, broadcast, slice) rewrite every view
+ * the expression reads (free); pad adds a validity mask with the pad value as fill, concat sums
+ * zero-padded views of its operands, and gather turns the reads along its axis into indexed
+ * loads — all fused into their consumers. scatter_add is a kernel of its own writing a buffer.
+ * Reductions, matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer
+ * stores it, so the elementwise chain that follows an anchor becomes that anchor's epilogue.
  *
  * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
  *  - it is a graph output or a param/state update;
  *  - it is used more than once and recomputing it costs more than two simple ALU ops per element
  *    (transcendentals and divisions count 4, random numbers 8), or it holds a pending anchor's
  *    `acc` (an accumulation is never recomputed);
- *  - its consumer needs memory: matmul/conv/pool operands must be strided views of a buffer;
+ *  - its consumer needs memory: matmul/conv/pool/scatter operands must be unmasked views of a
+ *    buffer with non-negative strides (a convolution also takes a zero pad on H/W: its padding);
+ *  - padding a computed value whose result is not the pad value where all its reads are out of
+ *    bounds (pad(exp(x)) with 0), or a second gather through an already gathered value;
  *  - a movement op cannot express it (a reshape of a transposed view, or a value that depends
  *    on its position — random numbers, iota — seen through another index space);
  *  - two different pending anchors meet in one expression (a kernel has one accumulator).

@@ -4,7 +4,7 @@
  * to every load of an operand's expression.
  */
 import type { Expr, Kernel, Store, View } from './ir.ts';
-import { children, mapExpr, mapViews } from './expr.ts';
+import { mapExpr, mapViews } from './expr.ts';
 import { assertNever } from '../util/never.ts';
 
 export { mapViews } from './expr.ts';
@@ -54,14 +54,6 @@ export function withLeadingAxis(stores: Store[]): Store[] {
   const shiftIndex = (e: Expr): Expr => mapExpr(e, (x) => (x.op === 'index' ? { ...x, axis: x.axis + 1 } : undefined));
   return stores.map((s) => ({ view: addAxis(s.view), expr: shiftIndex(mapViews(s.expr, addAxis)) }));
 }
-
-/** Node count, for the inline-or-store rule's size limits. */
-export function exprSize(e: Expr): number {
-  const own = e.op === 'random' ? 8 : e.op === 'unary' || e.op === 'binary' || e.op === 'select' || e.op === 'gather' ? 1 : 0;
-  return children(e).reduce((n, c) => n + exprSize(c), own);
-}
-
-export { someExpr } from './expr.ts';
 
 // ---- the view algebra of movement ops: (input shape, view) → view over the output shape ----
 

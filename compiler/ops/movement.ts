@@ -8,8 +8,6 @@ import { broadcastView, reshapeView, sliceView, transposeView } from '../kernel/
 import * as F from '../frontend/math.ts';
 import type { Rules } from './rule.ts';
 
-export { reshapeStrides } from '../kernel/views.ts';
-
 /**
  * The gradient of a slice: `ct` placed back at the positions the slice read, zeros elsewhere.
  * Per axis: a negative step is a flip of the positive one; a step t > 1 spreads the values t
