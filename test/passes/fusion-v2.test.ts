@@ -95,6 +95,30 @@ describe('fusion of pad, slice, concat and gather (kernel counts)', () => {
   });
 });
 
+describe('views compose', () => {
+  it('slices (negative steps) of pads, transposes and unit reshapes of masked views stay one kernel', async () => {
+    const g = new Graph('compose');
+    const x = g.input('x', [17]);
+    const m = g.input('m', [3, 5]);
+    // pad 2 before and 3 after with 7, then every third element from the end
+    g.output('sp', F.slice(F.pad(x, [[2, 3]], 7), [[null, null, -3]]));
+    const pm = F.pad(m, [[1, 0], [0, 2]], -1);
+    g.output('tp', F.reshape(F.transpose(F.slice(pm, [[null, null, -1], [1, null, 2]])), [1, 3, 1, 4]));
+    const p = fused(g);
+    expect(kinds(p)).toEqual(['elementwise', 'elementwise']);
+    const xs = Float32Array.from({ length: 17 }, (_, i) => i);
+    const ms = Float32Array.from({ length: 15 }, (_, i) => 100 + i);
+    const ref = evaluate(g, { x: xs, m: ms }).outputs;
+    const padded = [7, 7, ...xs, 7, 7, 7];
+    expect(Array.from(ref.sp!)).toEqual(padded.filter((_, i) => (padded.length - 1 - i) % 3 === 0).reverse());
+    // pm rows: [-1 × 7], m rows padded with two −1 columns; reversed rows, columns 1, 3, 5; transposed
+    const pmRows = [new Array(7).fill(-1), ...[0, 1, 2].map((r) => [...Array.from(ms.slice(r * 5, r * 5 + 5)), -1, -1])];
+    const picked = pmRows.reverse().map((row) => [1, 3, 5].map((c) => row[c]!));
+    expect(Array.from(ref.tp!)).toEqual([0, 1, 2].flatMap((c) => picked.map((row) => row[c]!)));
+    await matchesReference(g, { x: xs, m: ms });
+  });
+});
+
 describe('reductions over masked and flipped views', () => {
   it('sum, max and min read pads (with their fill), concats and negative strides in the fold body', async () => {
     const g = new Graph('reduce_views');
