@@ -133,6 +133,25 @@ describe('reductions over masked and flipped views', () => {
   });
 });
 
+describe('min over i32', () => {
+  it('is exact at the ends of the range (−2³¹ and 2³¹ − 1) on the reference and both backends', async () => {
+    const g = new Graph('min_i32');
+    const x = g.input('x', [2, 5], 'i32');
+    g.output('m', F.min(x, 1));
+    const feeds = { x: Int32Array.from([3, -2147483648, 7, 0, -1, 2147483647, 5, 2147483647, 9, 2147483646]) };
+    expect(Array.from(evaluate(g, feeds).outputs.m!)).toEqual([-2147483648, 5]);
+    for (const backend of BACKENDS) {
+      const session = await sessionFor(g, backend);
+      if (!session) continue;
+      try {
+        expect(Array.from((await session.run(feeds)).m!), backend).toEqual([-2147483648, 5]);
+      } finally {
+        session.dispose();
+      }
+    }
+  });
+});
+
 describe('embedding gradient', () => {
   it('vocab 256 × 4096 tokens × width 128 is one scatter_add over the tokens (no vocab × tokens work)', async () => {
     const g = new Graph('embedding_grad');
