@@ -52,6 +52,15 @@ describe('fusion of pad, slice, concat and gather (kernel counts)', () => {
     await matchesReference(g, { x: rand(486, 2) });
   });
 
+  it('relu → pad → conv: the padded activation is stored once by the relu kernel, no copy (2 kernels)', async () => {
+    const g = new Graph('relu_pad_conv');
+    const x = g.input('x', [1, 2, 7, 5]);
+    const w = g.param('w', [3, 2, 3, 3], rand(54, 14));
+    g.output('y', F.conv2d(F.pad(F.relu(x), [[0, 0], [0, 0], [1, 1], [1, 1]]), w, { stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }));
+    expect(kinds(fused(g))).toEqual(['elementwise', 'conv2d']);
+    await matchesReference(g, { x: rand(70, 15) });
+  });
+
   it('slice → matmul: the slice is an offset view of the operand (1 kernel)', async () => {
     const g = new Graph('slice_matmul');
     const a = g.input('a', [17, 33]);
