@@ -7,7 +7,7 @@ import type { Session } from './session.ts';
 import { createWasmSession, type WasmSessionOptions } from './wasm/session.ts';
 import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
 
-export type { Artifact, Manifest, TensorSpec } from './artifact.ts';
+export type { Artifact, Backend, Manifest, TensorSpec } from './artifact.ts';
 export type { Session, Feeds, Outputs, TensorData } from './session.ts';
 
 /** WebGPU: the device or GPU to use; WASM: relaxed SIMD, thread count and a worker spawner. */

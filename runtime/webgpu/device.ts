@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /** Acquiring a WebGPU device sized for an artifact's arena. */
 
 /**
