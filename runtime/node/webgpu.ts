@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Node glue for the WebGPU runtime: a GPU from the `webgpu` npm package (Dawn; on Linux it runs
  * on any Vulkan driver, including Mesa's llvmpipe software rasterizer). `webgpu` is an optional

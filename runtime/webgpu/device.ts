@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /** Acquiring a WebGPU device sized for an artifact's arena. */
 
 /**

@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Compiles the artifact's shaders into compute pipelines, all in parallel and asynchronously
  * (synchronous creation stalls the main thread while the driver compiles). Every pipeline shares

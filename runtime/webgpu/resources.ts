@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The GPU buffers a session owns, counted: every creation and destruction goes through here, so
  * `stats` can show that steady-state runs allocate nothing and that dispose frees everything.

@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The WebGPU session: one arena buffer holding every tensor, all pipelines compiled in parallel
  * during load, one bind group, and per run a single command buffer (one compute pass with every
