@@ -1,6 +1,7 @@
 /**
- * The Axon runtime (browser-safe): load an artifact and run it, with no compiler code.
- * In Node, import runtime/node/index.ts instead: it adds file I/O and Dawn's GPU.
+ * The Axon runtime (`axon/runtime`, browser-safe): load an artifact and run it, with no compiler
+ * code. In Node, import `axon/runtime/node` instead: it adds file I/O and Dawn's GPU.
+ * @module axon/runtime
  */
 import { validateManifest, type Artifact } from './artifact.ts';
 import type { Session } from './session.ts';
