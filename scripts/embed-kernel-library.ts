@@ -26,14 +26,15 @@ export function renderKernelLibraryModule(): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const text = renderKernelLibraryModule();
+  let current = '';
+  try { current = readFileSync(GENERATED_MODULE, 'utf8'); } catch { /* missing counts as stale */ }
   if (process.argv.includes('--check')) {
-    let current = '';
-    try { current = readFileSync(GENERATED_MODULE, 'utf8'); } catch { /* missing counts as stale */ }
     if (current !== text) {
       console.error(`${GENERATED_MODULE} is stale: assembly/ changed; run \`npm run build:library\``);
       process.exit(1);
     }
-  } else {
+  } else if (current !== text) {
+    // written only when it changed: tests running beside `npm pack` import this module
     writeFileSync(GENERATED_MODULE, text);
     console.log(`wrote ${GENERATED_MODULE}`);
   }
