@@ -25,9 +25,10 @@ export interface Packed {
   files: string[];
 }
 
+/** `npm pack`, with its `prepack` build: the repository's .npmrc turns lifecycle scripts off, so they are switched back on here. */
 export function packRepository(destination: string): Packed {
   mkdirSync(destination, { recursive: true });
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts=false', '--pack-destination', destination], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   // prepack's output precedes the JSON array
   const info = JSON.parse(out.slice(out.indexOf('\n[') + 1 || out.indexOf('['))) as Array<{ filename: string; size: number; unpackedSize: number; files: Array<{ path: string }> }>;
   const p = info[0]!;
