@@ -6,12 +6,13 @@
  *   1. `npm run build:kernels`, where package.json has it (the prebuilt AssemblyScript kernel library);
  *   2. the kernel library embedded as a module (scripts/embed-kernel-library.ts);
  *   3. tsc -p tsconfig.build.json: `.ts` import specifiers become `.js` (rewriteRelativeImportExtensions);
- *   4. the same rewrite in the .d.ts files, which tsc leaves pointing at `.ts`, so that a consumer's
+ *   4. binary assets beside the sources (*.wasm) copied to the same place in dist/;
+ *   5. the same rewrite in the .d.ts files, which tsc leaves pointing at `.ts`, so that a consumer's
  *      TypeScript (any version, any moduleResolution) resolves them to the emitted declarations.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -26,6 +27,15 @@ run('npm', ['run', 'build:library']);
 export const PACKAGE_DIRS = ['compiler', 'runtime', 'cli', 'examples'];
 for (const dir of PACKAGE_DIRS) rmSync(join(dist, dir), { recursive: true, force: true });
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+
+// binary assets the compiled modules locate with `new URL(…, import.meta.url)` (tsc copies only
+// the .json files they import): e.g. the prebuilt kernel library's .wasm files
+const ASSET = /\.wasm$/;
+for (const dir of PACKAGE_DIRS) {
+  for (const file of walk(join(root, dir))) {
+    if (ASSET.test(file)) cpSync(file, join(dist, relative(root, file)));
+  }
+}
 
 /** Relative `from './x.ts'` and `import('./x.ts')` specifiers → `.js` (package specifiers are left alone). */
 export function rewriteDeclarationSpecifiers(text: string): string {
