@@ -22,13 +22,16 @@ const program = new Command()
   .option('--system <list>', 'comma-separated system names or prefixes')
   .option('--baseline <system>', 'system the ratios are relative to', 'tfjs-wasm')
   .option('--json <file>', 'write one JSON row per case × system')
-  .option('--report <file>', 'Markdown report path (its chart goes beside it)', fileURLToPath(new URL('./results/REPORT.md', import.meta.url)))
+  // relative to the current directory (npm run bench runs at the repository root): the harness never writes beside itself
+  .option('--report <file>', 'Markdown report path (its chart goes beside it)', path.join('bench', 'results', 'REPORT.md'))
+  .option('-o, --out <dir>', 'write REPORT.md and its chart into this directory instead of --report')
   .option('--no-report', 'do not write the Markdown report')
   .option('--quick', 'reduced cases and repeats (for CI: under two minutes)')
   .option('--list', 'list cases and systems, then exit')
   .parse();
 
-const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; quick?: boolean; list?: boolean }>();
+const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; out?: string; quick?: boolean; list?: boolean }>();
+if (opts.out && opts.report !== false) opts.report = path.join(opts.out, 'REPORT.md');
 
 const allSystems = discoverSystems();
 if (opts.list) {

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the CLI and users' TS model modules load
-// without a build step.
-import { register } from 'tsx/esm/api';
+// The `axon` command. An installed package runs the built JavaScript (dist/cli/main.js); a source
+// checkout (which has cli/main.ts) runs the TypeScript sources through tsx, a dev dependency
+// there, so the repository's own `npx axon` never runs a stale build.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
 process.exitCode = await main(process.argv);

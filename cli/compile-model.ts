@@ -3,7 +3,7 @@
  * sessions. A model with `createSessions` brings its own; otherwise compile it.
  */
 import type { SessionOptions, TrainableModel, TrainingSessions } from './model.ts';
-import { Graph, compile, losses, nn, optim, trainStep } from '../compiler/index.ts';
+import { Graph, compile, losses, nn, optim, trainStep } from '../compiler/node.ts';
 import { createSession, type Session } from '../runtime/node/index.ts';
 
 export async function openTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {

@@ -93,7 +93,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--threads <n>', 'WASM threads (0 = backend default)', int('--threads'), 0)
     .option('--seed <n>', 'seed for the split, shuffling and dropout', int('--seed'))
     .option('--data <dir>', 'directory with the Fashion-MNIST IDX files (default $AXON_DATA, then /usr/share/datasets/fashion-mnist)')
-    .option('--out <dir>', 'output directory (default runs/<model id>)')
+    .option('-o, --out <dir>', 'output directory (default runs/<model id> under the current directory)')
     .option('--patience <n>', 'epochs without validation improvement before stopping (0 = never)', int('--patience'))
     .option('--val-fraction <f>', 'fraction of the training images held out for validation', fraction, 0.1)
     .option('--resume', 'continue from <out>/checkpoints/last.axckpt', false)
@@ -220,14 +220,17 @@ export function buildProgram(exitCode: { value: number }): Command {
     });
 
   program.command('bench')
-    .description('the backend comparison: Axon (WASM, relaxed SIMD, 2 threads, WebGPU) against TF.js, ONNX Runtime and jax-js; options as in `npm run bench -- --help` (--quick, --case, --system, --baseline, --json FILE)')
+    .description('the backend comparison (from a clone of the repository): Axon (WASM, relaxed SIMD, 2 threads, WebGPU) against TF.js, ONNX Runtime and jax-js; options as in `npm run bench -- --help` (--quick, --case, --system, --baseline, --json FILE, -o DIR)')
     .allowUnknownOption(true)
     .helpOption(false)
     .argument('[options...]', 'passed to the benchmark harness')
     .action(async (args: string[]) => {
       const { spawnSync } = await import('node:child_process');
+      const { existsSync } = await import('node:fs');
       const { fileURLToPath } = await import('node:url');
       const harness = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
+      // the harness and its peers (TF.js, ONNX Runtime, jax-js) are dev dependencies: not in the package
+      if (!existsSync(harness)) throw new Error('axon bench runs from a clone of the Axon repository (after npm ci, as npm run bench); the installed package has no benchmark harness');
       const r = spawnSync(process.execPath, ['--import', 'tsx', harness, ...args], { stdio: 'inherit' });
       exitCode.value = r.status ?? 1;
     });

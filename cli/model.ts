@@ -75,15 +75,34 @@ export interface TrainableModel {
 export function resolveModelPath(spec: string, examplesDir = resolve(import.meta.dirname, '..', 'examples')): string {
   const candidates = /[\\/]|\.[cm]?[jt]s$/.test(spec)
     ? [resolve(spec)]
-    : [resolve(examplesDir, `${spec}.ts`), resolve(examplesDir, spec, 'model.ts')];
+    // examples are .ts in a source checkout and .js in the installed package (dist/examples)
+    : ['ts', 'js'].flatMap((ext) => [resolve(examplesDir, `${spec}.${ext}`), resolve(examplesDir, spec, `model.${ext}`)]);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`model "${spec}" not found (looked for ${candidates.join(', ')})`);
   return found;
 }
 
+/**
+ * Imports a model module. Plain Node (before 22.6) cannot import TypeScript, so a .ts model is
+ * loaded through tsx, an optional peer dependency, when Node refuses it.
+ */
+async function importModelModule(path: string): Promise<{ default?: unknown; model?: unknown }> {
+  const url = pathToFileURL(path).href;
+  try {
+    return await import(url);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    const tsx = await import('tsx/esm/api').catch(() => {
+      throw new Error(`model module ${path} is TypeScript, which this Node cannot load by itself: npm install tsx (or compile the model to .js)`);
+    });
+    tsx.register();
+    return import(url);
+  }
+}
+
 export async function loadModel(spec: string): Promise<TrainableModel> {
   const path = resolveModelPath(spec);
-  const mod = await import(pathToFileURL(path).href);
+  const mod = await importModelModule(path);
   const model = (mod.default ?? mod.model) as TrainableModel | undefined;
   const problems: string[] = [];
   if (!model || typeof model !== 'object') problems.push('exports no `default` or `model` object');

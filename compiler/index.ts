@@ -1,5 +1,8 @@
 /**
- * Axon's compiler API: build graphs, differentiate them, compile them to artifacts.
+ * Axon's compiler API (`import … from 'axon'`): build graphs, differentiate them, compile them
+ * to artifacts. This is the browser build of the entry; Node gets compiler/node.ts, which adds a
+ * disk cache of compiled modules.
+ * @module axon
  */
 export { Graph, Tensor } from './ir/graph.ts';
 export type { DType, Shape, TensorType } from './ir/types.ts';

@@ -12,7 +12,7 @@
  * and for node E it uses y′_E = 0.2055, which is not E·(1 − E) = 0.16798·0.83202 = 0.13976 — so its
  * δ_E (−0.0464) and the EA/EB/EC updates are off; the exact δ_E is −5.2·0.04239·0.13976 = −0.03081.
  */
-import { Graph, compile, gradients, neg, sigmoid, add, mul, sum, reshape, type Tensor } from '../compiler/index.ts';
+import { Graph, compile, gradients, neg, sigmoid, add, mul, sum, reshape, type Tensor } from '../compiler/node.ts';
 import * as F from '../compiler/frontend/math.ts';
 import { createSession } from '../runtime/node/index.ts';
 

@@ -3,7 +3,7 @@
  * from random initialization with plain gradient descent on E = ½Σ(t − y)², on both backends from
  * the same graph definition. Run: npm run demo
  */
-import { Graph, compile, trainStep, optim, init, nn, losses } from '../compiler/index.ts';
+import { Graph, compile, trainStep, optim, init, nn, losses } from '../compiler/node.ts';
 import { createSession } from '../runtime/node/index.ts';
 
 const X = [0, 0, 0, 1, 1, 0, 1, 1];

@@ -1,13 +1,14 @@
 /**
- * The Axon runtime (browser-safe): load an artifact and run it, with no compiler code.
- * In Node, import runtime/node/index.ts instead: it adds file I/O and Dawn's GPU.
+ * The Axon runtime (`axon/runtime`, browser-safe): load an artifact and run it, with no compiler
+ * code. In Node, import `axon/runtime/node` instead: it adds file I/O and Dawn's GPU.
+ * @module axon/runtime
  */
 import { validateManifest, type Artifact } from './artifact.ts';
 import type { Session } from './session.ts';
 import { createWasmSession, type WasmSessionOptions } from './wasm/session.ts';
 import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
 
-export type { Artifact, Manifest, TensorSpec } from './artifact.ts';
+export type { Artifact, Backend, Manifest, TensorSpec } from './artifact.ts';
 export type { Session, Feeds, Outputs, TensorData } from './session.ts';
 
 /** WebGPU: the device or GPU to use; WASM: relaxed SIMD, thread count and a worker spawner. */

@@ -3,7 +3,7 @@
  * training step with Adam), compiled once in prepare() and then run as one session call.
  * Weights live in the artifact (as tfjs keeps them on its backend); per-run inputs are fed.
  */
-import { Graph, compile, gradients, losses, nn, optim, trainStep, add, matmul, relu, sum, mul, flatten, conv2d, maxPool2d, type Tensor } from '../../compiler/index.ts';
+import { Graph, compile, gradients, losses, nn, optim, trainStep, add, matmul, relu, sum, mul, flatten, conv2d, maxPool2d, type Tensor } from '../../compiler/node.ts';
 import type { CompileOptions } from '../../compiler/compile.ts';
 import { createSession, type Session } from '../../runtime/node/index.ts';
 import type { Feeds } from '../../runtime/session.ts';

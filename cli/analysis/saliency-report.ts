@@ -8,7 +8,7 @@ import type { Backend } from '../../runtime/artifact.ts';
 import type { Session } from '../../runtime/session.ts';
 import type { ImageDataset } from '../../runtime/data/dataset.ts';
 import { syncParams } from '../../runtime/train/loop.ts';
-import { compile } from '../../compiler/index.ts';
+import { compile } from '../../compiler/node.ts';
 import { createSession } from '../../runtime/node/index.ts';
 import type { TrainableModel } from '../model.ts';
 import { fgsm, inputGradientGraph, INPUT_GRADIENT_OUTPUTS as OUT } from './input-gradients.ts';

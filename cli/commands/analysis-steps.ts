@@ -10,7 +10,8 @@ import type { Session } from '../../runtime/session.ts';
 import type { ImageDataset } from '../../runtime/data/dataset.ts';
 import { syncParams } from '../../runtime/train/loop.ts';
 import { createSession } from '../../runtime/node/index.ts';
-import { Graph, compile, nn } from '../../compiler/index.ts';
+import { Graph, compile, nn } from '../../compiler/node.ts';
+import { loadPictures } from '../pictures/load.ts';
 import type { TrainableModel } from '../model.ts';
 import { deadRelus, formatDeadRelus, reluAnalysisGraph, type DeadReluReport } from '../analysis/dead-relu.ts';
 import { formatAdversarial, saliencyReport, saliencyUnsupported, type SaliencyReport } from '../analysis/saliency-report.ts';
@@ -71,6 +72,7 @@ export async function pictureReport(
     o.log(`note: ${why}`);
     return null;
   }
+  if (!(await loadPictures(o.log))) return null;
   const r = await saliencyReport(model, trained, test, o);
   o.log(formatAdversarial(r));
   return r;

@@ -6,7 +6,7 @@
  */
 import type { Backend, Manifest } from '../../runtime/artifact.ts';
 import { saveArtifact } from '../../runtime/node/index.ts';
-import { compile } from '../../compiler/index.ts';
+import { compile } from '../../compiler/node.ts';
 import { modelGraph, trainingStepGraph } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { modelOptions } from './analysis-steps.ts';

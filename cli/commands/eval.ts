@@ -13,6 +13,7 @@ import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openEvalSession } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
+import { loadPictures } from '../pictures/load.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
 import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
@@ -37,7 +38,8 @@ export interface EvalResult {
   loss: number;
   accuracy: number;
   samples: number;
-  confusion: string;
+  /** test-confusion.png (absent when the optional picture packages are not installed) */
+  confusion?: string;
   files: string[];
   deadRelu?: DeadReluReport;
   adversarial?: SaliencyReport;
@@ -60,11 +62,11 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
     await evalSession.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
     const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
     const r = await evaluate(evalSession, test, Int32Array.from({ length: test.count }, (_, i) => i));
-    const { confusionMatrixPng, writePicture } = await import('../pictures/index.ts');
+    const pictures = await loadPictures(log);
     const outDir = flags.out ?? join('runs', model.id);
-    const confusion = writePicture(join(outDir, 'test-confusion.png'),
-      await confusionMatrixPng(confusionMatrix(r.predictions, test.labels, test.classNames.length), test.classNames, `${model.id}: test confusion matrix`));
-    const result: EvalResult = { loss: r.loss, accuracy: r.accuracy, samples: test.count, confusion, files: [confusion] };
+    const confusion = pictures && pictures.writePicture(join(outDir, 'test-confusion.png'),
+      await pictures.confusionMatrixPng(confusionMatrix(r.predictions, test.labels, test.classNames.length), test.classNames, `${model.id}: test confusion matrix`));
+    const result: EvalResult = { loss: r.loss, accuracy: r.accuracy, samples: test.count, ...(confusion ? { confusion } : {}), files: confusion ? [confusion] : [] };
     const analysis = { backend: flags.backend, outDir, options, log };
     const all = Int32Array.from({ length: test.count }, (_, i) => i);
     if (flags.deadRelu !== false) {

@@ -16,6 +16,11 @@ export interface ExplainFlags {
   options?: Record<string, number>;
 }
 
+/** Whether @viz-js/viz (an optional peer dependency: Graphviz for the graph pictures) is installed. */
+async function hasGraphviz(): Promise<boolean> {
+  return import('@viz-js/viz').then(() => true, () => false);
+}
+
 export async function explainCommand(spec: string, flags: ExplainFlags): Promise<string> {
   const model = await loadModel(spec);
   const batch = flags.batchSize ?? model.defaults?.batchSize ?? 64;
@@ -23,7 +28,10 @@ export async function explainCommand(spec: string, flags: ExplainFlags): Promise
   const graph = flags.train ? trainingStepGraph(model, batch, 0, model.defaults?.lr ?? 1e-3, options) : modelGraph(model, batch, 0, false, options);
   const e = explain(graph);
   const files: string[] = [];
-  if (flags.svg !== false) {
+  let note = '';
+  if (flags.svg !== false && !(await hasGraphviz())) {
+    note = '\nnote: skipping the graph pictures: they need the optional package @viz-js/viz (npm install @viz-js/viz); --no-svg skips them without this note';
+  } else if (flags.svg !== false) {
     const dir = flags.out ?? join('runs', model.id, 'explain');
     await mkdir(dir, { recursive: true });
     const tag = flags.train ? 'train' : 'forward';
@@ -37,5 +45,5 @@ export async function explainCommand(spec: string, flags: ExplainFlags): Promise
     const { graphBefore: _b, graphAfter: _a, ...rest } = e;
     return JSON.stringify({ ...rest, pictures: files });
   }
-  return `${formatExplanation(e)}\n\npictures: ${files.join(', ') || '(none)'}`;
+  return `${formatExplanation(e)}\n\npictures: ${files.join(', ') || '(none)'}${note}`;
 }

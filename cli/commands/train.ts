@@ -22,6 +22,7 @@ import { openTrainingSessions } from '../compile-model.ts';
 import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
+import { loadPictures, type Pictures } from '../pictures/load.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
 import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
@@ -148,9 +149,10 @@ export async function trainCommand(
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
       ...(Object.keys(options).length ? { options } : {}),
     };
-    const drawing = flags.pictures !== false;
-    // Loaded only when drawing: vega and resvg take a while to import.
-    const { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } = drawing ? await import('../pictures/index.ts') : ({} as typeof import('../pictures/index.ts'));
+    // Loaded only when drawing: vega and resvg take a while to import (and are optional packages).
+    const pictures = flags.pictures !== false ? await loadPictures(log) : undefined;
+    const drawing = pictures !== undefined;
+    const { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } = pictures ?? ({} as Pictures);
     if (drawing && history.length > 0) {
       files.push(writePicture(join(outDir, 'curves.svg'), await trainingCurvesSvg(history, `${model.id}: training curves`)));
       files.push(writePicture(join(outDir, 'curves.png'), await trainingCurvesPng(history, `${model.id}: training curves`)));

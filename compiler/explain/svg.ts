@@ -22,7 +22,10 @@ export function toDot(graph: Graph): string {
 }
 
 export async function graphSvg(graph: Graph): Promise<string> {
-  const { instance } = await import('@viz-js/viz');
-  const viz = await instance();
-  return viz.renderString(toDot(graph), { format: 'svg', engine: 'dot' });
+  const viz = await import('@viz-js/viz').catch((e: unknown) => {
+    throw new Error(`graphSvg needs the optional package "@viz-js/viz" (Graphviz): npm install @viz-js/viz (${(e as Error).message})`, { cause: e });
+  });
+  const { instance } = viz;
+  const renderer = await instance();
+  return renderer.renderString(toDot(graph), { format: 'svg', engine: 'dot' });
 }

@@ -1,5 +1,7 @@
 /**
- * The runtime for Node: the browser-safe runtime plus artifact files on disk and Dawn's WebGPU.
+ * The runtime for Node (`axon/runtime/node`): everything in `axon/runtime`, plus artifact files
+ * on disk, worker threads and Dawn's WebGPU (the optional package `webgpu`).
+ * @module axon/runtime/node
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

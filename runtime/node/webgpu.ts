@@ -1,18 +1,26 @@
 /**
  * Node glue for the WebGPU runtime: a GPU from the `webgpu` npm package (Dawn; on Linux it runs
- * on any Vulkan driver, including Mesa's llvmpipe software rasterizer).
+ * on any Vulkan driver, including Mesa's llvmpipe software rasterizer). `webgpu` is an optional
+ * peer dependency (132 MB): without it everything but Node's WebGPU sessions works, and those
+ * say what to install.
  */
-import { create, globals } from 'webgpu';
 import type { Artifact } from '../artifact.ts';
 import { createWebGpuSession, type WebGpuSession, type WebGpuSessionOptions } from '../webgpu/session.ts';
+
+type Dawn = typeof import('webgpu');
+// loaded when runtime/node is, as a static import was; a missing package is reported on first use
+const dawn: Dawn | Error = await import('webgpu').catch((e: unknown) => e instanceof Error ? e : new Error(String(e)));
 
 let gpu: GPU | undefined;
 
 /** The process-wide Dawn GPU object (also installs GPUBufferUsage & co. as globals). */
 export function nodeGpu(): GPU {
   if (!gpu) {
-    Object.assign(globalThis, globals);
-    gpu = create([]);
+    if (dawn instanceof Error) {
+      throw new Error(`WebGPU in Node needs the optional package "webgpu" (Dawn): npm install webgpu (${dawn.message})`, { cause: dawn });
+    }
+    Object.assign(globalThis, dawn.globals);
+    gpu = dawn.create([]);
   }
   return gpu;
 }

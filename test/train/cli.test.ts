@@ -48,7 +48,7 @@ describe('axon train (JS linear model through the CLI wiring)', () => {
 
     const ev = await evalCommand(MODEL, { backend: 'wasm', threads: 0, data, out, checkpoint: join(out, 'checkpoints/best.axckpt'), batchSize: 16 });
     expect(ev.accuracy).toBeCloseTo(s.test!.accuracy, 6);
-    expect(existsSync(ev.confusion)).toBe(true);
+    expect(existsSync(ev.confusion!)).toBe(true);
   });
 
   it('a stopped run resumes to the same weights as an uninterrupted one', async () => {

@@ -1,15 +1,16 @@
 /**
  * Compiles generated AssemblyScript to wasm in-process with the AssemblyScript compiler API,
- * entirely in memory, and caches modules by a hash of (source, library, flags, compiler version).
+ * entirely in memory, and caches modules by a hash of (source, library, flags); the disk cache adds the
+ * compiler version (node-host.ts).
  */
-import ascPackage from 'assemblyscript/package.json' with { type: 'json' };
 import { sha256Hex } from './hash.ts';
-import { fetchLibraryFile, loadLibrary, type ReadLibraryFile } from './library.ts';
+import { loadLibrary, readEmbeddedLibraryFile, type ReadLibraryFile } from './library.ts';
 import { LIBRARY_DIR } from './program.ts';
 
 export interface CompileHost {
+  /** where the kernel library comes from (default: the copy embedded in the package) */
   readLibraryFile: ReadLibraryFile;
-  /** optional persistent cache (Node: a disk cache) */
+  /** optional persistent cache (Node: a disk cache); it must key its entries by the compiler version too */
   cache?: {
     get(key: string): Promise<Uint8Array | undefined>;
     set(key: string, bytes: Uint8Array): Promise<void>;
@@ -38,14 +39,16 @@ const memoryCache = new Map<string, Promise<Uint8Array>>();
 let compileQueue: Promise<unknown> = Promise.resolve();
 const libraries = new WeakMap<ReadLibraryFile, Promise<Record<string, string>>>();
 
-let defaultHost: Promise<CompileHost> | undefined;
+/** The embedded library and this process's memory cache; Node's entry (compiler/node.ts) adds a disk cache. */
+let defaultHost: CompileHost = { readLibraryFile: readEmbeddedLibraryFile };
 
-/** Node gets the disk-backed host; anything else fetches the library and caches in memory only. */
 export function getDefaultHost(): Promise<CompileHost> {
-  defaultHost ??= (typeof process !== 'undefined' && process.versions?.node)
-    ? import('./node-host.ts').then((m) => m.nodeCompileHost)
-    : Promise.resolve({ readLibraryFile: fetchLibraryFile });
-  return defaultHost;
+  return Promise.resolve(defaultHost);
+}
+
+/** Sets the host compile() uses when none is passed (compiler/node.ts installs the disk-cached one). */
+export function setDefaultCompileHost(host: CompileHost): void {
+  defaultHost = host;
 }
 
 function flags(req: CompileRequest): string[] {
@@ -67,7 +70,9 @@ function flags(req: CompileRequest): string[] {
  * The AssemblyScript compiler (with binaryen, megabytes of JS) loads only when a module must
  * really be compiled, so a cache hit costs milliseconds, not the seconds of loading asc.
  */
-let ascModule: Promise<typeof import('assemblyscript/asc').default> | undefined;
+type Asc = typeof import('assemblyscript/asc').default;
+let ascModule: Promise<Asc> | undefined;
+// the only place the package imports assemblyscript (a dependency until the prebuilt kernel library lands)
 const loadAsc = () => (ascModule ??= import('assemblyscript/asc').then((m) => m.default));
 
 export async function compileProgram(req: CompileRequest, host?: CompileHost): Promise<CompileResult> {
@@ -76,7 +81,7 @@ export async function compileProgram(req: CompileRequest, host?: CompileHost): P
   if (!lib) libraries.set(h.readLibraryFile, lib = loadLibrary(h.readLibraryFile));
   const library = await lib;
   const argv = ['program.ts', ...flags(req)];
-  const key = await sha256Hex(JSON.stringify([ascPackage.version, argv, library, req.source]));
+  const key = await sha256Hex(JSON.stringify([argv, library, req.source]));
   const start = performance.now();
   const cached = memoryCache.get(key);
   if (cached) return { wasm: await cached, cacheHit: 'memory', compileMs: performance.now() - start };

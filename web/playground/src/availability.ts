@@ -1,5 +1,5 @@
 /** Which backends this browser can run, and why not when it cannot. */
-import type { BackendName } from './browser-compile.ts';
+import type { Backend as BackendName } from '../../../runtime/index.ts';
 
 export interface Availability {
   ok: boolean;

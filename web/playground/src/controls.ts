@@ -6,7 +6,7 @@ import { DATASETS, type DatasetName } from './datasets.ts';
 import { FEATURES, type FeatureName } from './features.ts';
 import { ACTIVATIONS, type ActivationName, type ModelConfig, type OptimizerName } from './model.ts';
 import type { Availability } from './availability.ts';
-import type { BackendName } from './browser-compile.ts';
+import type { Backend as BackendName } from '../../../runtime/index.ts';
 
 export interface PlaygroundConfig {
   dataset: DatasetName;

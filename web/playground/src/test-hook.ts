@@ -4,7 +4,7 @@
  */
 import type { App, RunMetrics } from './app.ts';
 import type { Availability } from './availability.ts';
-import type { BackendName } from './browser-compile.ts';
+import type { Backend as BackendName } from '../../../runtime/index.ts';
 import { applySettings, type PlaygroundSettings } from './controls.ts';
 import type { FashionPanel } from './fashion.ts';
 

@@ -6,8 +6,8 @@
 import { createSession, type Feeds, type Session } from '../../../runtime/index.ts';
 import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
 import { mulberry32, permutation } from '../../../runtime/data/index.ts';
-import { trainStep } from '../../../compiler/index.ts';
-import { compileInBrowser, type BackendName } from './browser-compile.ts';
+import { compile, trainStep } from '../../../compiler/index.ts';
+import type { Backend as BackendName } from '../../../runtime/index.ts';
 import { evalGraph, optimizerFor, trainGraph, type ModelConfig } from './model.ts';
 import { featurize } from './features.ts';
 import { EXTENT, type Points, type Split } from './datasets.ts';
@@ -60,8 +60,8 @@ export class Trainer {
     }
     const t0 = performance.now();
     const [trainArtifact, evalArtifact] = await Promise.all([
-      compileInBrowser(trainStep(trainGraph(config), { optimizer: optimizerFor(config) }), backend),
-      compileInBrowser(evalGraph(config, EVAL_POINTS), backend),
+      compile(trainStep(trainGraph(config), { optimizer: optimizerFor(config) }), { backend }),
+      compile(evalGraph(config, EVAL_POINTS), { backend }),
     ]);
     let device: GPUDevice | undefined;
     if (backend === 'webgpu') {

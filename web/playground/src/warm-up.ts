@@ -4,8 +4,7 @@
  * same kind (dense layers, softmax cross-entropy, Adam) right after the page loads moves most of
  * that cost to while the user is still choosing settings.
  */
-import { trainStep } from '../../../compiler/index.ts';
-import { compileInBrowser } from './browser-compile.ts';
+import { compile, trainStep } from '../../../compiler/index.ts';
 import { evalGraph, optimizerFor, trainGraph, type ModelConfig } from './model.ts';
 
 const TINY: ModelConfig = {
@@ -15,7 +14,7 @@ const TINY: ModelConfig = {
 /** Resolves with how long the warm-up took, in milliseconds. */
 export async function warmUpWasmCompiler(): Promise<number> {
   const t0 = performance.now();
-  await compileInBrowser(trainStep(trainGraph(TINY), { optimizer: optimizerFor(TINY) }), 'wasm');
-  await compileInBrowser(evalGraph(TINY, 5), 'wasm');
+  await compile(trainStep(trainGraph(TINY), { optimizer: optimizerFor(TINY) }), { backend: 'wasm' });
+  await compile(evalGraph(TINY, 5), { backend: 'wasm' });
   return performance.now() - t0;
 }
