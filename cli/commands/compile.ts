@@ -58,7 +58,9 @@ export async function compileCommand(spec: string, flags: CompileFlags, io: { lo
   let artifact = await compile(graph, { backend: flags.backend });
   if (ckpt) {
     // a training step also needs the optimizer state to continue where the run stopped
-    const fitted = fitCheckpoint(ckpt, artifact.manifest, { what: flags.checkpoint!, needState: artifact.manifest.training });
+    const fitted = fitCheckpoint(ckpt, artifact.manifest, { what: flags.checkpoint!, needState: artifact.manifest.training,
+      stateHint: 'use the last.axckpt of the run (it keeps the optimizer state), or compile the forward pass (without --train)',
+    });
     artifact = await bakeWeights(artifact, { ...fitted.params, ...fitted.state }, flags.checkpoint!);
   }
   await saveArtifact(artifact, flags.out);

@@ -13,6 +13,8 @@ export interface CheckpointFitOptions {
   what: string;
   /** require every state tensor (optimizer moments, step counters): resuming a training step */
   needState?: boolean;
+  /** what to do when the state is missing (default: advice for --resume) */
+  stateHint?: string;
 }
 
 export interface FittedCheckpoint {
@@ -49,7 +51,7 @@ export function fitCheckpoint(ckpt: Checkpoint, manifest: Pick<Manifest, 'name' 
   if (options.needState && lacking.length) {
     const none = lacking.length === manifest.state.length;
     throw new Error(`${what}: ${none ? 'has no optimizer state' : `lacks optimizer state ${list(lacking.map((s) => `"${s.name}"`))}`} (needed to resume "${manifest.name}": ${list(manifest.state.map((s) => s.name))}); `
-      + 'resume from the last.axckpt a run wrote, or train without --resume');
+      + (options.stateHint ?? 'resume from the last.axckpt a run wrote, or train without --resume'));
   }
   return { params, state };
 }
