@@ -12,8 +12,18 @@ export function fileBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? new TextEncoder().encode(data) : data;
 }
 
+/**
+ * Web Crypto, where the host has it: browsers hide `crypto.subtle` from pages served over plain
+ * HTTP from another host than localhost ("insecure contexts").
+ */
+function subtleCrypto(): SubtleCrypto | undefined {
+  return (globalThis as { crypto?: Crypto }).crypto?.subtle;
+}
+
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  const subtle = subtleCrypto();
+  if (!subtle) throw new Error('SHA-256 needs Web Crypto (crypto.subtle), which this host lacks (a page served over plain HTTP?); serve it over HTTPS or from localhost');
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   let hex = '';
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return hex;
@@ -35,6 +45,8 @@ export async function sealArtifact(artifact: Artifact): Promise<Artifact> {
   return { manifest, files: artifact.files };
 }
 
+let warnedNoCrypto = false;
+
 const bytesText = (n: number) => `${n.toLocaleString('en-US')} byte${n === 1 ? '' : 's'}`;
 
 /**
@@ -49,6 +61,12 @@ export async function verifyArtifactFiles(manifest: Manifest, files: Artifact['f
     if (bytes.byteLength !== f.bytes) {
       const d = bytes.byteLength - f.bytes;
       throw new Error(`${where}: ${f.name} is ${bytesText(Math.abs(d))} ${d > 0 ? 'longer' : 'shorter'} than the manifest says (${bytesText(bytes.byteLength)}, expected ${bytesText(f.bytes)}); the artifact is damaged or mixed with another one: recompile or copy it again`);
+    }
+    if (!subtleCrypto()) {
+      // sizes are still checked; say once that the hashes are not
+      if (!warnedNoCrypto) console.warn(`${where}: this page has no Web Crypto (served over plain HTTP?), so file hashes are not checked, only sizes`);
+      warnedNoCrypto = true;
+      continue;
     }
     const hash = await sha256Hex(bytes);
     if (hash !== f.sha256) {
