@@ -41,6 +41,11 @@ export async function describeFiles(files: Artifact['files']): Promise<ArtifactF
 
 /** The artifact with `manifest.files` describing its current files (after adding, removing or changing one). */
 export async function sealArtifact(artifact: Artifact): Promise<Artifact> {
+  if (!subtleCrypto()) {
+    // compiling in an insecure browser context: an in-memory artifact runs without the list
+    const { files: _stale, ...manifest } = artifact.manifest;
+    return { manifest, files: artifact.files };
+  }
   const manifest: Manifest = { ...artifact.manifest, files: await describeFiles(artifact.files) };
   return { manifest, files: artifact.files };
 }

@@ -4,7 +4,7 @@
  * with what to do), and atomic saves (a failed write leaves the previous artifact whole, with no
  * temporary folders left behind).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { Graph, compile, matmul, add } from '../../compiler/index.ts';
 import { bakeWeights, createSession, loadArtifact, saveArtifact, type Artifact } from '../../runtime/node/index.ts';
 import { ARTIFACT_VERSION } from '../../runtime/artifact.ts';
 import { realDirIo, removeStaleDirTemporaries } from '../../runtime/node/atomic-dir.ts';
+import { sealArtifact, verifyArtifactFiles } from '../../runtime/artifact-integrity.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'axon-artifact-format-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -78,6 +79,24 @@ describe('the manifest lists every file with its size and SHA-256', () => {
     await saveArtifact({ ...v2, files }, dir);
     expect(existsSync(join(dir, 'program.as.ts'))).toBe(false);
     expect(await runDir(dir)).toEqual(expected(2));
+  });
+});
+
+describe('without Web Crypto (a browser page over plain HTTP)', () => {
+  it('sizes are still checked, hashes are skipped with one warning, and compiling in memory still works', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.stubGlobal('crypto', undefined);
+    try {
+      const files = { ...v2.files, 'weights.bin': new Uint8Array(24) };
+      await verifyArtifactFiles(v2.manifest, files, 'page');
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/no Web Crypto .* hashes are not checked, only sizes/));
+      await expect(verifyArtifactFiles(v2.manifest, { ...files, 'weights.bin': new Uint8Array(20) }, 'page')).rejects.toThrow(/weights\.bin is 4 bytes shorter/);
+      expect((await sealArtifact(v2)).manifest.files).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+      warn.mockRestore();
+    }
+    await expect(verifyArtifactFiles(v2.manifest, { ...v2.files, 'weights.bin': new Uint8Array(24) }, 'node')).rejects.toThrow(/weights\.bin does not belong/);
   });
 });
 
