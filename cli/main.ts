@@ -57,13 +57,14 @@ export function buildProgram(exitCode: { value: number }): Command {
     .exitOverride();
 
   withOptionFlags(program.command('compile <model>')
-    .description('compile a model into an artifact directory (manifest.json, weights.bin with the initial params, kernel modules)')
+    .description('compile a model into an artifact directory (manifest.json, weights.bin with the initial or --checkpoint params, kernel modules)')
     .addOption(backendOption())
     .requiredOption('-o, --out <dir>', 'artifact directory')
     .option('--batch-size <n>', 'static batch size (default: the model\'s training batch size)', int('--batch-size', 1))
     .option('--train', 'compile the training step (inputs x, y; outputs loss, logits; updates params in place) instead of the forward pass x → logits')
     .option('--lr <rate>', 'learning rate baked into the training step', positive('--lr'))
     .option('--seed <n>', 'seed of the initial params', int('--seed'))
+    .option('--checkpoint <file>', 'bake the trained values of this checkpoint (from axon train) into weights.bin instead of the initial params')
     .option('--json', 'print the manifest as JSON'))
     .action(async (model: string, flags: import('./commands/compile.ts').CompileFlags & OptionFlags & { json?: boolean }) => {
       const { compileCommand, formatCompile } = await import('./commands/compile.ts');

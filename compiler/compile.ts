@@ -10,6 +10,7 @@ import { optimize, type OptimizeReport } from './passes/optimize.ts';
 import { planMemory, type MemoryPlan } from './kernel/plan.ts';
 import type { Program } from './kernel/ir.ts';
 import { buildArtifact } from './artifact/build.ts';
+import { sealArtifact } from '../runtime/artifact-integrity.ts';
 import type { ActivationLayout } from './kernel/layout.ts';
 import { createWasmBackend, wasmBackend } from './backends/wasm/index.ts';
 import { webgpuBackend } from './backends/webgpu/index.ts';
@@ -51,7 +52,8 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
   const name = options.name ?? graph.name;
   const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });
   const t2 = performance.now();
-  return buildArtifact(program, rendered, {
+  // sealed: the manifest lists every file with its size and SHA-256 (docs/artifact-format.md)
+  return sealArtifact(buildArtifact(program, rendered, {
     name,
     backend: options.backend,
     training: graph.updates.size > 0,
@@ -65,5 +67,5 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
       optimizeMs: +(t1 - t0).toFixed(2),
       renderMs: +(t2 - t1).toFixed(2),
     },
-  });
+  }));
 }

@@ -7,7 +7,14 @@ export type DType = 'f32' | 'i32';
 export type Backend = 'wasm' | 'webgpu';
 
 export const ARTIFACT_FORMAT = 'axon-artifact';
-export const ARTIFACT_VERSION = 1;
+/**
+ * The artifact format this runtime writes (docs/artifact-format.md). It reads every version from
+ * OLDEST_READABLE_ARTIFACT_VERSION up to this one and refuses newer ones.
+ *   1: the first format (`version: 1`); no file list, sizes or hashes
+ *   2: `formatVersion: 2`; `files` lists every file with its size and SHA-256
+ */
+export const ARTIFACT_VERSION = 2;
+export const OLDEST_READABLE_ARTIFACT_VERSION = 1;
 
 /** A named tensor living at a fixed byte offset of the arena. */
 export interface TensorSpec {
@@ -37,9 +44,19 @@ export interface WebGpuDispatch {
   workgroups: [number, number, number];
 }
 
+/** One file of the artifact directory (besides manifest.json). */
+export interface ArtifactFile {
+  /** a plain file name inside the artifact directory: letters, digits, '.', '_', '-' */
+  name: string;
+  bytes: number;
+  /** lowercase hex SHA-256 of the contents */
+  sha256: string;
+}
+
 export interface Manifest {
   format: typeof ARTIFACT_FORMAT;
-  version: typeof ARTIFACT_VERSION;
+  /** ARTIFACT_VERSION when written by this Axon; older readable versions keep theirs */
+  formatVersion: number;
   axonVersion: string;
   backend: Backend;
   name: string;
@@ -83,25 +100,17 @@ export interface Manifest {
   };
   /** free-form compile statistics (node counts, kernels, compile ms) */
   stats?: Record<string, unknown>;
+  /**
+   * Every file of the artifact with its size and hash (format 2). Always present in a manifest
+   * written by saveArtifact and in compile()'s result; loaders read exactly these files.
+   */
+  files?: ArtifactFile[];
 }
 
 export interface Artifact {
   manifest: Manifest;
   /** file name → contents; always holds 'weights.bin' */
   files: Record<string, Uint8Array | string>;
-}
-
-/** Checks that an object read from disk or the network is an artifact this runtime can run. */
-export function validateManifest(m: unknown): Manifest {
-  const o = m as Partial<Manifest> | null;
-  if (!o || typeof o !== 'object' || o.format !== ARTIFACT_FORMAT) {
-    throw new Error(`not an Axon artifact manifest (expected format "${ARTIFACT_FORMAT}")`);
-  }
-  if (o.version !== ARTIFACT_VERSION) {
-    throw new Error(`Axon artifact version ${String(o.version)} is not supported by this runtime (expects ${ARTIFACT_VERSION}); recompile the model`);
-  }
-  if (o.backend !== 'wasm' && o.backend !== 'webgpu') throw new Error(`unknown artifact backend ${String(o.backend)}`);
-  return o as Manifest;
 }
 
 export function elementCount(shape: readonly number[]): number {

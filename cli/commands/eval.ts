@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Backend } from '../../runtime/artifact.ts';
 import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
 import { loadCheckpoint } from '../../runtime/node/checkpoint.ts';
+import { fitCheckpoint } from '../../runtime/train/checkpoint-fit.ts';
 import { evaluate } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openEvalSession } from '../compile-model.ts';
@@ -58,8 +59,8 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
   }
   const evalSession = await openEvalSession(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
   try {
-    const wanted = new Set([...evalSession.manifest.params, ...evalSession.manifest.state].map((s) => s.name));
-    await evalSession.setParams(Object.fromEntries(Object.entries({ ...ckpt.params, ...ckpt.state }).filter(([k]) => wanted.has(k))));
+    const fitted = fitCheckpoint(ckpt, evalSession.manifest, { what: ckptPath });
+    await evalSession.setParams({ ...fitted.params, ...fitted.state });
     const test = model.dataset ? model.dataset('test') : loadFashionMnist('test', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
     const r = await evaluate(evalSession, test, Int32Array.from({ length: test.count }, (_, i) => i));
     const pictures = await loadPictures(log);

@@ -10,11 +10,12 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../../runtime/artifact.ts';
+import type { Backend, Manifest } from '../../runtime/artifact.ts';
 import type { TensorData } from '../../runtime/session.ts';
 import { splitTrainVal } from '../../runtime/data/batches.ts';
 import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
-import { loadCheckpoint, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
+import { loadCheckpoint, removeStaleTemporaries, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
+import { fitCheckpoint } from '../../runtime/train/checkpoint-fit.ts';
 import { appendStatsRow, startStatsCsv } from '../../runtime/node/stats-csv.ts';
 import { evaluate, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
@@ -93,6 +94,11 @@ export async function trainCommand(
   if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
   // The params' shapes depend on the options (e.g. hidden width), so a resumed run keeps them too.
   const options = saved?.options ?? modelOptions(model, flags.options);
+  if (saved?.options && flags.options && Object.entries(flags.options).some(([k, v]) => saved.options![k] !== v)) {
+    log(`note: --resume keeps the checkpoint's model options ${JSON.stringify(saved.options)} (ignoring ${optionFlags(flags.options)})`);
+  }
+  // a save killed mid-write leaves its temporary file; the atomic rename never happened, so it is garbage
+  for (const stale of removeStaleTemporaries(join(outDir, 'checkpoints'))) log(`note: removed ${stale}, left by an interrupted checkpoint save`);
 
   const data = model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
   checkModelFitsData(model, data.sampleShape, data.classNames.length);
@@ -122,6 +128,8 @@ export async function trainCommand(
   }
   const files: string[] = [];
   try {
+    // before anything is written: a checkpoint that does not fit the compiled step is refused
+    const resumeValues = resume ? fitResume(resume, sessions.train.manifest, paths) : undefined;
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
     const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter());
     const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options });
@@ -133,7 +141,7 @@ export async function trainCommand(
     const result = await trainLoop({
       train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
       epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
-      resume: resume ? { state: resume.state, params: resume.params, optimizerState: resume.optimizerState, bestParams: resume.bestParams } : undefined,
+      resume: resumeValues,
       onEvent: (e) => {
         if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
         report(e);
@@ -209,8 +217,20 @@ function loadResume(paths: { last: string; best: string }, model: TrainableModel
   const last = loadCheckpoint(paths.last, model.id);
   const meta = reviveNaN(last.metadata) as unknown as CheckpointMeta;
   if (!meta.loop || !Array.isArray(meta.loop.history)) throw new Error(`${paths.last}: checkpoint has no training-loop state to resume from`);
-  const bestParams = existsSync(paths.best) ? loadCheckpoint(paths.best, model.id).params : undefined;
-  return { meta, state: meta.loop, params: last.params, optimizerState: last.state, bestParams };
+  const best = existsSync(paths.best) ? loadCheckpoint(paths.best, model.id) : undefined;
+  return { meta, state: meta.loop, last, best };
+}
+
+/** The resume point's values, checked against the compiled training step: every param and the whole optimizer state. */
+function fitResume(resume: NonNullable<ReturnType<typeof loadResume>>, manifest: Manifest, paths: { last: string; best: string }) {
+  const last = fitCheckpoint(resume.last, manifest, { what: paths.last, needState: true });
+  const best = resume.best ? fitCheckpoint(resume.best, manifest, { what: paths.best }).params : undefined;
+  return { state: resume.state, params: last.params, optimizerState: last.state, ...(best ? { bestParams: best } : {}) };
+}
+
+/** Model options as the flags that set them (`--hidden 8`, `--option name=value`). */
+function optionFlags(options: Record<string, number>): string {
+  return Object.entries(options).map(([k, v]) => (k === 'hidden' ? `--hidden ${v}` : `--option ${k}=${v}`)).join(' ');
 }
 
 function checkModelFitsData(model: TrainableModel, sampleShape: number[], classes: number): void {

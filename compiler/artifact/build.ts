@@ -22,7 +22,7 @@ export function buildArtifact(program: Program, rendered: RenderedProgram, meta:
   }
   const manifest: Manifest = {
     format: ARTIFACT_FORMAT,
-    version: ARTIFACT_VERSION,
+    formatVersion: ARTIFACT_VERSION,
     axonVersion: AXON_VERSION,
     backend: meta.backend,
     name: meta.name,

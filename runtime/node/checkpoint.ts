@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint-format.ts';
+import { processIsAlive } from './atomic-dir.ts';
 
 /** The file operations a save uses; tests replace one to simulate a crash. */
 export interface SaveFs {
@@ -15,10 +16,35 @@ export interface SaveFs {
 
 const realFs: SaveFs = { writeFileSync: (fd, data) => fs.writeFileSync(fd, data), renameSync: fs.renameSync };
 
+const TMP_SUFFIX = '.tmp';
+/** `.NAME.PID.MS.tmp`: what writeFileAtomic writes before the rename */
+const TMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files of saves in `dir` that a killed process never finished (its pid
+ * no longer runs); a resumed run calls this. Returns the removed paths.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    const m = TMP_NAME.exec(e);
+    if (!m || Number(m[1]) === process.pid || processIsAlive(Number(m[1]))) continue;
+    fs.rmSync(join(dir, e), { force: true });
+    removed.push(join(dir, e));
+  }
+  return removed;
+}
+
 export function writeFileAtomic(path: string, bytes: Uint8Array, io: SaveFs = realFs): void {
   const dir = dirname(path);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}${TMP_SUFFIX}`);
   let fd: number | null = fs.openSync(tmp, 'w');
   try {
     io.writeFileSync(fd, bytes);

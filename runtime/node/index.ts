@@ -3,10 +3,13 @@
  * on disk, worker threads and Dawn's WebGPU (the optional package `webgpu`).
  * @module axon/runtime/node
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { artifactFileNames, createSession as createBrowserSafeSession, type SessionOptions } from '../index.ts';
-import { validateManifest, type Artifact } from '../artifact.ts';
+import { createSession as createBrowserSafeSession, decodeArtifactFile, type SessionOptions } from '../index.ts';
+import type { Artifact } from '../artifact.ts';
+import { sealArtifact, verifyArtifactFiles } from '../artifact-integrity.ts';
+import { filesToLoad, validateManifest } from '../manifest-validate.ts';
+import { writeDirAtomic, type DirWriteIo } from './atomic-dir.ts';
 import type { Session } from '../session.ts';
 import { createNodeWebGpuSession } from './webgpu.ts';
 import { nodeWasmWorkers } from './wasm-workers.ts';
@@ -27,31 +30,64 @@ export function createSession(artifact: Artifact, options: SessionOptions = {}):
   return createNodeWebGpuSession(artifact, options);
 }
 
-/** Writes manifest.json, weights.bin and the module files into `dir` (created if needed). */
-export async function saveArtifact(artifact: Artifact, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, data] of Object.entries(artifact.files)) {
-    const tmp = join(dir, `.${name}.tmp`);
-    await writeFile(tmp, data);
-    await rename(tmp, join(dir, name));
-  }
-  const tmp = join(dir, '.manifest.json.tmp');
-  await writeFile(tmp, JSON.stringify(artifact.manifest, null, 1));
-  await rename(tmp, join(dir, 'manifest.json'));
+export interface SaveArtifactOptions {
+  /** file operations (tests inject failures) */
+  io?: DirWriteIo;
 }
 
+/**
+ * Writes the artifact as directory `dir`: manifest.json (with every file's size and SHA-256),
+ * weights.bin and the module files. Atomic: the files go into a temporary sibling that replaces
+ * `dir` only when all are written, so a failure leaves the previous artifact whole. An existing
+ * `dir` is replaced only if it is empty or holds an artifact (a manifest.json).
+ */
+export async function saveArtifact(artifact: Artifact, dir: string, options: SaveArtifactOptions = {}): Promise<void> {
+  const sealed = await sealArtifact(artifact);
+  const files: [string, Uint8Array | string][] = Object.entries(sealed.files);
+  files.push(['manifest.json', JSON.stringify(sealed.manifest, null, 1)]);
+  await writeDirAtomic(dir, files, { ...(options.io ? { io: options.io } : {}), replaceable: notAnArtifactDir });
+}
+
+async function notAnArtifactDir(path: string): Promise<string | null> {
+  const entries = await readdir(path);
+  if (entries.length === 0 || entries.includes('manifest.json')) return null;
+  return `it is a non-empty directory without a manifest.json (not an Axon artifact), so it is not replaced; choose a new or empty folder`;
+}
+
+/**
+ * Reads an artifact directory: manifest.json, validated, then exactly the files it lists (plain
+ * names inside `dir`, regular files only), each checked against its recorded size and SHA-256.
+ */
 export async function loadArtifact(dir: string): Promise<Artifact> {
+  const manifestPath = join(dir, 'manifest.json');
   let text: string;
   try {
-    text = await readFile(join(dir, 'manifest.json'), 'utf8');
-  } catch {
-    throw new Error(`loadArtifact: ${dir} holds no manifest.json (is it a directory written by 'axon compile'?)`);
+    text = await readFile(manifestPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new Error(`loadArtifact: ${dir} holds no manifest.json (is it a directory written by 'axon compile'?)`);
+    }
+    throw new Error(`loadArtifact: cannot read ${manifestPath}: ${(e as Error).message}`);
   }
-  const manifest = validateManifest(JSON.parse(text));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`loadArtifact: ${manifestPath} is not valid JSON (${(e as Error).message})`);
+  }
+  const manifest = validateManifest(raw, { source: manifestPath, requireFileList: true });
+  const raws: Record<string, Uint8Array> = {};
+  for (const name of filesToLoad(manifest)) {
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => null);
+    if (!st) throw new Error(`loadArtifact: ${path} is missing (the manifest lists it)`);
+    if (!st.isFile()) throw new Error(`loadArtifact: ${path} is not a regular file (a link or folder); an artifact holds plain files only`);
+    const buf = await readFile(path);
+    raws[name] = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  await verifyArtifactFiles(manifest, raws, `loadArtifact: ${dir}`);
   const files: Artifact['files'] = {};
-  for (const name of ['weights.bin', ...artifactFileNames(manifest)]) {
-    const buf = await readFile(join(dir, name));
-    files[name] = name.endsWith('.wgsl') ? buf.toString('utf8') : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  for (const [name, bytes] of Object.entries(raws)) files[name] = decodeArtifactFile(name, bytes);
   return { manifest, files };
 }

@@ -9,6 +9,7 @@
  *   blobs       raw f32/i32 tensor data at the header's offsets (relative to the blob start)
  */
 import type { TensorData } from '../session.ts';
+import { SchemaError, anyObject, arrayOf, integer, objectOf, oneOf, string } from '../schema.ts';
 
 export const CHECKPOINT_FORMAT = 'axon-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -101,9 +102,22 @@ export function decodeCheckpoint(bytes: Uint8Array, options: { expectModelId?: s
   if (options.expectModelId !== undefined && header.modelId !== options.expectModelId) {
     throw new Error(`${what}: checkpoint is for model "${header.modelId}", not "${options.expectModelId}"; pass a checkpoint of this model or start without --resume`);
   }
+  let tensors: TensorEntry[];
+  try {
+    tensors = tensorList(header.tensors, 'header.tensors');
+    if (header.metadata !== undefined) anyObject(header.metadata, 'header.metadata');
+  } catch (e) {
+    if (e instanceof SchemaError) throw new Error(`${what}: ${e.message}`);
+    throw e;
+  }
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    if (seen.has(t.name)) throw new Error(`${what}: tensor "${t.name}" appears twice`);
+    seen.add(t.name);
+  }
   const blobStart = align8(12 + jsonLength);
   const ckpt: Checkpoint = { modelId: header.modelId, epoch: header.epoch, params: {}, state: {}, metadata: header.metadata ?? {} };
-  for (const t of header.tensors) {
+  for (const t of tensors) {
     const base = blobStart + t.offset;
     if (base + t.length * 4 > bytes.length) {
       throw new Error(`${what}: truncated: tensor "${t.name}" needs bytes ${base}..${base + t.length * 4}, file has ${bytes.length}`);
@@ -111,10 +125,21 @@ export function decodeCheckpoint(bytes: Uint8Array, options: { expectModelId?: s
     const data = t.dtype === 'i32' ? new Int32Array(t.length) : new Float32Array(t.length);
     if (data instanceof Int32Array) for (let k = 0; k < t.length; k++) data[k] = view.getInt32(base + 4 * k, true);
     else for (let k = 0; k < t.length; k++) data[k] = view.getFloat32(base + 4 * k, true);
+    if (data instanceof Float32Array) {
+      // a diverged run's values: refuse them here rather than resume or deploy NaN weights
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new Error(`${what}: ${t.group === 'state' ? 'state tensor' : 'param'} "${t.name}" holds ${data[bad]} at index ${bad}; the run that saved it diverged: use an earlier checkpoint (or lower the learning rate and retrain)`);
+      }
+    }
     (t.group === 'state' ? ckpt.state : ckpt.params)[t.name] = data;
   }
   return ckpt;
 }
+
+const tensorList = arrayOf(objectOf({
+  name: string, group: oneOf('param', 'state'), dtype: oneOf('f32', 'i32'), length: integer(0), offset: integer(0),
+}));
 
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;

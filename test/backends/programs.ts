@@ -113,7 +113,7 @@ export function buildTestArtifact(program: Program, rendered: RenderedProgram, n
   for (const c of chunks) { weights.set(c, at); at += c.length; }
   const manifest: Manifest = {
     format: ARTIFACT_FORMAT,
-    version: ARTIFACT_VERSION,
+    formatVersion: ARTIFACT_VERSION,
     axonVersion: 'test',
     backend: 'wasm' in rendered.section ? 'wasm' : 'webgpu',
     name,

@@ -8,7 +8,7 @@ import { checkParamValues, validateFeeds, type Feeds, type Outputs, type Session
 
 function manifestFor(name: string, training: boolean, inputs: TensorSpec[], outputs: TensorSpec[], params: TensorSpec[], state: TensorSpec[]): Manifest {
   return {
-    format: 'axon-artifact', version: 1, axonVersion: 'test', backend: 'wasm', name, training, arenaBytes: 0,
+    format: 'axon-artifact', formatVersion: 2, axonVersion: 'test', backend: 'wasm', name, training, arenaBytes: 0,
     inputs, outputs, params, state, init: [],
   };
 }

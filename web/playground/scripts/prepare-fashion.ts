@@ -1,11 +1,12 @@
 /**
  * Prepares the playground's Fashion-MNIST panel (run by `npm run playground` / `playground:build`):
- *   public/fashion/          FashionSimpleNet's inference artifact (batch 1, WASM), via the compiler API
- *   public/fashion/trained.axckpt   the best checkpoint of `npm run main` / `axon train`, if one exists
+ *   public/fashion/          FashionSimpleNet's inference artifact (batch 1, WASM), via the compiler API,
+ *                            with the trained weights of the best checkpoint of `npm run main` / `axon train`
+ *                            baked into weights.bin when one exists (checked against the model first)
  *   public/fashion/samples.json     one test image per class, and info.json saying what was found
  * Usage: tsx web/playground/scripts/prepare-fashion.ts [--checkpoint FILE] [--data DIR]
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,15 +14,15 @@ import { parseArgs } from 'node:util';
 import { compile } from '../../../compiler/index.ts';
 import { modelGraph } from '../../../cli/compile-model.ts';
 import model from '../../../examples/fashion-simple-net.ts';
-import { createSession, saveArtifact } from '../../../runtime/node/index.ts';
+import { bakeWeights, createSession, saveArtifact } from '../../../runtime/node/index.ts';
 import { loadFashionMnist } from '../../../runtime/node/fashion-mnist.ts';
-import { decodeCheckpoint } from '../../../runtime/train/index.ts';
+import { decodeCheckpoint, fitCheckpoint } from '../../../runtime/train/index.ts';
 import type { FashionInfo } from '../src/fashion.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = fileURLToPath(new URL('../public/fashion/', import.meta.url));
 /** bumped when the files written here change shape, so stale copies are regenerated */
-export const PREPARED_FORMAT = 2;
+export const PREPARED_FORMAT = 3;
 const DEFAULT_CHECKPOINT = join(repoRoot, 'runs', model.id, 'checkpoints', 'best.axckpt');
 
 export interface PrepareResult {
@@ -42,26 +43,25 @@ export async function prepareFashion(options: { checkpoint?: string; data?: stri
   const log = options.log ?? (() => undefined);
   const checkpoint = options.checkpoint ?? process.env.AXON_PLAYGROUND_CHECKPOINT ?? DEFAULT_CHECKPOINT;
   await rm(outDir, { recursive: true, force: true });
-  const artifact = await compile(modelGraph(model, 1, 1, false), { backend: 'wasm', name: model.id });
+  let artifact = await compile(modelGraph(model, 1, 1, false), { backend: 'wasm', name: model.id });
   // the generated AssemblyScript source is for reading, not for the page (and tsc would check it)
   delete artifact.files['program.as.ts'];
-  await saveArtifact(artifact, outDir);
-  log(`compiled ${model.id} (batch 1, wasm) into ${relative(repoRoot, outDir)}`);
-
-  const session = await createSession(artifact);
   let info: FashionInfo;
   if (existsSync(checkpoint)) {
     const ckpt = decodeCheckpoint(new Uint8Array(await readFile(checkpoint)), { expectModelId: model.id, what: checkpoint });
-    const wanted = new Set(artifact.manifest.params.map((p) => p.name));
-    await session.setParams(Object.fromEntries(Object.entries(ckpt.params).filter(([k]) => wanted.has(k))));
-    await copyFile(checkpoint, join(outDir, 'trained.axckpt'));
+    const fitted = fitCheckpoint(ckpt, artifact.manifest, { what: checkpoint });
+    // the page loads weights.bin like any artifact: no checkpoint decoding in the browser
+    artifact = await bakeWeights(artifact, { ...fitted.params, ...fitted.state }, checkpoint);
     const summary = await readJson(join(dirname(dirname(checkpoint)), 'summary.json'));
     const valAccuracy = typeof summary?.bestValAccuracy === 'number' ? summary.bestValAccuracy : undefined;
     info = { modelId: model.id, trained: true, note: `checkpoint ${relative(repoRoot, checkpoint)}, epoch ${ckpt.epoch}`, ...(valAccuracy !== undefined ? { valAccuracy } : {}) };
   } else {
     info = { modelId: model.id, trained: false, note: `Train it with "npm run main" (writes ${relative(repoRoot, DEFAULT_CHECKPOINT)}), then rebuild the playground.` };
   }
-  log(info.trained ? `trained weights: ${info.note}` : `no checkpoint at ${checkpoint}: the page will say the weights are untrained`);
+  await saveArtifact(artifact, outDir);
+  log(`compiled ${model.id} (batch 1, wasm) into ${relative(repoRoot, outDir)}`);
+  log(info.trained ? `trained weights baked in: ${info.note}` : `no checkpoint at ${checkpoint}: the page will say the weights are untrained`);
+  const session = await createSession(artifact);
 
   let samples = { labels: [] as number[], images: [] as number[][], nodeProbabilities: [] as number[][] };
   let testAccuracy: number | undefined;

@@ -1,10 +1,9 @@
 /**
  * The Fashion-MNIST panel: loads the FashionSimpleNet artifact compiled ahead of time
- * (scripts/prepare-fashion.ts), loads trained weights when the build found a checkpoint, and
+ * (scripts/prepare-fashion.ts; trained weights baked in when the build found a checkpoint), and
  * classifies what the user draws on a 28×28 canvas or one of the bundled test images.
  */
 import { createSession, fetchArtifact, type Session } from '../../../runtime/index.ts';
-import { decodeCheckpoint } from '../../../runtime/train/index.ts';
 
 export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const SIDE = 28;
@@ -67,14 +66,8 @@ async function load(baseUrl: string): Promise<FashionPanel> {
     fetchJson<FashionInfo>(`${base}info.json`),
     fetchJson<Samples>(`${base}samples.json`),
   ]);
+  // trained weights, when the build found a checkpoint, are baked into the artifact's weights.bin
   const session = await createSession(artifact);
-  if (info.trained) {
-    const res = await fetch(`${base}trained.axckpt`);
-    if (!res.ok) throw new Error(`${base}trained.axckpt: HTTP ${res.status}`);
-    const ckpt = decodeCheckpoint(new Uint8Array(await res.arrayBuffer()), { expectModelId: info.modelId, what: 'trained.axckpt' });
-    const wanted = new Set(session.manifest.params.map((p) => p.name));
-    await session.setParams(Object.fromEntries(Object.entries(ckpt.params).filter(([k]) => wanted.has(k))));
-  }
   const canvas = $<HTMLCanvasElement>('draw');
   const draw = canvas.getContext('2d', { willReadFrequently: true })!;
   const clear = () => { draw.fillStyle = '#000'; draw.fillRect(0, 0, canvas.width, canvas.height); };
