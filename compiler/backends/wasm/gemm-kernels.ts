@@ -89,7 +89,7 @@ export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, c
   const ldc = direct ? direct.strides[1]! : k.n;
   out.open(`for (let b: i32 = 0; b < ${k.batch}; b++)`);
   out.line(`${fn}(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
-    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}${perTile ? `, ${ctx.name}_tile, b` : ''});`);
+    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}, ${perTile ? `${ctx.name}_tile.index, b` : '-1, 0'}${fn === 'gemm' ? ', 0' : ''});`);
   out.close();
   if (!direct && !perTile) emitPointwise(out, layout, space, stores, 'i', parallelOf(ctx));
   // the GEMM calls the tile epilogue through the function table, so it is a function of its own
@@ -181,7 +181,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
     let body = out;
     if (perImage) {
-      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      out.line(`parallelFor(${ctx.name}_image.index, ${g.batch});`);
       body = ctx.helpers;
       body.open(`function ${ctx.name}_image(n: i32): void`);
       body.line(`const col: usize = ${colArea} + <usize>(currentThread() * ${colStride});`);
@@ -205,7 +205,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
       : byImage ? `<usize>(accT + grp * ${oPerG * pixels * 4}), ${pixels}`
       : `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}`;
     out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
-      `${c}, false, ${pack});`);
+      `${c}, false, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     out.close();
     if (byImage) emitPointwise(out, imageLayout(layout, 'accT'), space.slice(1), imageStores(bindAccToScratch(k.stores, space)));
     out.close();
@@ -221,7 +221,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     // col[tap, pixel] = Σ_o W[o, tap] · dy[o, pixel]: A is W transposed (strides 1, taps)
     out.line(`${fn}(${taps}, ${pixels}, ${oPerG}, <usize>(${w} + grp * ${oPerG * taps * 4}), 1, ${taps}, ` +
-      `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
+      `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
     out.close().close();
   } else {
@@ -245,7 +245,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     if (perImage) {
       out.line(`memory.fill(${acc}, 0, ${accBytes});`);
       out.line(`memory.fill(${partials}, 0, ${partialStride * (ctx.threads - 1)});`);
-      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      out.line(`parallelFor(${ctx.name}_image.index, ${g.batch});`);
       emitSumPartials(out, acc, partials, partialStride, ctx.threads - 1, accBytes);
       body = ctx.helpers;
       body.open(`function ${ctx.name}_image(n: i32): void`);
@@ -260,13 +260,13 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     if (fewTaps) {
       body.line(im2col('n', '0', false));
       body.line(`${fn}(${taps}, ${g.outChannels}, ${pixels}, ${col}, ${pixels}, 1, <usize>(${dy} + n * ${g.outChannels * pixels * 4}), 1, ${pixels}, ` +
-        `${accBase}, ${g.outChannels}, ${accumulate}, ${pack});`);
+        `${accBase}, ${g.outChannels}, ${accumulate}, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     } else {
       body.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
       body.line(im2col('n', 'grp', false));
       // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
       body.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
-        `${col}, 1, ${pixels}, <usize>(${accBase} + grp * ${oPerG * taps * 4}), ${taps}, ${accumulate}, ${pack});`);
+        `${col}, 1, ${pixels}, <usize>(${accBase} + grp * ${oPerG * taps * 4}), ${taps}, ${accumulate}, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
       body.close();
     }
     body.close();

@@ -61,7 +61,7 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
     const tasks = Math.min(shape[0]!, parallel.threads * 4);
     let chunk = Math.ceil(shape[0]! / tasks);
     if (shape.length === 1) chunk = Math.ceil(chunk / 4) * 4;
-    out.line(`parallelFor(${parallel.name}, ${Math.ceil(shape[0]! / chunk)});`);
+    out.line(`parallelFor(${parallel.name}.index, ${Math.ceil(shape[0]! / chunk)});`);
     const h = parallel.helpers;
     h.open(`function ${parallel.name}(task: i32): void`);
     h.line(`const lo: i32 = task * ${chunk};`);
