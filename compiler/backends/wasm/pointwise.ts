@@ -107,7 +107,7 @@ function emitNest(out: Source, layout: MemoryLayout, shape: number[], stores: St
  * Whether a stored buffer is also read through a different view: then later points can see
  * earlier points' results, and only the point-by-point scalar order matches the interpreter.
  */
-function readsWhatItWritesElsewhere(layout: MemoryLayout, stores: Store[]): boolean {
+export function readsWhatItWritesElsewhere(layout: MemoryLayout, stores: Store[]): boolean {
   return stores.some((s) => stores.some((other) => viewsOf(other.expr).some((v) => layout.overlaps(v.buffer, s.view.buffer)
     && (layout.bufferAddress(v.buffer) + v.offset * 4 !== layout.bufferAddress(s.view.buffer) + s.view.offset * 4 || v.strides.some((x, d) => x !== s.view.strides[d])))));
 }
