@@ -23,7 +23,9 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 export const defaultReadKernelFile: ReadKernelFile = async (file) => {
   const url = new URL(`./kernels/${file}`, import.meta.url);
   if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    // a variable specifier keeps bundlers from resolving a Node module for the browser
+    const fsModule = 'node:fs/promises';
+    const { readFile } = await import(/* @vite-ignore */ fsModule) as typeof import('node:fs/promises');
     return new Uint8Array(await readFile(url));
   }
   const res = await fetch(url);

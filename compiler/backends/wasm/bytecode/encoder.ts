@@ -17,17 +17,34 @@ export function typeKey(t: FuncType): string {
   return `${t.params.join(',')}->${t.results.join(',')}`;
 }
 
+/** A growable byte buffer (bulk copies with TypedArray.set: linking copies the whole library). */
 export class Bytes {
-  readonly b: number[] = [];
-  byte(x: number): this { this.b.push(x & 0xff); return this; }
-  raw(xs: ArrayLike<number>): this { for (let i = 0; i < xs.length; i++) this.b.push(xs[i]! & 0xff); return this; }
+  private buf = new Uint8Array(256);
+  private n = 0;
+  private reserve(extra: number): void {
+    if (this.n + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+  byte(x: number): this { this.reserve(1); this.buf[this.n++] = x & 0xff; return this; }
+  raw(xs: ArrayLike<number> | Bytes): this {
+    const src = xs instanceof Bytes ? xs.view() : xs;
+    this.reserve(src.length);
+    if (src instanceof Uint8Array) this.buf.set(src, this.n);
+    else for (let i = 0; i < src.length; i++) this.buf[this.n + i] = src[i]! & 0xff;
+    this.n += src.length;
+    return this;
+  }
   u32(x: number): this {
     x >>>= 0;
     do {
       let byte = x & 0x7f;
       x >>>= 7;
       if (x !== 0) byte |= 0x80;
-      this.b.push(byte);
+      this.byte(byte);
     } while (x !== 0);
     return this;
   }
@@ -36,8 +53,8 @@ export class Bytes {
     while (true) {
       const byte = x & 0x7f;
       x >>= 7;
-      if ((x === 0 && (byte & 0x40) === 0) || (x === -1 && (byte & 0x40) !== 0)) { this.b.push(byte); return this; }
-      this.b.push(byte | 0x80);
+      if ((x === 0 && (byte & 0x40) === 0) || (x === -1 && (byte & 0x40) !== 0)) return this.byte(byte);
+      this.byte(byte | 0x80);
     }
   }
   name(s: string): this {
@@ -46,11 +63,12 @@ export class Bytes {
   }
   /** a length-prefixed payload */
   sized(payload: Bytes | ArrayLike<number>): this {
-    const p = payload instanceof Bytes ? payload.b : payload;
-    return this.u32(p.length).raw(p);
+    return this.u32(payload.length).raw(payload);
   }
-  get length(): number { return this.b.length; }
-  toUint8Array(): Uint8Array { return Uint8Array.from(this.b); }
+  get length(): number { return this.n; }
+  /** the bytes written so far (a view, valid until the next write) */
+  view(): Uint8Array { return this.buf.subarray(0, this.n); }
+  toUint8Array(): Uint8Array { return this.buf.slice(0, this.n); }
 }
 
 export function encodeFuncType(t: FuncType, out: Bytes): void {
@@ -212,7 +230,7 @@ export class FunctionBuilder {
     }
     body.u32(groups.length);
     for (const [n, t] of groups) body.u32(n).byte(VALTYPE[t]);
-    body.raw(this.code.b).byte(0x0b);
+    body.raw(this.code).byte(0x0b);
     return new Bytes().sized(body);
   }
 }
@@ -263,7 +281,7 @@ export function encodeModule(spec: {
   if (spec.memoryPages !== undefined) es.name('memory').byte(2).u32(0);
   section(SECTION.export, es, out);
   const cs = new Bytes().u32(spec.functions.length);
-  for (const f of spec.functions) cs.raw(f.builder.encode().b);
+  for (const f of spec.functions) cs.raw(f.builder.encode());
   section(SECTION.code, cs, out);
   return out.toUint8Array();
 }

@@ -215,7 +215,7 @@ export function link(lib: LibraryModule, program: ProgramCode): Uint8Array {
 
   const code = vec(SECTION.code);
   const cs = new Bytes().u32(code.count + program.functions.length).raw(code.rest);
-  for (const f of program.functions) cs.raw(f.encode().b);
+  for (const f of program.functions) cs.raw(f.encode());
   section(SECTION.code, cs, out);
 
   const data = raw(SECTION.data);
