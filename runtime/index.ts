@@ -5,6 +5,7 @@
 import { validateManifest, type Artifact } from './artifact.ts';
 import type { Session } from './session.ts';
 import { createWasmSession, type WasmSessionOptions } from './wasm/session.ts';
+import { browserCanRunThreads, browserWasmWorkers } from './wasm/browser-workers.ts';
 import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
 
 export type { Artifact, Manifest, TensorSpec } from './artifact.ts';
@@ -13,9 +14,18 @@ export type { Session, Feeds, Outputs, TensorData } from './session.ts';
 /** WebGPU: the device or GPU to use; WASM: relaxed SIMD, thread count and a worker spawner. */
 export type SessionOptions = WebGpuSessionOptions & WasmSessionOptions;
 
+/**
+ * In a browser, a threaded WASM session gets Web Workers (runtime/wasm/browser-workers.ts) when the
+ * page is cross-origin isolated, and runs on one thread with a console note when it is not.
+ */
 export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
   const manifest = validateManifest(artifact.manifest);
-  return manifest.backend === 'wasm' ? createWasmSession(artifact, options) : createWebGpuSession(artifact, options);
+  if (manifest.backend !== 'wasm') return createWebGpuSession(artifact, options);
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.spawnWorker && manifest.wasm?.threads) {
+    return createWasmSession(artifact, browserCanRunThreads(threads) ? { ...options, spawnWorker: browserWasmWorkers } : { ...options, threads: 1 });
+  }
+  return createWasmSession(artifact, options);
 }
 
 /** Fetches an artifact directory written by `axon compile` (or saveArtifact) from a URL. */

@@ -1,7 +1,8 @@
 /**
- * compile() for the browser: the same pipeline as compiler/compile.ts, but the WASM backend reads
- * its AssemblyScript kernel library from strings bundled by Vite. The default browser host
- * fetches assembly/*.ts next to the compiler's sources, which a static build does not ship.
+ * compile() for the browser: the same pipeline as compiler/compile.ts. The WASM backend writes
+ * bytecode and links it onto the prebuilt kernel library (compiler/backends/wasm/kernels/*.wasm,
+ * which Vite emits as assets through their `new URL(…, import.meta.url)`), so no compiler is
+ * downloaded.
  */
 import type { Graph } from '../../../compiler/index.ts';
 import { compileProgram } from '../../../compiler/index.ts';
@@ -13,24 +14,17 @@ import type { Artifact } from '../../../runtime/index.ts';
 
 export type BackendName = 'wasm' | 'webgpu';
 
-const librarySources = import.meta.glob('../../../assembly/*.ts', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-function readLibraryFile(name: string): Promise<string> {
-  const text = librarySources[`../../../assembly/${name}`];
-  if (text === undefined) return Promise.reject(new Error(`playground: kernel library file assembly/${name} was not bundled`));
-  return Promise.resolve(text);
-}
-
-const renderers: Record<BackendName, BackendRenderer> = {
-  wasm: createWasmBackend({ host: { readLibraryFile } }),
-  webgpu: webgpuBackend,
+const renderers: Record<BackendName, (threads: number) => BackendRenderer> = {
+  wasm: (threads) => createWasmBackend({ threads }),
+  webgpu: () => webgpuBackend,
 };
 
-export async function compileInBrowser(graph: Graph, backend: BackendName): Promise<Artifact> {
+/** `threads` > 1: the WASM artifact also gets the shared-memory modules for that many threads. */
+export async function compileInBrowser(graph: Graph, backend: BackendName, threads = 1): Promise<Artifact> {
   const t0 = performance.now();
   const { program, plan, report } = compileProgram(graph);
   const t1 = performance.now();
-  const rendered = await renderers[backend].render(program, { name: graph.name });
+  const rendered = await renderers[backend](threads).render(program, { name: graph.name });
   const t2 = performance.now();
   return buildArtifact(program, rendered, {
     name: graph.name,
