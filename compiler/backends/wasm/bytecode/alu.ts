@@ -9,7 +9,8 @@ import type { FunctionBuilder } from './encoder.ts';
 
 /** Kernel-library functions generated code calls (exports of assembly/index.ts, index.threads.ts). */
 export type LibraryFn =
-  | 'expf' | 'logf' | 'tanhf' | 'powf' | 'exp64' | 'log64' | 'tanh64' | 'pow64' | 'idiv' | 'hashUniform'
+  | 'expf' | 'logf' | 'tanhf' | 'powf' | 'sinf' | 'cosf' | 'exp64' | 'log64' | 'tanh64' | 'pow64' | 'sin64' | 'cos64'
+  | 'idiv' | 'hashUniform' | 'erff' | 'floormodf' | 'floormodi'
   | 'vhashUniform' | 'vexp' | 'vlog' | 'vtanh' | 'vsigmoid' | 'vpow' | 'vidiv' | 'vsignf' | 'vsigni' | 'vf2i'
   | 'gemm' | 'gemmParallel' | 'im2col' | 'col2imAdd' | 'gather4'
   | 'poolForward' | 'poolBackward' | 'poolForwardParallel' | 'poolBackwardParallel'
@@ -63,6 +64,12 @@ export const scalarUnary: { [T in DType]: { [F in UnaryAlu]: Unary } } = {
     abs: plain('f32.abs'),
     sign: sign('f32'),
     floor: plain('f32.floor'),
+    ceil: plain('f32.ceil'),
+    // f32.nearest rounds half to even
+    round: plain('f32.nearest'),
+    erf: lib1('erff'),
+    sin: lib1('sinf'),
+    cos: lib1('cosf'),
     tanh: lib1('tanhf'),
     sigmoid: (e, x) => { e.f.f32(1).f32(1); x(); e.f.op('f32.neg'); e.call('expf'); e.f.op('f32.add').op('f32.div'); },
     // x > 0 ? x : 0 (NaN → 0)
@@ -81,6 +88,12 @@ export const scalarUnary: { [T in DType]: { [F in UnaryAlu]: Unary } } = {
     abs: ({ f }, x) => { const v = f.local('i32'); x(); f.set(v); f.get(v).i32(0).get(v).op('i32.sub').get(v).i32(0).op('i32.gt_s').op('select'); },
     sign: sign('i32'),
     floor: identity,
+    ceil: identity,
+    round: identity,
+    // f64toi(<f64>erff(<f32>x))
+    erf: (e, x) => { x(); e.f.op('f32.convert_i32_s'); e.call('erff'); e.f.op('f64.promote_f32'); f64ToI32(e.f); },
+    sin: viaF64('sin64'),
+    cos: viaF64('cos64'),
     tanh: viaF64('tanh64'),
     sigmoid: (e, x) => { e.f.f64(1).f64(1); x(); e.f.op('f64.convert_i32_s').op('f64.neg'); e.call('exp64'); e.f.op('f64.add').op('f64.div'); f64ToI32(e.f); },
     relu: ({ f }, x) => { const v = f.local('i32'); x(); f.tee(v).i32(0).get(v).i32(0).op('i32.gt_s').op('select'); },
@@ -104,6 +117,7 @@ export const scalarBinary: { [T in DType]: { [F in BinaryAlu]: Binary } } = {
     add: plain2('f32.add'), sub: plain2('f32.sub'), mul: plain2('f32.mul'), div: plain2('f32.div'),
     max: plain2('f32.max'), min: plain2('f32.min'),
     pow: lib2('powf'),
+    mod: lib2('floormodf'),
     lt: cmpF('f32.lt'), le: cmpF('f32.le'), gt: cmpF('f32.gt'), ge: cmpF('f32.ge'), eq: cmpF('f32.eq'), ne: cmpF('f32.ne'),
   },
   i32: {
@@ -111,6 +125,7 @@ export const scalarBinary: { [T in DType]: { [F in BinaryAlu]: Binary } } = {
     div: lib2('idiv'),
     max: pickI('i32.gt_s'), min: pickI('i32.lt_s'),
     pow: (e, a, b) => { a(); e.f.op('f64.convert_i32_s'); b(); e.f.op('f64.convert_i32_s'); e.call('pow64'); f64ToI32(e.f); },
+    mod: lib2('floormodi'),
     lt: plain2('i32.lt_s'), le: plain2('i32.le_s'), gt: plain2('i32.gt_s'), ge: plain2('i32.ge_s'), eq: plain2('i32.eq'), ne: plain2('i32.ne'),
   },
 };
@@ -130,6 +145,9 @@ export const vectorUnary: { [T in DType]: { [F in UnaryAlu]: Unary | null } } = 
     abs: plain('f32x4.abs'),
     sign: lib1('vsignf'),
     floor: plain('f32x4.floor'),
+    ceil: plain('f32x4.ceil'),
+    round: plain('f32x4.nearest'),
+    erf: null, sin: null, cos: null,
     tanh: lib1('vtanh'),
     sigmoid: lib1('vsigmoid'),
     // pmax(0, x) = 0 < x ? x : 0, which maps NaN to 0 like the interpreter's relu
@@ -140,7 +158,9 @@ export const vectorUnary: { [T in DType]: { [F in UnaryAlu]: Unary | null } } = 
   },
   i32: {
     neg: plain('i32x4.neg'),
-    exp: null, log: null, sqrt: null, recip: null, tanh: null, sigmoid: null,
+    exp: null, log: null, sqrt: null, recip: null, tanh: null, sigmoid: null, erf: null, sin: null, cos: null,
+    ceil: identity,
+    round: identity,
     abs: plain('i32x4.abs'),
     sign: lib1('vsigni'),
     floor: identity,
@@ -160,6 +180,7 @@ export const vectorBinary: { [T in DType]: { [F in BinaryAlu]: Binary | null } }
     add: plain2('f32x4.add'), sub: plain2('f32x4.sub'), mul: plain2('f32x4.mul'), div: plain2('f32x4.div'),
     max: plain2('f32x4.max'), min: plain2('f32x4.min'),
     pow: lib2('vpow'),
+    mod: null,
     lt: vcmp('f32x4.lt', ONE_F), le: vcmp('f32x4.le', ONE_F), gt: vcmp('f32x4.gt', ONE_F), ge: vcmp('f32x4.ge', ONE_F), eq: vcmp('f32x4.eq', ONE_F), ne: vcmp('f32x4.ne', ONE_F),
   },
   i32: {
@@ -167,6 +188,7 @@ export const vectorBinary: { [T in DType]: { [F in BinaryAlu]: Binary | null } }
     div: lib2('vidiv'),
     max: plain2('i32x4.max_s'), min: plain2('i32x4.min_s'),
     pow: null,
+    mod: null,
     lt: vcmp('i32x4.lt_s', ONE_I), le: vcmp('i32x4.le_s', ONE_I), gt: vcmp('i32x4.gt_s', ONE_I), ge: vcmp('i32x4.ge_s', ONE_I), eq: vcmp('i32x4.eq', ONE_I), ne: vcmp('i32x4.ne', ONE_I),
   },
 };

@@ -53,6 +53,12 @@ export function pushAddress(f: FunctionBuilder, a: Address): number {
   return 0;
 }
 
+/** Pushes the whole address (no part left for a memarg offset). */
+export function pushAddressValue(f: FunctionBuilder, a: Address): void {
+  const offset = pushAddress(f, a);
+  if (offset !== 0) f.i32(offset).op('i32.add');
+}
+
 /** Pushes the row-major linear index of the current point. */
 export function pushLinearIndex(f: FunctionBuilder, vars: readonly number[], shape: readonly number[]): void {
   if (shape.length === 0) { f.i32(0); return; }
@@ -60,14 +66,57 @@ export function pushLinearIndex(f: FunctionBuilder, vars: readonly number[], sha
   for (let d = 1; d < shape.length; d++) f.i32(shape[d]!).op('i32.mul').get(vars[d]!).op('i32.add');
 }
 
+/**
+ * Pushes the i32 bounds test of a masked view at the current point (1 in bounds), or returns
+ * false when the view has no mask or constrains no axis. Only the axes whose range is not
+ * [0, ∞) are tested.
+ */
+function pushBoundsTest(view: View, s: Scope): boolean {
+  if (!view.mask) return false;
+  const f = s.f;
+  let terms = 0;
+  const and = () => { if (terms++ > 0) f.op('i32.and'); };
+  view.mask.forEach(([lo, hi], d) => {
+    const v = s.indexVars[d]!;
+    if (lo >= hi) { f.i32(0); and(); return; }
+    if (lo > 0) { f.get(v).i32(lo).op('i32.ge_s'); and(); }
+    f.get(v).i32(hi).op('i32.lt_s'); and();
+  });
+  return terms > 0;
+}
+
+/** `read` guarded by the view's mask: the load runs only in bounds (its address may be wild outside). */
+function masked(view: View, dtype: DType, s: Scope, read: () => void): void {
+  if (!pushBoundsTest(view, s)) { read(); return; }
+  s.f.if(dtype);
+  read();
+  s.f.else();
+  scalarLiteral(s.f, view.fill ?? 0, dtype);
+  s.f.end();
+}
+
 export function emitScalar(e: Expr, s: Scope): void {
   const f = s.f;
   switch (e.op) {
-    case 'load': {
-      const offset = pushAddress(f, s.address(e.view));
-      f.mem(e.dtype === 'f32' ? 'f32.load' : 'i32.load', offset);
+    case 'load':
+      masked(e.view, e.dtype, s, () => {
+        const offset = pushAddress(f, s.address(e.view));
+        f.mem(e.dtype === 'f32' ? 'f32.load' : 'i32.load', offset);
+      });
       return;
-    }
+    case 'gather':
+      masked(e.view, e.dtype, s, () => {
+        // j = clamp(index, 0, extent − 1), then the element j·stride past the view's
+        const j = f.local('i32');
+        emitScalar(e.index, s); convertScalar(f, e.index.dtype, 'i32');
+        f.set(j);
+        f.get(j).i32(0).get(j).i32(0).op('i32.gt_s').op('select').set(j);
+        f.get(j).i32(e.extent - 1).get(j).i32(e.extent - 1).op('i32.lt_s').op('select').set(j);
+        const a = s.address(e.view);
+        const offset = pushAddress(f, e.stride === 0 ? a : { base: a.base, terms: [...a.terms, [j, e.stride * 4]] });
+        f.mem(e.dtype === 'f32' ? 'f32.load' : 'i32.load', offset);
+      });
+      return;
     case 'const': scalarLiteral(f, e.value, e.dtype); return;
     case 'unary': {
       const t = computeType(e.a.dtype, e.dtype);
@@ -112,9 +161,11 @@ export function emitScalar(e: Expr, s: Scope): void {
 export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastAxis = true): boolean {
   switch (e.op) {
     case 'load': {
+      // masked loads and gathers run in the scalar loop
       const st = e.view.strides[axis];
-      return st === 0 || st === 1;
+      return !e.view.mask && (st === 0 || st === 1);
     }
+    case 'gather': return false;
     case 'const': case 'index': return true;
     case 'unary': {
       const t = computeType(e.a.dtype, e.dtype);
@@ -179,6 +230,7 @@ export function emitVector(e: Expr, s: Scope, axis: number): void {
       s.call('vhashUniform');
       return;
     }
+    case 'gather': throw new Error(`wasm backend: a gather has no vector form (canVectorize is false)`);
     case 'acc': {
       if (s.acc?.vector === undefined) throw new Error(`wasm backend: 'acc' has no vector form here`);
       f.get(s.acc.vector);

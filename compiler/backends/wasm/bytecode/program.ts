@@ -15,6 +15,7 @@ import { firstFunction, libraryFunction, link, tableIndexOf } from './link.ts';
 import { emitPointwise, type ProgramContext } from './nest.ts';
 import { emitPool } from './pool.ts';
 import { emitReduce } from './reduce.ts';
+import { emitScatterAdd } from './scatter.ts';
 
 type KernelEmitter<K extends Kernel> = (e: Emitter, ctx: ProgramContext, k: K) => number;
 
@@ -25,6 +26,7 @@ const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>>
   matmul: emitMatmul,
   conv2d: emitConv,
   pool2d: emitPool,
+  scatter_add: emitScatterAdd,
 };
 
 export interface ProgramLayout {
