@@ -23,8 +23,15 @@ export function gemmPackBytes(n: i32): i32 {
   return EDGE_BYTES + (MC * KC + KC * ((n + NR - 1) / NR) * NR) * 4;
 }
 
-// sized for the larger tile so the compiler's scratch plan is the same for both builds
-const EDGE_BYTES: i32 = 6 * NR * 4;
+// The compiler plans scratch with these (read from the built library's exports, see
+// compiler/backends/wasm/kernels/): sized for the larger tile and m-block so the plan is the
+// same for the plain and the relaxed build.
+export const PLAN_EDGE_ROWS: i32 = 6;
+export const PLAN_MC: i32 = 128;
+const EDGE_BYTES: i32 = PLAN_EDGE_ROWS * NR * 4;
+// (the build script checks MR ≤ PLAN_EDGE_ROWS and MC ≤ PLAN_MC through the exports)
+export const GEMM_MR: i32 = MR;
+export const GEMM_MC: i32 = MC;
 
 /** c + a·b: one fused multiply-add in the relaxed-SIMD build, mul then add otherwise. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -229,20 +236,24 @@ function copyEdge(t: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32
 
 /**
  * Called once per finished tile of C (rows [row, row + rows), columns [col, col + cols)) with
- * the caller's `tag`, while the tile is still in L1: the fused epilogue of a matmul kernel.
+ * the caller's `tag`, while the tile is still in L1: the fused epilogue of a matmul kernel. It
+ * is a function `(tag, row, rows, col, cols: i32) => void` given by its function-table index
+ * (NO_EPILOGUE: none), called with call_indirect.
  */
-export type TileEpilogue = (tag: i32, row: i32, rows: i32, col: i32, cols: i32) => void;
+export type TileEpilogue = i32;
+export const NO_EPILOGUE: TileEpilogue = -1;
 
 /**
  * C[M,N] = A·B (or C += A·B with `accumulate`). C is row-major with row stride `ldc` elements.
- * `pack` points at gemmPackBytes(n) bytes of scratch. Requires k > 0 when `epilogue` is given.
+ * `pack` points at gemmPackBytes(n) bytes of scratch. Requires k > 0 when `epilogue` is given;
+ * `colOffset` is added to the column numbers the epilogue is told (a slice of a wider C).
  */
 export function gemm(
   m: i32, n: i32, k: i32,
   a: usize, aRs: i32, aCs: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
-  epilogue: TileEpilogue | null = null, tag: i32 = 0, colOffset: i32 = 0,
+  epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -271,7 +282,7 @@ export function gemm(
           const pa = packedA + (<usize>(i0 * kc) << 2);
           const mr = min(MR, mc - i0);
           microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, mr, nr, edge);
-          if (epilogue !== null && k0 + kc >= k) epilogue(tag, m0 + i0, mr, j0 + colOffset, nr);
+          if (epilogue != NO_EPILOGUE && k0 + kc >= k) call_indirect<void>(<u32>epilogue, tag, m0 + i0, mr, j0 + colOffset, nr);
         }
       }
     }
@@ -280,45 +291,55 @@ export function gemm(
 
 // ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----
 
+/** The arguments of one gemmParallel job, in the pool's job block (see threads.ts jobArgs). */
+@unmanaged class GemmJob {
+  m: i32; n: i32; k: i32;
+  a: usize; aRs: i32; aCs: i32;
+  b: usize; bRs: i32; bCs: i32;
+  c: usize; ldc: i32; accumulate: bool;
+  pack: usize; packStride: i32;
+  epilogue: TileEpilogue; tag: i32;
+  /** columns per task, a multiple of NR */
+  slice: i32;
+}
+
 /** Splits C's columns across the pool; each thread packs into its own `packStride` bytes at `pack`. */
 export function gemmParallel(
   m: i32, n: i32, k: i32,
   a: usize, aRs: i32, aCs: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize, packStride: i32,
-  epilogue: TileEpilogue | null = null, tag: i32 = 0,
+  epilogue: TileEpilogue, tag: i32,
 ): void {
   const panels = (n + NR - 1) / NR;
   const slice = ((panels + threadCount() - 1) / threadCount()) * NR;
   const tasks = slice > 0 ? (n + slice - 1) / slice : 0;
   if (tasks <= 1) {
-    gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag);
+    gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, 0);
     return;
   }
-  const args = jobArgs();
-  store<i32>(args, m); store<i32>(args, n, 4); store<i32>(args, k, 8);
-  store<i32>(args, <i32>a, 12); store<i32>(args, aRs, 16); store<i32>(args, aCs, 20);
-  store<i32>(args, <i32>b, 24); store<i32>(args, bRs, 28); store<i32>(args, bCs, 32);
-  store<i32>(args, <i32>c, 36); store<i32>(args, ldc, 40); store<i32>(args, accumulate ? 1 : 0, 44);
-  store<i32>(args, <i32>pack, 48); store<i32>(args, packStride, 52);
-  store<i32>(args, epilogue === null ? 0 : <i32>changetype<usize>(epilogue), 56); store<i32>(args, tag, 60);
-  store<i32>(args, slice, 64);
-  parallelFor(gemmSliceTask, tasks);
+  const job = changetype<GemmJob>(jobArgs());
+  job.m = m; job.n = n; job.k = k;
+  job.a = a; job.aRs = aRs; job.aCs = aCs;
+  job.b = b; job.bRs = bRs; job.bCs = bCs;
+  job.c = c; job.ldc = ldc; job.accumulate = accumulate;
+  job.pack = pack; job.packStride = packStride;
+  job.epilogue = epilogue; job.tag = tag; job.slice = slice;
+  parallelFor(gemmSliceTask.index, tasks);
 }
 
 function gemmSliceTask(index: i32): void {
-  const args = jobArgs();
-  const n = load<i32>(args, 4);
-  const slice = load<i32>(args, 64);
-  const j0 = index * slice;
-  const bCs = load<i32>(args, 32);
-  const epi = load<i32>(args, 56);
+  const job = changetype<GemmJob>(jobArgs());
+  const j0 = index * job.slice;
   gemm(
-    load<i32>(args), min(slice, n - j0), load<i32>(args, 8),
-    <usize>load<i32>(args, 12), load<i32>(args, 16), load<i32>(args, 20),
-    addr(<usize>load<i32>(args, 24), j0 * bCs), load<i32>(args, 28), bCs,
-    addr(<usize>load<i32>(args, 36), j0), load<i32>(args, 40), load<i32>(args, 44) != 0,
-    <usize>load<i32>(args, 48) + <usize>(currentThread() * load<i32>(args, 52)),
-    epi == 0 ? null : changetype<TileEpilogue>(<usize>epi), load<i32>(args, 60), j0,
+    job.m, min(job.slice, job.n - j0), job.k,
+    job.a, job.aRs, job.aCs,
+    addr(job.b, j0 * job.bCs), job.bRs, job.bCs,
+    addr(job.c, j0), job.ldc, job.accumulate,
+    job.pack + <usize>(currentThread() * job.packStride),
+    job.epilogue, job.tag, j0,
   );
 }
+
+/** Bytes of a GemmJob: scripts/build-kernels.ts checks that the job block holds it. */
+export const GEMM_JOB_BYTES: i32 = <i32>offsetof<GemmJob>();

@@ -192,27 +192,50 @@ function maxPairRowsGrad(dx: usize, plane: usize, sH: i32, grad: usize, gH: i32,
 
 // ---- threaded: one task per image (arguments travel through the pool's job block) ----
 
+/** The arguments of a poolForwardParallel / poolBackwardParallel job, in the pool's job block. */
+@unmanaged class PoolJob {
+  isMax: bool;
+  /** out (forward) or dx (backward): contiguous [batch, channels, ·, ·] */
+  out: usize;
+  x: usize; sN: i32; sC: i32; sH: i32; sW: i32;
+  /** backward only */
+  dy: usize; gN: i32; gC: i32; gH: i32; gW: i32;
+  channels: i32; inH: i32; inW: i32; outH: i32; outW: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padT: i32; padL: i32;
+}
+
+/** Bytes of a PoolJob: scripts/build-kernels.ts checks that the job block holds it. */
+export const POOL_JOB_BYTES: i32 = <i32>offsetof<PoolJob>();
+
+function poolJob(
+  isMax: bool, out: usize, x: usize, sN: i32, sC: i32, sH: i32, sW: i32,
+  dy: usize, gN: i32, gC: i32, gH: i32, gW: i32,
+  channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
+): void {
+  const j = changetype<PoolJob>(jobArgs());
+  j.isMax = isMax; j.out = out; j.x = x; j.sN = sN; j.sC = sC; j.sH = sH; j.sW = sW;
+  j.dy = dy; j.gN = gN; j.gC = gC; j.gH = gH; j.gW = gW;
+  j.channels = channels; j.inH = inH; j.inW = inW; j.outH = outH; j.outW = outW;
+  j.kH = kH; j.kW = kW; j.strideH = strideH; j.strideW = strideW; j.padT = padT; j.padL = padL;
+}
+
 /** poolForward with the batch split across the pool (same arguments). */
 export function poolForwardParallel(
   isMax: bool, out: usize, x: usize, sN: i32, sC: i32, sH: i32, sW: i32,
   batch: i32, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
 ): void {
-  const a = jobArgs();
-  store<i32>(a, isMax ? 1 : 0); store<i32>(a, <i32>out, 4); store<i32>(a, <i32>x, 8);
-  store<i32>(a, sN, 12); store<i32>(a, sC, 16); store<i32>(a, sH, 20); store<i32>(a, sW, 24);
-  store<i32>(a, channels, 28); store<i32>(a, inH, 32); store<i32>(a, inW, 36); store<i32>(a, outH, 40); store<i32>(a, outW, 44);
-  store<i32>(a, kH, 48); store<i32>(a, kW, 52); store<i32>(a, strideH, 56); store<i32>(a, strideW, 60); store<i32>(a, padT, 64); store<i32>(a, padL, 68);
-  parallelFor(poolForwardTask, batch);
+  poolJob(isMax, out, x, sN, sC, sH, sW, 0, 0, 0, 0, 0, channels, inH, inW, outH, outW, kH, kW, strideH, strideW, padT, padL);
+  parallelFor(poolForwardTask.index, batch);
 }
 
 function poolForwardTask(n: i32): void {
-  const a = jobArgs();
-  const channels = load<i32>(a, 28), outH = load<i32>(a, 40), outW = load<i32>(a, 44);
-  poolForward(load<i32>(a) != 0, <usize>load<i32>(a, 4) + (<usize>(n * channels * outH * outW) << 2), at(<usize>load<i32>(a, 8), n * load<i32>(a, 12)),
-    load<i32>(a, 12), load<i32>(a, 16), load<i32>(a, 20), load<i32>(a, 24),
-    1, channels, load<i32>(a, 32), load<i32>(a, 36), outH, outW,
-    load<i32>(a, 48), load<i32>(a, 52), load<i32>(a, 56), load<i32>(a, 60), load<i32>(a, 64), load<i32>(a, 68));
+  const j = changetype<PoolJob>(jobArgs());
+  poolForward(j.isMax, j.out + (<usize>(n * j.channels * j.outH * j.outW) << 2), at(j.x, n * j.sN),
+    j.sN, j.sC, j.sH, j.sW,
+    1, j.channels, j.inH, j.inW, j.outH, j.outW,
+    j.kH, j.kW, j.strideH, j.strideW, j.padT, j.padL);
 }
 
 /** poolBackward with the batch split across the pool (same arguments). */
@@ -222,21 +245,15 @@ export function poolBackwardParallel(
   batch: i32, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, strideH: i32, strideW: i32, padT: i32, padL: i32,
 ): void {
-  const a = jobArgs();
-  store<i32>(a, isMax ? 1 : 0); store<i32>(a, <i32>dx, 4); store<i32>(a, <i32>x, 8);
-  store<i32>(a, sN, 12); store<i32>(a, sC, 16); store<i32>(a, sH, 20); store<i32>(a, sW, 24);
-  store<i32>(a, <i32>dy, 28); store<i32>(a, gN, 32); store<i32>(a, gC, 36); store<i32>(a, gH, 40); store<i32>(a, gW, 44);
-  store<i32>(a, channels, 48); store<i32>(a, inH, 52); store<i32>(a, inW, 56); store<i32>(a, outH, 60); store<i32>(a, outW, 64);
-  store<i32>(a, kH, 68); store<i32>(a, kW, 72); store<i32>(a, strideH, 76); store<i32>(a, strideW, 80); store<i32>(a, padT, 84); store<i32>(a, padL, 88);
-  parallelFor(poolBackwardTask, batch);
+  poolJob(isMax, dx, x, sN, sC, sH, sW, dy, gN, gC, gH, gW, channels, inH, inW, outH, outW, kH, kW, strideH, strideW, padT, padL);
+  parallelFor(poolBackwardTask.index, batch);
 }
 
 function poolBackwardTask(n: i32): void {
-  const a = jobArgs();
-  const channels = load<i32>(a, 48), inH = load<i32>(a, 52), inW = load<i32>(a, 56);
-  poolBackward(load<i32>(a) != 0, <usize>load<i32>(a, 4) + (<usize>(n * channels * inH * inW) << 2), at(<usize>load<i32>(a, 8), n * load<i32>(a, 12)),
-    load<i32>(a, 12), load<i32>(a, 16), load<i32>(a, 20), load<i32>(a, 24),
-    at(<usize>load<i32>(a, 28), n * load<i32>(a, 32)), load<i32>(a, 32), load<i32>(a, 36), load<i32>(a, 40), load<i32>(a, 44),
-    1, channels, inH, inW, load<i32>(a, 60), load<i32>(a, 64),
-    load<i32>(a, 68), load<i32>(a, 72), load<i32>(a, 76), load<i32>(a, 80), load<i32>(a, 84), load<i32>(a, 88));
+  const j = changetype<PoolJob>(jobArgs());
+  poolBackward(j.isMax, j.out + (<usize>(n * j.channels * j.inH * j.inW) << 2), at(j.x, n * j.sN),
+    j.sN, j.sC, j.sH, j.sW,
+    at(j.dy, n * j.gN), j.gN, j.gC, j.gH, j.gW,
+    1, j.channels, j.inH, j.inW, j.outH, j.outW,
+    j.kH, j.kW, j.strideH, j.strideW, j.padT, j.padL);
 }

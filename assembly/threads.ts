@@ -4,7 +4,11 @@
 // word carries the job's generation in its high 16 bits, so a worker that wakes late can never
 // claim a task of a newer job under an old one. Globals are per instance, i.e. per thread.
 
-export type Task = (index: i32) => void;
+/**
+ * A task is a function `(index: i32) => void` given by its index in the module's function table
+ * (generated program code and the library share one table), called with call_indirect.
+ */
+export type TaskIndex = i32;
 
 let control: usize = 0;
 let threadIndex: i32 = 0;
@@ -12,7 +16,7 @@ let threadIndex: i32 = 0;
 const SEQ = 0;      // generation of the current job; workers wait on it
 const NEXT = 4;     // (generation << 16) | next task index
 const COUNT = 8;    // tasks in the current job
-const FN = 12;      // the job's Task (function object pointer)
+const FN = 12;      // the job's task (function table index)
 const DONE = 16;    // tasks finished
 const QUIT = 20;
 const THREADS = 24; // threads taking part, main included
@@ -51,19 +55,19 @@ function runTasks(gen: i32): void {
     if ((ticket >>> 16) != gen) return;
     if ((ticket & 0xffff) >= atomic.load<i32>(control + COUNT)) return;
     if (atomic.cmpxchg<i32>(control + NEXT, ticket, ticket + 1) != ticket) continue;
-    changetype<Task>(<usize>atomic.load<i32>(control + FN))(ticket & 0xffff);
+    call_indirect<void>(<u32>atomic.load<i32>(control + FN), ticket & 0xffff);
     atomic.add<i32>(control + DONE, 1);
   }
 }
 
 /** Runs task(0…count-1) across the pool and returns when all are done. */
-export function parallelFor(task: Task, count: i32): void {
+export function parallelFor(task: TaskIndex, count: i32): void {
   if (count <= 1 || threadCount() <= 1) {
-    for (let i = 0; i < count; i++) task(i);
+    for (let i = 0; i < count; i++) call_indirect<void>(<u32>task, i);
     return;
   }
   const gen = (atomic.load<i32>(control + SEQ) + 1) & 0xffff;
-  atomic.store<i32>(control + FN, <i32>changetype<usize>(task));
+  atomic.store<i32>(control + FN, task);
   atomic.store<i32>(control + COUNT, count);
   atomic.store<i32>(control + DONE, 0);
   atomic.store<i32>(control + NEXT, gen << 16);

@@ -8,6 +8,7 @@ import { verifyArtifactFiles } from './artifact-integrity.ts';
 import { checkInitAgainstWeights, filesToLoad, validateManifest } from './manifest-validate.ts';
 import type { Session } from './session.ts';
 import { createWasmSession, type WasmSessionOptions } from './wasm/session.ts';
+import { browserCanRunThreads, browserWasmWorkers } from './wasm/browser-workers.ts';
 import { createWebGpuSession, type WebGpuSessionOptions } from './webgpu/session.ts';
 
 export type { Artifact, ArtifactFile, Backend, Manifest, TensorSpec } from './artifact.ts';
@@ -19,12 +20,21 @@ export { bakeWeights } from './artifact-weights.ts';
 /** WebGPU: the device or GPU to use; WASM: relaxed SIMD, thread count and a worker spawner. */
 export type SessionOptions = WebGpuSessionOptions & WasmSessionOptions;
 
+/**
+ * In a browser, a threaded WASM session gets Web Workers (runtime/wasm/browser-workers.ts) when the
+ * page is cross-origin isolated, and runs on one thread with a console note when it is not.
+ */
 export function createSession(artifact: Artifact, options: SessionOptions = {}): Promise<Session> {
   const manifest = validateManifest(artifact.manifest, { source: `artifact "${String(artifact.manifest?.name)}"` });
   const weights = artifact.files['weights.bin'];
   checkInitAgainstWeights(manifest, weights === undefined ? 0 : typeof weights === 'string' ? new TextEncoder().encode(weights).length : weights.byteLength);
   const checked = { manifest, files: artifact.files };
-  return manifest.backend === 'wasm' ? createWasmSession(checked, options) : createWebGpuSession(checked, options);
+  if (manifest.backend !== 'wasm') return createWebGpuSession(checked, options);
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.spawnWorker && manifest.wasm?.threads) {
+    return createWasmSession(checked, browserCanRunThreads(threads) ? { ...options, spawnWorker: browserWasmWorkers } : { ...options, threads: 1 });
+  }
+  return createWasmSession(checked, options);
 }
 
 /** Text files (WGSL shaders) are handed to sessions as strings, every other file as bytes. */

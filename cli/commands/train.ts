@@ -116,7 +116,7 @@ export async function trainCommand(
     valIndices = split.val;
   }
 
-  // the first compile on a machine loads the AssemblyScript compiler (seconds): say what is happening
+  // say what is happening while the training step and the evaluation graph compile
   if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
   const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });

@@ -1,6 +1,7 @@
 /**
  * How a wasm session gets worker threads for its pool, independent of the host: Node passes
- * runtime/node/wasm-workers.ts; a browser would pass a Web Worker spawner (not provided yet).
+ * runtime/node/wasm-workers.ts; a browser page browser-workers.ts (Web Workers; runtime/index.ts's
+ * createSession picks it when the page is cross-origin isolated).
  * Each worker instantiates the same module on the same shared memory and calls
  * `workerLoop(index)`, which returns only after the session calls `threadsStop()`.
  */

@@ -122,6 +122,21 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(result.status).toMatch(result.info.trained ? /^Trained weights loaded/ : /^No trained weights available/);
   });
 
+  it('trains on WASM with 1 and 2 threads (Web Workers on the cross-origin-isolated page); steps/s recorded', async () => {
+    // the widest network the controls allow, at the largest batch, so the pool has some work
+    const settings = { ...XOR, backend: 'wasm' as const, hidden: [16, 16], batchSize: 64 };
+    for (const threads of [1, 2]) {
+      const m = await page.evaluate((s) => window.__axonPlayground!.train({ ...s, steps: 300 }), { ...settings, threads });
+      metrics[`wasm, ${threads} thread(s) (XOR, 16-16 units, batch 64)`] = m;
+      expect(m.threads).toBe(threads);
+      expect(m.steps).toBeGreaterThanOrEqual(300);
+      expect(m.stepsPerSec).toBeGreaterThan(0);
+      expect(m.testLoss).toBeLessThan(MAX_TEST_LOSS);
+    }
+    // back to the page default for the tests after this one
+    await page.evaluate(() => { (document.getElementById('threads') as HTMLSelectElement).value = '1'; });
+  });
+
   it('renders every view without page errors (screenshot saved)', async () => {
     const settings = { ...XOR, backend: 'wasm' as const, dataset: 'spirals' as const, features: ['x1', 'x2', 'sinx1', 'sinx2'] as PlaygroundSettings['features'], hidden: [8, 6] };
     // a second WASM compile in the same page (the AssemblyScript compiler is warm now), trained

@@ -113,7 +113,7 @@ export async function warmUpWasmCompiler(host?: CompileHost): Promise<void> {
   let lib = libraries.get(h.readLibraryFile);
   if (!lib) libraries.set(h.readLibraryFile, lib = loadLibrary(h.readLibraryFile));
   const library = await lib;
-  const source = `import { gemm } from './${LIBRARY_DIR}/gemm';\nexport function run(): void { gemm(4, 8, 4, 0, 4, 1, 64, 8, 1, 256, 8, false, 512); }\n`;
+  const source = `import { gemm } from './${LIBRARY_DIR}/gemm';\nexport function run(): void { gemm(4, 8, 4, 0, 4, 1, 64, 8, 1, 256, 8, false, 512, -1, 0, 0); }\n`;
   const pending = compileQueue.then(() => runAsc(['program.ts', ...flags({ source, memoryBase: 65536, memoryPages: 2 })], source, library));
   compileQueue = pending.catch(() => undefined);
   await pending;

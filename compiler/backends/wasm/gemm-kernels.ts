@@ -11,12 +11,11 @@ import { ACC_BUFFER, align, type MemoryLayout } from './layout.ts';
 import { emitPointwise, emitStores, linearIndexOf, vectorizable, type PointwiseParallel } from './pointwise.ts';
 import { bindAccToScratch, mapExpr } from './rewrite.ts';
 import type { Source } from './source.ts';
+import { KERNEL_BUILD } from './kernel-library.ts';
 
-// Must match assembly/gemm.ts's gemmPackBytes: the largest tile (6×8, relaxed build) and m-block (128).
-const GEMM_EDGE_ROWS = 6;
-const GEMM_MC = 128;
-const GEMM_KC = 256;
-const GEMM_NR = 8;
+// assembly/gemm.ts's planning constants (the largest tile and m-block of both builds), read from
+// the built library's exports (kernels/kernels.json), so they are defined once, in assembly/.
+const { PLAN_EDGE_ROWS: GEMM_EDGE_ROWS, PLAN_MC: GEMM_MC, KC: GEMM_KC, NR: GEMM_NR } = KERNEL_BUILD.variants.plain.constants;
 
 /** Edge tile + packed A + packed B, as assembly/gemm.ts's gemmPackBytes. */
 export function gemmPackBytes(n: number): number {
@@ -44,7 +43,7 @@ function gemmCall(scratch: ScratchPlan, ctx: KernelContext, n: number): { fn: st
 }
 
 /** Carves consecutive 64-byte-aligned regions out of the scratch area. */
-class ScratchPlan {
+export class ScratchPlan {
   private bytes = 0;
   constructor(private readonly base: number) {}
   take(bytes: number): number {
@@ -57,11 +56,11 @@ class ScratchPlan {
   }
 }
 
-function viewBase(layout: MemoryLayout, v: View): number {
+export function viewBase(layout: MemoryLayout, v: View): number {
   return layout.bufferAddress(v.buffer) + v.offset * 4;
 }
 
-function directOutput(layout: MemoryLayout, k: MatmulKernel): View | undefined {
+export function directOutput(layout: MemoryLayout, k: MatmulKernel): View | undefined {
   if (k.stores.length !== 1) return undefined;
   const s = k.stores[0]!;
   if (s.expr.op !== 'acc' || s.expr.dtype !== 'f32' || layout.dtype(s.view.buffer) !== 'f32') return undefined;
@@ -89,7 +88,7 @@ export function emitMatmul(out: Source, layout: MemoryLayout, k: MatmulKernel, c
   const ldc = direct ? direct.strides[1]! : k.n;
   out.open(`for (let b: i32 = 0; b < ${k.batch}; b++)`);
   out.line(`${fn}(${k.m}, ${k.n}, ${k.k}, <usize>(${viewBase(layout, k.a)} + b * ${aB * 4}), ${aRs}, ${aCs}, ` +
-    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}${perTile ? `, ${ctx.name}_tile, b` : ''});`);
+    `<usize>(${viewBase(layout, k.b)} + b * ${bB * 4}), ${bRs}, ${bCs}, <usize>(${c}), ${ldc}, false, ${pack}, ${perTile ? `${ctx.name}_tile.index, b` : '-1, 0'}${fn === 'gemm' ? ', 0' : ''});`);
   out.close();
   if (!direct && !perTile) emitPointwise(out, layout, space, stores, 'i', parallelOf(ctx));
   // the GEMM calls the tile epilogue through the function table, so it is a function of its own
@@ -121,7 +120,7 @@ function emitTileEpilogue(out: Source, layout: MemoryLayout, stores: Store[], sp
  * and transposed (W'[c, o, kh, kw] = w[o, c, KH−1−kh, KW−1−kw], padding (K−1)·d − p): one GEMM
  * into dx per image, no column-to-image scatter.
  */
-function inputGradAsForward(k: ConvKernel): ConvKernel | undefined {
+export function inputGradAsForward(k: ConvKernel): ConvKernel | undefined {
   const g = k.geometry;
   if (k.mode !== 'input_grad' || g.strideH !== 1 || g.strideW !== 1 || g.groups !== 1) return undefined;
   const [sO, sC, sKh, sKw] = k.other.strides as [number, number, number, number];
@@ -181,7 +180,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     gather(out, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
     let body = out;
     if (perImage) {
-      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      out.line(`parallelFor(${ctx.name}_image.index, ${g.batch});`);
       body = ctx.helpers;
       body.open(`function ${ctx.name}_image(n: i32): void`);
       body.line(`const col: usize = ${colArea} + <usize>(currentThread() * ${colStride});`);
@@ -205,7 +204,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
       : byImage ? `<usize>(accT + grp * ${oPerG * pixels * 4}), ${pixels}`
       : `<usize>(${acc} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}`;
     out.line(`${fn}(${oPerG}, ${pixels}, ${taps}, <usize>(${w} + grp * ${oPerG * taps * 4}), ${taps}, 1, ${cols}, 1, ` +
-      `${c}, false, ${pack});`);
+      `${c}, false, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     out.close();
     if (byImage) emitPointwise(out, imageLayout(layout, 'accT'), space.slice(1), imageStores(bindAccToScratch(k.stores, space)));
     out.close();
@@ -221,7 +220,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     out.open(`for (let n: i32 = 0; n < ${g.batch}; n++)`).open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
     // col[tap, pixel] = Σ_o W[o, tap] · dy[o, pixel]: A is W transposed (strides 1, taps)
     out.line(`${fn}(${taps}, ${pixels}, ${oPerG}, <usize>(${w} + grp * ${oPerG * taps * 4}), 1, ${taps}, ` +
-      `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack});`);
+      `<usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ${col}, ${pixels}, false, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     out.line(`col2imAdd(<usize>(${acc} + (n * ${g.inChannels} + grp * ${cPerG}) * ${g.inHeight * g.inWidth * 4}), ${col}, ${cPerG}, ${geom});`);
     out.close().close();
   } else {
@@ -245,7 +244,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     if (perImage) {
       out.line(`memory.fill(${acc}, 0, ${accBytes});`);
       out.line(`memory.fill(${partials}, 0, ${partialStride * (ctx.threads - 1)});`);
-      out.line(`parallelFor(${ctx.name}_image, ${g.batch});`);
+      out.line(`parallelFor(${ctx.name}_image.index, ${g.batch});`);
       emitSumPartials(out, acc, partials, partialStride, ctx.threads - 1, accBytes);
       body = ctx.helpers;
       body.open(`function ${ctx.name}_image(n: i32): void`);
@@ -260,13 +259,13 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
     if (fewTaps) {
       body.line(im2col('n', '0', false));
       body.line(`${fn}(${taps}, ${g.outChannels}, ${pixels}, ${col}, ${pixels}, 1, <usize>(${dy} + n * ${g.outChannels * pixels * 4}), 1, ${pixels}, ` +
-        `${accBase}, ${g.outChannels}, ${accumulate}, ${pack});`);
+        `${accBase}, ${g.outChannels}, ${accumulate}, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
     } else {
       body.open(`for (let grp: i32 = 0; grp < ${g.groups}; grp++)`);
       body.line(im2col('n', 'grp', false));
       // dW[o, tap] += Σ_pixel dy[o, pixel] · col[tap, pixel]: B is col transposed (strides 1, pixels)
       body.line(`${fn}(${oPerG}, ${taps}, ${pixels}, <usize>(${dy} + (n * ${g.outChannels} + grp * ${oPerG}) * ${pixels * 4}), ${pixels}, 1, ` +
-        `${col}, 1, ${pixels}, <usize>(${accBase} + grp * ${oPerG * taps * 4}), ${taps}, ${accumulate}, ${pack});`);
+        `${col}, 1, ${pixels}, <usize>(${accBase} + grp * ${oPerG * taps * 4}), ${taps}, ${accumulate}, ${pack}, -1, 0${fn === 'gemm' ? ', 0' : ''});`);
       body.close();
     }
     body.close();
@@ -285,7 +284,7 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
  * (stride(ow) = 1, stride(oh) = outWidth), not overlapping its operands, lets the GEMM write
  * the output directly.
  */
-function directConvOutput(layout: MemoryLayout, k: ConvKernel): View | undefined {
+export function directConvOutput(layout: MemoryLayout, k: ConvKernel): View | undefined {
   if (k.stores.length !== 1) return undefined;
   const s = k.stores[0]!;
   if (s.expr.op !== 'acc' || s.expr.dtype !== 'f32' || layout.dtype(s.view.buffer) !== 'f32') return undefined;
@@ -311,9 +310,9 @@ function emitSumPartials(out: Source, acc: number, partials: number, stride: num
 }
 
 /** A view of one image: axis 0 leaves the iteration space and becomes a run-time offset n·imageStride. */
-type ImageView = View & { imageStride?: number };
+export type ImageView = View & { imageStride?: number };
 
-function imageStores(stores: Store[]): Store[] {
+export function imageStores(stores: Store[]): Store[] {
   const cut = (v: View): ImageView => ({ buffer: v.buffer, offset: v.offset, strides: v.strides.slice(1), imageStride: v.strides[0]! });
   return stores.map((s) => ({ view: cut(s.view), expr: mapExpr(s.expr, (e) => (e.op === 'load' ? { ...e, view: cut(e.view) } : undefined)) }));
 }
@@ -334,7 +333,7 @@ function imageLayout(layout: MemoryLayout, accVar: string): MemoryLayout {
  * Per-image epilogues need stores that neither depend on the position in the whole space (index,
  * random) nor write where the convolution still reads later images.
  */
-function imageEpilogueApplies(layout: MemoryLayout, k: ConvKernel): boolean {
+export function imageEpilogueApplies(layout: MemoryLayout, k: ConvKernel): boolean {
   const positional = (e: Expr): boolean => usesIndex(e, new Set([0, 1, 2, 3])) || containsRandom(e);
   return k.stores.every((s) => !positional(s.expr)
     && !layout.overlaps(s.view.buffer, k.input.buffer) && !layout.overlaps(s.view.buffer, k.other.buffer));

@@ -7,6 +7,7 @@ import type { Program } from '../../kernel/ir.ts';
 import type { BackendRenderer, RenderedProgram, RenderOptions } from '../backend.ts';
 import { compileProgram, type CompileHost } from './compile.ts';
 import { ENTRY, renderProgramSource } from './program.ts';
+import { createBytecodeBackend } from './bytecode/backend.ts';
 
 export const WASM_MODULE_FILE = 'program.wasm';
 export const WASM_RELAXED_MODULE_FILE = 'program.relaxed.wasm';
@@ -14,9 +15,15 @@ export const WASM_THREADS_MODULE_FILE = 'program.threads.wasm';
 export const WASM_THREADS_RELAXED_MODULE_FILE = 'program.threads.relaxed.wasm';
 
 export interface WasmBackendOptions {
-  /** where the kernel library comes from and where modules are cached (default: Node disk host or browser fetch) */
+  /**
+   * How per-program code is made: 'bytecode' (default) writes wasm directly and links it onto the
+   * prebuilt kernel library (milliseconds); 'asc' renders AssemblyScript and runs the
+   * AssemblyScript compiler (seconds; kept for debugging, it ships `program.as.ts`).
+   */
+  codegen?: 'bytecode' | 'asc';
+  /** asc codegen: where the kernel library sources come from and where modules are cached (default: Node disk host or browser fetch) */
   host?: CompileHost;
-  /** binaryen optimization level, 0–3 (default 1: V8 optimizes the kernels as well either way; -O3 measured no faster, 1.8× slower to compile) */
+  /** asc codegen: binaryen optimization level, 0–3 (default 1: V8 optimizes the kernels as well either way; -O3 measured no faster, 1.8× slower to compile) */
   optimizeLevel?: number;
   /** also build a shared-memory module for a pool of up to this many threads (default 1: none) */
   threads?: number;
@@ -25,6 +32,7 @@ export interface WasmBackendOptions {
 }
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {
+  if ((opts.codegen ?? 'bytecode') === 'bytecode') return createBytecodeBackend(opts);
   return {
     name: 'wasm',
     async render(program: Program, options: RenderOptions): Promise<RenderedProgram> {

@@ -14,11 +14,11 @@ export function align(n: number, to: number): number {
 }
 
 export class MemoryLayout {
-  readonly arenaBase = 0;
   readonly scratchBase: number;
   private readonly buffers: Map<number, { offset: number; dtype: DType; bytes: number }>;
 
-  constructor(readonly program: Program) {
+  /** @param arenaBase where the arena starts (0 for asc-built programs; past the kernel library's static data for linked ones) */
+  constructor(readonly program: Program, readonly arenaBase = 0) {
     this.buffers = new Map(program.buffers.map((b) => [b.id, { offset: b.offset, dtype: b.dtype, bytes: b.size * 4 }]));
     this.scratchBase = align(this.arenaBase + program.arenaBytes, 64);
   }

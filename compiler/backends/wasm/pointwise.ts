@@ -61,7 +61,7 @@ export function emitPointwise(out: Source, layout: MemoryLayout, shapeIn: readon
     const tasks = Math.min(shape[0]!, parallel.threads * 4);
     let chunk = Math.ceil(shape[0]! / tasks);
     if (shape.length === 1) chunk = Math.ceil(chunk / 4) * 4;
-    out.line(`parallelFor(${parallel.name}, ${Math.ceil(shape[0]! / chunk)});`);
+    out.line(`parallelFor(${parallel.name}.index, ${Math.ceil(shape[0]! / chunk)});`);
     const h = parallel.helpers;
     h.open(`function ${parallel.name}(task: i32): void`);
     h.line(`const lo: i32 = task * ${chunk};`);
@@ -107,7 +107,7 @@ function emitNest(out: Source, layout: MemoryLayout, shape: number[], stores: St
  * Whether a stored buffer is also read through a different view: then later points can see
  * earlier points' results, and only the point-by-point scalar order matches the interpreter.
  */
-function readsWhatItWritesElsewhere(layout: MemoryLayout, stores: Store[]): boolean {
+export function readsWhatItWritesElsewhere(layout: MemoryLayout, stores: Store[]): boolean {
   return stores.some((s) => stores.some((other) => viewsOf(other.expr).some((v) => layout.overlaps(v.buffer, s.view.buffer)
     && (layout.bufferAddress(v.buffer) + v.offset * 4 !== layout.bufferAddress(s.view.buffer) + s.view.offset * 4 || v.strides.some((x, d) => x !== s.view.strides[d])))));
 }

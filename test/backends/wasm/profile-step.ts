@@ -1,10 +1,11 @@
 /**
  * Per-kernel profile of a whole training step on the wasm backend (not part of the test suite):
- *   npx tsx test/backends/wasm/profile-step.ts [cnn|mlp|mlp-infer] [--relaxed] [--threads N] [--reps R] [--top K] [--opt 0-3]
+ *   npx tsx test/backends/wasm/profile-step.ts [cnn|mlp|mlp-infer] [--relaxed] [--threads N] [--reps R] [--top K] [--asc [--opt 0-3]]
  * Builds the program with every kernel function exported, runs one warm-up step, then calls the
  * kernels one by one in program order (so training state advances exactly as in `run()`) and
  * prints wall and CPU time per kernel with its kind and the graph ops it fuses, plus totals
- * per kind. CPU time (process.cpuUsage) is the steadier number on a loaded machine.
+ * per kind. CPU time (process.cpuUsage) is the steadier number on a loaded machine. `--asc` profiles
+ * the AssemblyScript-compiled program instead of the bytecode one (to compare the two code paths).
  */
 import { compileProgram } from '../../../compiler/index.ts';
 import { buildArtifact } from '../../../compiler/artifact/build.ts';
@@ -30,7 +31,8 @@ const optimizeLevel = opt('--opt', 3);
 const model = STEP_MODELS[which]?.();
 if (!model) throw new Error(`unknown model "${which}"; use ${Object.keys(STEP_MODELS).join(', ')}`);
 const { program } = compileProgram(model.graph, { layout: 'nchw' });
-const rendered = await createWasmBackend({ profile: true, threads, optimizeLevel }).render(program, { name: which, relaxedSimd: relaxed });
+const codegen = args.includes('--asc') ? 'asc' : 'bytecode';
+const rendered = await createWasmBackend({ profile: true, threads, optimizeLevel, codegen }).render(program, { name: which, relaxedSimd: relaxed });
 const artifact = buildArtifact(program, rendered, { name: which, backend: 'wasm', training: model.graph.updates.size > 0 });
 const session = await createSession(artifact, { threads, relaxedSimd: relaxed });
 if (!(session instanceof WasmSession)) throw new Error('expected a wasm session');

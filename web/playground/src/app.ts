@@ -33,6 +33,8 @@ export interface RunMetrics {
   epoch: number;
   trainLoss: number;
   testLoss: number;
+  /** threads the training session runs each step on (WASM; 1 when the page is not cross-origin isolated) */
+  threads: number;
 }
 
 export class App {
@@ -92,7 +94,7 @@ export class App {
         const config: PlaygroundConfig = readConfig();
         this.data = makeDataset(config.dataset, 400, config.noise, config.trainFraction);
         this.setStatus(`compiling for ${config.backend}…`);
-        const trainer = await Trainer.create(config.model, this.data, config.backend);
+        const trainer = await Trainer.create(config.model, this.data, config.backend, config.threads);
         if (generation !== this.generation) return trainer.dispose();
         this.trainer = trainer;
         this.unitCanvases = renderUnitCanvases($('units-view'), config.model.hidden);

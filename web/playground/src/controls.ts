@@ -15,6 +15,8 @@ export interface PlaygroundConfig {
   /** fraction of the points used for training */
   trainFraction: number;
   backend: BackendName;
+  /** WASM threads per training step, main included (workers only run on a cross-origin-isolated page) */
+  threads: number;
   model: ModelConfig;
 }
 
@@ -83,6 +85,7 @@ export function readConfig(): PlaygroundConfig {
     noise: Number($<HTMLInputElement>('noise').value) / 100,
     trainFraction: Number($<HTMLInputElement>('split').value) / 100,
     backend,
+    threads: Number($<HTMLSelectElement>('threads').value),
     model: {
       features: [...document.querySelectorAll<HTMLInputElement>('#features input:checked')].map((i) => i.value as FeatureName),
       hidden: readUnits(),
@@ -126,5 +129,6 @@ export function applySettings(s: PlaygroundSettings): void {
   if (s.batchSize !== undefined) $<HTMLInputElement>('batch').value = String(s.batchSize);
   if (s.l2 !== undefined) setSelect('l2', s.l2);
   if (s.dropout !== undefined) setSelect('dropout', s.dropout);
+  if (s.threads !== undefined) setSelect('threads', s.threads);
   for (const id of ['noise', 'split', 'batch']) $(id).dispatchEvent(new Event('input'));
 }

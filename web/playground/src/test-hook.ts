@@ -13,7 +13,7 @@ export interface PlaygroundTestHook {
   /** applies the settings, presses play, trains until `steps` steps are done, pauses, returns metrics */
   train(settings: PlaygroundSettings & { steps: number; stepsPerFrame?: number | 'max'; timeoutMs?: number }): Promise<RunMetrics>;
   fashion: Promise<FashionPanel>;
-  /** milliseconds the page spent warming up the AssemblyScript compiler after loading */
+  /** milliseconds the page spent warming up the compile pipeline after loading */
   wasmWarmUp: Promise<number>;
 }
 
@@ -52,6 +52,7 @@ export function installTestHook(app: App, backends: Record<BackendName, Availabi
         epoch: trainer.epoch,
         trainLoss: train,
         testLoss: test,
+        threads: trainer.threads,
       };
     },
   };

@@ -54,13 +54,14 @@ export class Trainer {
     }
   }
 
-  static async create(config: ModelConfig, data: Split, backend: BackendName): Promise<Trainer> {
+  /** `threads`: WASM worker threads per step (main included); 1 unless the page is cross-origin isolated */
+  static async create(config: ModelConfig, data: Split, backend: BackendName, threads = 1): Promise<Trainer> {
     if (data.train.labels.length + data.test.labels.length > EVAL_POINTS) {
       throw new Error(`playground: at most ${EVAL_POINTS} points fit the eval artifact`);
     }
     const t0 = performance.now();
     const [trainArtifact, evalArtifact] = await Promise.all([
-      compile(trainStep(trainGraph(config), { optimizer: optimizerFor(config) }), { backend }),
+      compile(trainStep(trainGraph(config), { optimizer: optimizerFor(config) }), { backend, threads }),
       compile(evalGraph(config, EVAL_POINTS), { backend }),
     ]);
     let device: GPUDevice | undefined;
@@ -69,8 +70,13 @@ export class Trainer {
       device = await requestArenaDevice(navigator.gpu, Math.max(trainArtifact.manifest.arenaBytes, evalArtifact.manifest.arenaBytes));
     }
     const options = device ? { device } : {};
-    const [train, evaluator] = await Promise.all([createSession(trainArtifact, options), createSession(evalArtifact, options)]);
+    const [train, evaluator] = await Promise.all([createSession(trainArtifact, { ...options, threads }), createSession(evalArtifact, options)]);
     return new Trainer(config, data, backend, performance.now() - t0, train, evaluator, device);
+  }
+
+  /** Threads the training session runs each step on (WASM sessions with a worker pool: more than 1). */
+  get threads(): number {
+    return (this.train as { threads?: number }).threads ?? 1;
   }
 
   /** Training epochs done so far (steps × batch / training points). */

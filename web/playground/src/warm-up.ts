@@ -1,8 +1,8 @@
 /**
- * The first WASM compile in a page costs seconds more than later ones (the AssemblyScript
- * compiler's JavaScript and binaryen's wasm are still cold). Compiling a throwaway model of the
- * same kind (dense layers, softmax cross-entropy, Adam) right after the page loads moves most of
- * that cost to while the user is still choosing settings.
+ * The first WASM compile in a page costs more than later ones (the compiler's JavaScript is cold
+ * and the kernel library is still to be fetched). Compiling a throwaway model of the same kind
+ * (dense layers, softmax cross-entropy, Adam) right after the page loads moves that cost to
+ * while the user is still choosing settings.
  */
 import { compile, trainStep } from '../../../compiler/index.ts';
 import { evalGraph, optimizerFor, trainGraph, type ModelConfig } from './model.ts';

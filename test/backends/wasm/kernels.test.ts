@@ -1,0 +1,28 @@
+import ascPackage from 'assemblyscript/package.json' with { type: 'json' };
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { KERNEL_BUILD } from '../../../compiler/backends/wasm/kernel-library.ts';
+import { KERNEL_SOURCES, KERNEL_VARIANTS, kernelSourceHash } from '../../../compiler/backends/wasm/kernel-variants.ts';
+
+const root = new URL('../../../', import.meta.url);
+
+describe('prebuilt kernel library (compiler/backends/wasm/kernels/)', () => {
+  it('was built from the current assembly/ sources and flags (else run: npm run build:kernels)', async () => {
+    const sources = Object.fromEntries(await Promise.all(KERNEL_SOURCES.map(async (f) => [f, await readFile(new URL(`assembly/${f}`, root), 'utf8')] as const)));
+    expect(KERNEL_BUILD.ascVersion).toBe(ascPackage.version);
+    expect(KERNEL_BUILD.sourceHash, 'assembly/ changed since the kernels were built: npm run build:kernels').toBe(await kernelSourceHash(sources, ascPackage.version));
+  });
+
+  it('has every variant file with the recorded size and hash', async () => {
+    for (const v of KERNEL_VARIANTS) {
+      const info = KERNEL_BUILD.variants[v];
+      const bytes = await readFile(new URL(`compiler/backends/wasm/kernels/${info.file}`, root));
+      expect(bytes.length, info.file).toBe(info.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex'), info.file).toBe(info.sha256);
+    }
+    // the relaxed builds use the 6×8 tile, the plain ones 4×8; both fit the planned scratch
+    expect(KERNEL_BUILD.variants.relaxed.constants.GEMM_MR).toBe(6);
+    expect(KERNEL_BUILD.variants.plain.constants.GEMM_MR).toBe(4);
+  });
+});
