@@ -27,24 +27,3 @@ export function withLeadingAxis(stores: Store[]): Store[] {
   };
   return stores.map((s) => ({ view: addAxis(s.view), expr: shiftIndex(mapViews(s.expr, addAxis)) }));
 }
-
-export function exprSize(e: Expr): number {
-  switch (e.op) {
-    case 'unary': return 1 + exprSize(e.a);
-    case 'binary': return 1 + exprSize(e.a) + exprSize(e.b);
-    case 'select': return 1 + exprSize(e.cond) + exprSize(e.a) + exprSize(e.b);
-    case 'random': return 8 + exprSize(e.seed);
-    default: return 0;
-  }
-}
-
-export function someExpr(e: Expr, pred: (e: Expr) => boolean): boolean {
-  if (pred(e)) return true;
-  switch (e.op) {
-    case 'unary': return someExpr(e.a, pred);
-    case 'binary': return someExpr(e.a, pred) || someExpr(e.b, pred);
-    case 'select': return someExpr(e.cond, pred) || someExpr(e.a, pred) || someExpr(e.b, pred);
-    case 'random': return someExpr(e.seed, pred);
-    default: return false;
-  }
-}

@@ -6,32 +6,13 @@ import type { Graph, Tensor } from '../ir/graph.ts';
 import { contiguousStrides, sizeOf } from '../ir/types.ts';
 import { rules } from '../ops/index.ts';
 import type { Lowering } from '../ops/rule.ts';
-import { liveNodes } from '../kernel/lower.ts';
 import { evaluate } from '../interpreter/evaluate.ts';
 import { Graph as GraphClass } from '../ir/graph.ts';
 import type { OpName } from '../ops/attrs.ts';
 import { rebuild, type Rewrite } from './rebuild.ts';
 
-/** Dead-code elimination: drops nodes no output or update needs (declared inputs stay). */
-export function eliminateDeadCode(graph: Graph): Graph {
-  return rebuild(graph, () => undefined, { only: new Set(liveNodes(graph)) });
-}
-
 /** the CSE key of a node whose inputs are already canonical */
 const cseKey = (n: Tensor, ins: readonly Tensor[]) => `${n.op}(${ins.map((i) => i.id).join(',')})${JSON.stringify(n.attrs)}`;
-
-/** Common-subexpression elimination: one node per (op, inputs, attributes). */
-export function eliminateCommonSubexpressions(graph: Graph): Graph {
-  const seen = new Map<string, Tensor>();
-  return rebuild(graph, (n, ins, ctx) => {
-    const key = cseKey(n, ins);
-    const hit = seen.get(key);
-    if (hit) return hit;
-    const t = ctx.emit(n.op as OpName, ins, n.attrs as never);
-    seen.set(key, t);
-    return t;
-  }, { dedupConsts: true });
-}
 
 export interface RewriteCounts { folded: number; simplified: number; merged: number }
 
