@@ -138,6 +138,19 @@ export function fuzzGraph(seed: number, o: FuzzOptions = {}): FuzzGraph {
     if (src) g.update(s, F.add(F.mul(s, 0.9), F.mean(src, 0)));
   }
 
+  // a reduction's new value read by another update together with the old one (the lowering
+  // writes such a value in place and lets later updates read it from the param's buffer)
+  if (chance(0.4)) {
+    const t = pick(pool.filter((x) => x.rank === 2));
+    if (t) {
+      const k = t.shape[1]!;
+      const q = g.param(`${p}q`, [1, k], values(k));
+      const qNew = F.add(q, F.sum(F.tanh(t), 0, true));
+      g.update(q, qNew);
+      g.update(g.stateTensor(`${p}sq`, [1, k], values(k)), pick([F.mul, F.sub])(qNew, q));
+    }
+  }
+
   const outs = [...new Set([...pool.slice(-3), pick(pool), ...(chance(0.3) ? [pick(params)] : [])])];
   outs.forEach((t, i) => g.output(`${p}out${i}`, t));
   return { graph: g, feeds };

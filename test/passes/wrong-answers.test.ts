@@ -125,6 +125,29 @@ const cases: Case[] = [
     },
   },
   {
+    // p's new value (a reduction's epilogue) is written in place; s read it there and p's old value too
+    name: 'an update that reads both the old and the new value of another param',
+    build(g, p) {
+      const X = f32(wave(12, 11)), P = f32(wave(3, 12)), S = f32(wave(3, 13));
+      const x = g.input(`${p}x`, [4, 3]);
+      const pp = g.param(`${p}p`, [1, 3], Float32Array.from(P));
+      const s = g.stateTensor(`${p}s`, [1, 3], Float32Array.from(S));
+      const pNew = add(pp, sum(tanh(x), 0, true));
+      g.update(pp, pNew);
+      g.update(s, mul(pNew, pp));
+      g.output(`${p}o`, sum(x));
+      const col = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, i) => a + Math.tanh(X[3 * i + j]!), 0));
+      return {
+        feeds: { [`${p}x`]: X },
+        want: {
+          [`${p}o`]: [X.reduce((a, b) => a + b, 0)],
+          [`${p}p`]: P.map((v, j) => v + col[j]!),
+          [`${p}s`]: P.map((v, j) => (v + col[j]!) * v),
+        },
+      };
+    },
+  },
+  {
     // f32's 1 + eˣ rounds to 1 below x ≈ −16.6: the naive form returns 0 there (and log(0) = −∞)
     name: 'softplus keeps f32 relative precision for very negative x',
     rtol: 1e-5,
