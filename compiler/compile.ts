@@ -24,7 +24,7 @@ export interface CompileOptions {
   relaxedSimd?: boolean;
   /** WASM: also build a shared-memory module for up to this many threads (default 1: none) */
   threads?: number;
-  /** dimension order of 4-D intermediates; default: the backend's preference */
+  /** dimension order of 4-D intermediates (default NCHW) */
   layout?: ActivationLayout;
 }
 
@@ -46,7 +46,7 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
   const threads = options.backend === 'wasm' && (options.threads ?? 1) > 1 ? options.threads! : 1;
   const renderer = threads > 1 ? createWasmBackend({ threads }) : backends[options.backend];
   if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
-  const layout = options.layout ?? renderer.preferredLayout ?? 'nchw';
+  const layout = options.layout ?? 'nchw';
   const { program, plan, report } = compileProgram(graph, { layout });
   const t1 = performance.now();
   const name = options.name ?? graph.name;

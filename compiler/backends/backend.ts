@@ -4,7 +4,6 @@
  */
 import type { Program } from '../kernel/ir.ts';
 import type { Manifest } from '../../runtime/artifact.ts';
-import type { ActivationLayout } from '../kernel/layout.ts';
 
 export interface RenderOptions {
   /** artifact/model name, for file names and messages */
@@ -24,7 +23,5 @@ export interface RenderedProgram {
 
 export interface BackendRenderer {
   readonly name: Manifest['backend'];
-  /** the dimension order this backend's conv/pool kernels are fastest on (default NCHW) */
-  readonly preferredLayout?: ActivationLayout;
   render(program: Program, options: RenderOptions): Promise<RenderedProgram>;
 }

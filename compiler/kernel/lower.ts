@@ -24,7 +24,11 @@
  *  - two different pending anchors meet in one expression (a kernel has one accumulator).
  *
  * Param/state updates write in place into the param's own buffer. Those kernels run after every
- * other kernel, so no reader ever sees a half-updated parameter; `checkUpdateHazards` verifies it.
+ * other kernel, ordered so that every reader of a param's old value runs before its writer and
+ * every reader of its new value after (`orderUpdates`). A write that cannot be ordered so (two
+ * updates that read each other's old values, a swap) or that reads its own target through
+ * another view (`checkUpdateHazards`, e.g. p ← pᵀ) goes to a temporary and is copied into the
+ * param at the end (`writeThroughTemp`).
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
 import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
@@ -52,6 +56,7 @@ function merged(args: readonly Value[]): Pick<Value, 'leaves' | 'fresh' | 'ops'>
   };
 }
 import { kernelAccess } from './plan.ts';
+import { checkUpdateHazards } from './hazards.ts';
 import { dimOrder, stridesInOrder, type ActivationLayout } from './layout.ts';
 
 export interface LowerOptions {
@@ -88,15 +93,44 @@ function cost(e: Expr): number {
 }
 
 export function lowerGraph(graph: Graph, options: LowerOptions): Program {
-  return new Lowering(graph, options).run();
+  // A kernel that needs both the old and the new value of one param (read from its buffer) cannot
+  // be ordered; lower again with those params' new values kept in temporaries (rare).
+  const noFreshReads = new Set<Tensor>();
+  for (;;) {
+    try {
+      return new Lowering(graph, options, noFreshReads).run();
+    } catch (e) {
+      if (!(e instanceof FreshReadConflict) || e.targets.every((t) => noFreshReads.has(t))) throw e;
+      for (const t of e.targets) noFreshReads.add(t);
+    }
+  }
+}
+
+/** Some update-phase kernels need both old and new values of `targets` from the same buffers. */
+class FreshReadConflict extends Error {
+  constructor(readonly targets: Tensor[]) {
+    super(`cannot order the in-place updates of ${targets.map((t) => `"${t.name}"`).join(', ')}: a kernel reads both their old and new values`);
+  }
+}
+
+/** An update-phase kernel: `writes` is the param/state it overwrites in place, if any. */
+interface DeferredKernel {
+  kernel: Kernel;
+  writes?: Tensor;
+  /** params/state whose old value the kernel reads */
+  reads: Set<Tensor>;
+  /** params/state whose new value the kernel reads (from the param's buffer) */
+  fresh: Set<Tensor>;
+  /** a copy from a temporary into `writes` (writeThroughTemp): never redirected again */
+  copy?: boolean;
 }
 
 class Lowering {
   private readonly buffers: BufferDecl[] = [];
   private readonly kernels: Kernel[] = [];
   private readonly sources = new Map<Kernel, string[]>();
-  /** update-phase kernels; `writes` is the param/state they overwrite in place, if any */
-  private readonly deferred: { kernel: Kernel; writes?: Tensor; reads: Set<Tensor>; fresh: Set<Tensor> }[] = [];
+  /** update-phase kernels */
+  private readonly deferred: DeferredKernel[] = [];
   private readonly values = new Map<Tensor, Value>();
   private readonly stored = new Map<Tensor, View>();
   private readonly pending = new Map<Tensor, PendingAnchor>();
@@ -108,7 +142,8 @@ class Lowering {
   /** nodes that no graph output needs: their kernels run in the update phase, after the rest */
   private readonly updatePhase = new Set<Tensor>();
 
-  constructor(private readonly graph: Graph, private readonly opts: LowerOptions) {}
+  /** `noFreshReads`: params whose new value other kernels must not read from the param's buffer */
+  constructor(private readonly graph: Graph, private readonly opts: LowerOptions, private readonly noFreshReads: ReadonlySet<Tensor> = new Set()) {}
 
   run(): Program {
     const nodes = liveNodes(this.graph);
@@ -138,6 +173,7 @@ class Lowering {
     const outputs: Program['outputs'] = [];
     for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
     for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
+    this.separateSelfHazards();
     this.orderUpdates();
     this.fuseUpdateKernels();
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
@@ -451,6 +487,7 @@ class Lowering {
       // in each of them — they read its inputs anyway — so that all writes of one param's update
       // fuse into one kernel (fuseUpdateKernels); an accumulation is never recomputed
       if (v.pending) {
+        if (this.noFreshReads.has(targets[0]!)) return this.materialize(n, v);
         this.storeUpdate(targets[0]!, n, v);
         return this.valueOf(n);
       }
@@ -476,12 +513,14 @@ class Lowering {
     if (target === value) return;
     const existing = this.stored.get(value);
     if (existing && existing.buffer === this.leafBuffer.get(target)) return; // already written in place
-    const v = computed ?? this.valueOf(value);
+    let v = computed ?? this.valueOf(value);
+    // a pending anchor builds one kernel: a value other updates also read is stored first
+    if (v.pending && this.noFreshReads.has(target) && (this.updateOf.get(value)?.length ?? 0) > 1) v = this.materialize(value, v);
     const id = this.leafBuffer.get(target)!;
     const view: View = { buffer: id, offset: 0, strides: contiguousStrides(target.shape) };
     this.emit(value, v, view, target);
     // later updates that read this value now read it from the target's buffer
-    if (!this.stored.has(value)) {
+    if (!this.stored.has(value) && !this.noFreshReads.has(target)) {
       this.stored.set(value, view);
       this.values.set(value, { expr: { op: 'load', view, dtype: value.dtype }, positional: false, leaves: new Set(), fresh: new Set([target]) });
     }
@@ -490,8 +529,10 @@ class Lowering {
   /**
    * Sibling fusion in the update phase: consecutive elementwise kernels over the same space
    * become one kernel with several stores (e.g. Adam's m, v and w of one param). A kernel
-   * evaluates every store before writing any, so this is exact as long as the later kernel
-   * reads nothing the earlier one writes.
+   * evaluates every store of a point before writing any, so this is exact when the later kernel
+   * reads nothing the earlier one writes (it wanted the new value) and the merged kernel has no
+   * in-place hazard: the earlier kernel may read what the later one overwrites only at the very
+   * element being written (`checkUpdateHazards`), never through a transpose or a broadcast.
    */
   private fuseUpdateKernels(): void {
     const d = this.deferred;
@@ -502,8 +543,8 @@ class Lowering {
         && prev.kernel.shape.join() === k.kernel.shape.join()) {
         const prevWrites = kernelAccess(prev.kernel).writes;
         const { reads } = kernelAccess(k.kernel);
-        if (![...reads].some((b) => prevWrites.has(b))) {
-          const merged: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
+        const merged: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
+        if (![...reads].some((b) => prevWrites.has(b)) && checkUpdateHazards(merged) === null) {
           this.sources.set(merged, [...(this.sources.get(prev.kernel) ?? []), ...(this.sources.get(k.kernel) ?? [])]);
           fused[fused.length - 1] = { kernel: merged, reads: new Set([...prev.reads, ...k.reads]), fresh: new Set([...prev.fresh, ...k.fresh]) };
           continue;
@@ -514,33 +555,83 @@ class Lowering {
     d.splice(0, d.length, ...fused);
   }
 
+  /** An in-place update kernel that reads its own target through another view writes a temporary instead. */
+  private separateSelfHazards(): void {
+    this.deferred.forEach((k, i) => {
+      if (k.writes && checkUpdateHazards(k.kernel) !== null) this.writeThroughTemp(i);
+    });
+  }
+
+  /**
+   * Redirects deferred kernel `index`'s in-place write of its target to a new temporary and
+   * appends a kernel that copies the temporary into the target; `orderUpdates` runs that copy
+   * after every reader of the old value and before every reader of the new one.
+   */
+  private writeThroughTemp(index: number): void {
+    const w = this.deferred[index]!;
+    const target = w.writes!;
+    const param = this.leafBuffer.get(target)!;
+    const temp = this.newBuffer('temp', `t_${target.name}_new`, target.shape, target.dtype);
+    const kernel = { ...w.kernel, stores: w.kernel.stores.map((s) => (s.view.buffer === param ? { ...s, view: { ...s.view, buffer: temp } } : s)) } as Kernel;
+    this.sources.set(kernel, this.sources.get(w.kernel) ?? []);
+    this.deferred[index] = { kernel, reads: w.reads, fresh: w.fresh };
+    const strides = contiguousStrides(target.shape);
+    const copy: Kernel = {
+      kind: 'elementwise', name: `k${this.kernelCount++}_copy`, shape: [...target.shape],
+      stores: [{ view: { buffer: param, offset: 0, strides }, expr: { op: 'load', view: { buffer: temp, offset: 0, strides }, dtype: target.dtype } }],
+    };
+    this.sources.set(copy, ['copy']);
+    this.deferred.push({ kernel: copy, writes: target, reads: new Set(), fresh: new Set(), copy: true });
+  }
+
   /**
    * Orders the in-place update kernels: a kernel reading a param's old value runs before the
-   * kernel that overwrites it, and one reading the new value runs after. Otherwise program order.
+   * kernel that overwrites it, one reading the new value runs after, and a temporary's writer
+   * before its readers; otherwise program order. When that is impossible (updates that read each
+   * other's old values), one writer of a param that a waiting kernel still reads goes through a
+   * temporary (`writeThroughTemp`), and ordering starts again.
    */
   private orderUpdates(): void {
+    for (;;) {
+      const d = this.deferred;
+      const { order, waiting } = this.updateOrder();
+      if (!waiting.length) {
+        const sorted = order.map((i) => d[i]!);
+        d.splice(0, d.length, ...sorted);
+        return;
+      }
+      const stuck = waiting.map((i) => d[i]!);
+      const victim = waiting.find((i) => {
+        const w = d[i]!;
+        return w.writes && !w.copy && stuck.some((k) => k !== w && k.reads.has(w.writes!));
+      });
+      if (victim === undefined) throw new FreshReadConflict([...new Set(stuck.flatMap((k) => [...k.fresh]))]);
+      this.writeThroughTemp(victim);
+    }
+  }
+
+  /** A topological order of the deferred kernels by their hazards, and the kernels left waiting on a cycle. */
+  private updateOrder(): { order: number[]; waiting: number[] } {
     const d = this.deferred;
     const before = d.map(() => new Set<number>());
     const access = d.map((k) => kernelAccess(k.kernel));
     const isTemp = (id: number) => this.buffers[id]!.role === 'temp' || this.buffers[id]!.role === 'output';
     d.forEach((k, i) => d.forEach((w, j) => {
       if (i === j) return;
-      // a temporary written earlier in the phase is read after it is written
-      if (j < i && [...access[j]!.writes].some((b) => isTemp(b) && access[i]!.reads.has(b))) before[i]!.add(j);
+      // a temporary (written once) is read after it is written
+      if ([...access[j]!.writes].some((b) => isTemp(b) && access[i]!.reads.has(b))) before[i]!.add(j);
       if (!w.writes) return;
       if (k.reads.has(w.writes)) before[j]!.add(i); // reader i precedes writer j
       if (k.fresh.has(w.writes)) before[i]!.add(j); // writer j precedes new-value reader i
     }));
     const order: number[] = [];
     const done = new Set<number>();
-    while (order.length < d.length) {
+    for (;;) {
       const next = d.findIndex((_, i) => !done.has(i) && [...before[i]!].every((j) => done.has(j)));
-      if (next < 0) throw new Error(`cannot order the in-place updates of ${d.filter((_, i) => !done.has(i)).map((k) => `"${k.writes?.name ?? k.kernel.name}"`).join(', ')}: they read each other's old values`);
+      if (next < 0) break;
       order.push(next);
       done.add(next);
     }
-    const sorted = order.map((i) => d[i]!);
-    d.splice(0, d.length, ...sorted);
+    return { order, waiting: d.flatMap((_, i) => (done.has(i) ? [] : [i])) };
   }
 }
-

@@ -48,7 +48,7 @@ export const binaryRules: Rules<Binary> = {
   sub: { vjp: (ct) => [ct, F.neg(ct)], lower: bin('sub') },
   mul: { vjp: (ct, [a, b]) => [F.mul(ct, b!), F.mul(ct, a!)], lower: bin('mul') },
   div: { vjp: (ct, [, b], out) => [F.div(ct, b!), F.neg(F.div(F.mul(ct, out), b!))], lower: bin('div') },
-  // ties send the whole gradient to the first operand (PyTorch splits it evenly), so the
+  // on ties the whole gradient goes to the first operand (PyTorch splits it evenly), so the
   // gradient stays a 0/1 mask
   maximum: { vjp: (ct, [a, b]) => { const m = F.sub(1, F.less(a!, b!)); return [F.mul(ct, m), F.mul(ct, F.sub(1, m))]; }, lower: bin('max') },
   minimum: { vjp: (ct, [a, b]) => { const m = F.sub(1, F.greater(a!, b!)); return [F.mul(ct, m), F.mul(ct, F.sub(1, m))]; }, lower: bin('min') },

@@ -3,33 +3,17 @@
  * and updates; `optimize.ts` runs them to a fixed point and reports node counts.
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
-import { sizeOf } from '../ir/types.ts';
+import { contiguousStrides, sizeOf } from '../ir/types.ts';
 import { liveNodes } from './dce.ts';
+import { rules } from '../ops/index.ts';
+import type { Lowering } from '../ops/rule.ts';
 import { evaluate } from '../interpreter/evaluate.ts';
 import { Graph as GraphClass } from '../ir/graph.ts';
 import type { OpName } from '../ops/attrs.ts';
 import { rebuild, type Rewrite } from './rebuild.ts';
 
-/** Dead-code elimination: drops nodes no output or update needs (declared inputs stay). */
-export function eliminateDeadCode(graph: Graph): Graph {
-  return rebuild(graph, () => undefined, { only: new Set(liveNodes(graph)) });
-}
-
 /** the CSE key of a node whose inputs are already canonical */
 const cseKey = (n: Tensor, ins: readonly Tensor[]) => `${n.op}(${ins.map((i) => i.id).join(',')})${JSON.stringify(n.attrs)}`;
-
-/** Common-subexpression elimination: one node per (op, inputs, attributes). */
-export function eliminateCommonSubexpressions(graph: Graph): Graph {
-  const seen = new Map<string, Tensor>();
-  return rebuild(graph, (n, ins, ctx) => {
-    const key = cseKey(n, ins);
-    const hit = seen.get(key);
-    if (hit) return hit;
-    const t = ctx.emit(n.op as OpName, ins, n.attrs as never);
-    seen.set(key, t);
-    return t;
-  }, { dedupConsts: true });
-}
 
 export interface RewriteCounts { folded: number; simplified: number; merged: number }
 
@@ -108,7 +92,7 @@ export const simplify: Rewrite = (n, ins, ctx) => {
       const [e, denom] = a!.inputs as [Tensor, Tensor];
       let s = denom;
       while (s.op === 'broadcast' || s.op === 'reshape') s = s.inputs[0]!;
-      if (e.op !== 'exp' || s.op !== 'sum' || s.inputs[0] !== e) return undefined;
+      if (e.op !== 'exp' || s.op !== 'sum' || s.inputs[0] !== e || !reexpandsInPlace(s, denom)) return undefined;
       const z = e.inputs[0]!;
       const logSum = ctx.emit('log', [s], {});
       const back = ctx.emit('broadcast', [logSum], { shape: [...z.shape] });
@@ -118,6 +102,27 @@ export const simplify: Rewrite = (n, ins, ctx) => {
       return undefined;
   }
 };
+
+/**
+ * Whether the reshape/broadcast chain from `sum` (reduced dims kept as 1) to `denom` puts each
+ * sum back at the positions it was reduced from: denom[i] = sum[i with the reduced axes at 0].
+ * A squeezed sum can broadcast along another axis instead (sum over axis 1 of [5, 5], squeezed
+ * to [5], then broadcast as a row: e[i, j] / S[j]); then log∘softmax does not apply. Decided by
+ * composing the chain's strides with the ops' own movement rules.
+ */
+function reexpandsInPlace(sum: Tensor, denom: Tensor): boolean {
+  const chain: Tensor[] = [];
+  for (let t = denom; t !== sum; t = t.inputs[0]!) chain.unshift(t);
+  let strides: readonly number[] = contiguousStrides(sum.shape);
+  for (const t of chain) {
+    const lower = rules[t.op as 'reshape' | 'broadcast'].lower as Extract<Lowering<'reshape'>, { kind: 'movement' }>;
+    const next = lower.strides(t.inputs[0]!.shape, strides, t.attrs as never, t.shape);
+    if (!next) return false;
+    strides = next;
+  }
+  const want = contiguousStrides(sum.shape).map((st, d) => (sum.shape[d] === 1 ? 0 : st));
+  return denom.shape.every((n, d) => n === 1 || strides[d] === want[d]);
+}
 
 const FOLD_LIMIT = 1024;
 const NEVER_FOLD = new Set(['random_uniform', 'iota', 'broadcast']);

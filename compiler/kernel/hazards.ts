@@ -1,0 +1,78 @@
+/**
+ * In-place hazards within one kernel. A kernel may overwrite a buffer it also reads only when
+ * every read of that buffer is the very element the same point writes, read by a store's own
+ * expression (or epilogue): every backend evaluates all of a point's stores before writing any,
+ * but nothing orders one point against another (WASM runs them in some loop order, WebGPU in
+ * parallel). A read through another view (a transpose, a broadcast, a reduction's body, a
+ * matmul/conv/pool operand) could see another point's new value.
+ */
+import type { Expr, Kernel, View } from './ir.ts';
+
+/** the iteration space of a kernel's stores */
+function storeSpace(k: Kernel): number[] {
+  switch (k.kind) {
+    case 'elementwise': case 'reduce': return k.shape;
+    case 'matmul': return [k.batch, k.m, k.n];
+    case 'conv2d': {
+      const g = k.geometry;
+      return k.mode === 'forward' ? [g.batch, g.outChannels, g.outHeight, g.outWidth]
+        : k.mode === 'input_grad' ? [g.batch, g.inChannels, g.inHeight, g.inWidth]
+        : [g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth];
+    }
+    case 'pool2d': {
+      const g = k.geometry;
+      return k.mode === 'max' || k.mode === 'avg' ? [g.batch, g.channels, g.outHeight, g.outWidth] : [g.batch, g.channels, g.inHeight, g.inWidth];
+    }
+  }
+}
+
+function loads(e: Expr, out: View[]): View[] {
+  switch (e.op) {
+    case 'load': out.push(e.view); break;
+    case 'unary': loads(e.a, out); break;
+    case 'binary': loads(e.a, out); loads(e.b, out); break;
+    case 'select': loads(e.cond, out); loads(e.a, out); loads(e.b, out); break;
+    case 'random': loads(e.seed, out); break;
+    case 'const': case 'index': case 'acc': break;
+  }
+  return out;
+}
+
+/** views the kernel reads outside its stores' expressions (a whole window or row per point) */
+function operandViews(k: Kernel): View[] {
+  switch (k.kind) {
+    case 'elementwise': return [];
+    case 'reduce': return loads(k.body, []);
+    case 'matmul': return [k.a, k.b];
+    case 'conv2d': return [k.input, k.other];
+    case 'pool2d': return k.grad ? [k.input, k.grad] : [k.input];
+  }
+}
+
+/** same elements at every point of `space` (strides along extent-1 axes never matter) */
+function sameElements(a: View, b: View, space: readonly number[]): boolean {
+  return a.buffer === b.buffer && a.offset === b.offset && space.every((n, d) => n === 1 || a.strides[d] === b.strides[d]);
+}
+
+/**
+ * Why `kernel` is unsafe to run as one kernel (a sentence naming the buffer), or null when every
+ * buffer it writes is read, if at all, only at the element the same point writes.
+ */
+export function checkUpdateHazards(kernel: Kernel): string | null {
+  const space = storeSpace(kernel);
+  const written = new Map<number, View>();
+  for (const s of kernel.stores) {
+    if (written.has(s.view.buffer)) return `two stores of ${kernel.name} write buffer ${s.view.buffer}`;
+    written.set(s.view.buffer, s.view);
+  }
+  for (const v of operandViews(kernel)) {
+    if (written.has(v.buffer)) return `${kernel.name} reads buffer ${v.buffer} as an operand while it writes it`;
+  }
+  for (const s of kernel.stores) {
+    for (const v of loads(s.expr, [])) {
+      const w = written.get(v.buffer);
+      if (w && !sameElements(v, w, space)) return `${kernel.name} reads buffer ${v.buffer} through another view than it writes it`;
+    }
+  }
+  return null;
+}

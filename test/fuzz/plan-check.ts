@@ -1,0 +1,63 @@
+/**
+ * Checks a planned Program's memory layout directly (the interpreter gives every buffer its own
+ * array and ignores offsets, so a bad plan would pass every interpreter test): offsets are
+ * aligned and inside the arena; buffers live at the same time never overlap; persistent buffers
+ * (inputs, params, state, consts, outputs) overlap nothing; a temporary is written before it is
+ * read. Buffer accesses are collected here, not with the planner's own helper.
+ */
+import type { Expr, Kernel, Program, View } from '../../compiler/kernel/ir.ts';
+import { ARENA_ALIGN } from '../../compiler/kernel/plan.ts';
+
+function exprViews(e: Expr, out: View[]): View[] {
+  switch (e.op) {
+    case 'load': out.push(e.view); break;
+    case 'unary': exprViews(e.a, out); break;
+    case 'binary': exprViews(e.a, out); exprViews(e.b, out); break;
+    case 'select': exprViews(e.cond, out); exprViews(e.a, out); exprViews(e.b, out); break;
+    case 'random': exprViews(e.seed, out); break;
+    case 'const': case 'index': case 'acc': break;
+  }
+  return out;
+}
+
+function reads(k: Kernel): number[] {
+  const views = k.stores.flatMap((s) => exprViews(s.expr, []));
+  switch (k.kind) {
+    case 'elementwise': break;
+    case 'reduce': views.push(...exprViews(k.body, [])); break;
+    case 'matmul': views.push(k.a, k.b); break;
+    case 'conv2d': views.push(k.input, k.other); break;
+    case 'pool2d': views.push(k.input, ...(k.grad ? [k.grad] : [])); break;
+  }
+  return views.map((v) => v.buffer);
+}
+
+/** null when the plan is sound, else what is wrong (naming the buffers and kernels) */
+export function checkPlan(program: Program): string | null {
+  const { buffers, kernels, arenaBytes } = program;
+  const name = (id: number) => `${buffers[id]!.name} (${buffers[id]!.role}, ${buffers[id]!.offset}+${buffers[id]!.size * 4})`;
+  for (const b of buffers) {
+    if (b.offset % ARENA_ALIGN !== 0) return `${name(b.id)} is not ${ARENA_ALIGN}-byte aligned`;
+    if (b.offset + b.size * 4 > arenaBytes) return `${name(b.id)} ends past the arena (${arenaBytes} bytes)`;
+  }
+  const first = new Map<number, number>(), last = new Map<number, number>();
+  const touch = (id: number, i: number) => { if (!first.has(id)) first.set(id, i); last.set(id, i); };
+  for (const [i, k] of kernels.entries()) {
+    for (const id of reads(k)) {
+      if (buffers[id]!.role === 'temp' && !first.has(id)) return `kernel ${i} (${k.name}) reads temporary ${name(id)} before any kernel writes it`;
+      touch(id, i);
+    }
+    for (const s of k.stores) touch(s.view.buffer, i);
+  }
+  const persistent = (id: number) => buffers[id]!.role !== 'temp';
+  const live = buffers.filter((b) => persistent(b.id) || first.has(b.id));
+  for (let x = 0; x < live.length; x++) {
+    for (let y = x + 1; y < live.length; y++) {
+      const a = live[x]!, b = live[y]!;
+      const together = persistent(a.id) || persistent(b.id) || (first.get(a.id)! <= last.get(b.id)! && first.get(b.id)! <= last.get(a.id)!);
+      const overlap = a.offset < b.offset + b.size * 4 && b.offset < a.offset + a.size * 4;
+      if (together && overlap) return `${name(a.id)} and ${name(b.id)} overlap while both are live`;
+    }
+  }
+  return null;
+}
