@@ -58,6 +58,8 @@ export async function loadCase(name: string, dir = NODE_SUITE): Promise<LoadedCa
     const inits = new Set((m.graph?.initializer ?? []).map((i) => i.name));
     const inputNames = (m.graph?.input ?? []).map((i) => i.name ?? '').filter((n) => !inits.has(n));
     const outputNames = (m.graph?.output ?? []).map((o) => o.name ?? '');
+    const nonTensor = [...(m.graph?.input ?? []), ...(m.graph?.output ?? [])].find((v) => !v.type?.tensorType);
+    if (nonTensor) throw new OnnxError(`"${nonTensor.name}" is not a tensor (sequence, map and optional values are not supported)`);
     const data = join(root, 'test_data_set_0');
     const ins = readTensors(data, 'input_');
     const outs = readTensors(data, 'output_');

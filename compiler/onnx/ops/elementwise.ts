@@ -1,5 +1,6 @@
 /** ONNX elementwise ops (unary, binary with numpy broadcasting, comparisons, logic, activations). */
 import type { Tensor } from '../../ir/graph.ts';
+import { normAxis } from '../../ir/types.ts';
 import * as F from '../../frontend/math.ts';
 import * as A from '../../frontend/activations.ts';
 import { DataType } from '../proto.ts';
@@ -64,8 +65,7 @@ function clip(ctx: OpContext): OpResult[] {
   return same(ctx, y === x ? F.add(x, 0) : y);
 }
 
-function cast(ctx: OpContext): OpResult[] {
-  const to = ctx.int('to', DataType.FLOAT);
+function cast(ctx: OpContext, to: number): OpResult[] {
   const x = ctx.tensor(0);
   const from = ctx.onnxType(0);
   switch (to) {
@@ -78,6 +78,25 @@ function cast(ctx: OpContext): OpResult[] {
     default:
       throw ctx.unsupported(`Cast to ${DataType[to] ?? to} (Axon casts to FLOAT, DOUBLE→f32, INT32, INT64→i32 and BOOL)`);
   }
+}
+
+/** CumSum as a product with a triangular 0/1 matrix along the axis (floats only). */
+function cumsum(ctx: OpContext): OpResult[] {
+  const x = floatOnly(ctx);
+  const axis = normAxis(ctx.ints(1, 'axis')[0]!, x.rank, 'CumSum');
+  const exclusive = ctx.int('exclusive', 0) === 1, reverse = ctx.int('reverse', 0) === 1;
+  const n = x.shape[axis]!;
+  const tri = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const take = reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j;
+    tri[i * n + j] = take ? 1 : 0;
+  }
+  const perm = [...x.shape.keys()].filter((a) => a !== axis).concat(axis);
+  const inv = perm.map((_, i) => perm.indexOf(i));
+  const moved = F.transpose(x, perm);
+  const flat = F.reshape(moved, [-1, n]);
+  const y = F.reshape(F.matmul(flat, x.graph.constant(tri, [n, n])), moved.shape);
+  return same(ctx, F.transpose(y, inv));
 }
 
 function pow(ctx: OpContext): OpResult[] {
@@ -120,9 +139,16 @@ export const elementwiseOps: Record<string, OpHandler> = {
     const l = c.float('lambd', 0.5), b = c.float('bias', 0);
     return F.where(F.less(x, -l), F.add(x, b), F.where(F.greater(x, l), F.sub(x, b), 0));
   }),
+  Sinh: unaryFloat((x) => F.mul(F.sub(F.exp(x), F.exp(F.neg(x))), 0.5)),
+  Cosh: unaryFloat((x) => F.mul(F.add(F.exp(x), F.exp(F.neg(x))), 0.5)),
+  Asinh: unaryFloat((x) => F.mul(F.sign(x), F.log(F.add(F.abs(x), F.sqrt(F.add(F.mul(x, x), 1)))))),
+  Acosh: unaryFloat((x) => F.log(F.add(x, F.sqrt(F.sub(F.mul(x, x), 1))))),
+  Atanh: unaryFloat((x) => F.mul(F.log(F.div(F.add(x, 1), F.sub(1, x))), 0.5)),
   PRelu: { opsets: ALL, run: prelu },
   Clip: { opsets: ALL, run: clip },
-  Cast: { opsets: [6, 17], run: cast },
+  Cast: { opsets: [6, 17], run: (ctx) => cast(ctx, ctx.int('to', DataType.FLOAT)) },
+  CastLike: { opsets: [15, 17], run: (ctx) => cast(ctx, ctx.onnxType(1)) },
+  CumSum: { opsets: [11, 17], constInputs: [1], run: cumsum },
   Add: binary(F.add),
   Sub: binary(F.sub),
   Mul: binary(F.mul),

@@ -7,10 +7,12 @@ import { elementwiseOps } from './elementwise.ts';
 import { reduceOps } from './reduce.ts';
 import { nnOps } from './nn.ts';
 import { shapeOps } from './shape.ts';
+import { lossOps } from './loss.ts';
 
 export const onnxOps: Readonly<Record<string, OpHandler>> = {
   ...elementwiseOps,
   ...reduceOps,
   ...nnOps,
   ...shapeOps,
+  ...lossOps,
 };

@@ -36,14 +36,23 @@ const reduce = (f: (x: Tensor, axes: number[]) => Tensor, opts: { floatOnly?: bo
 const sumK = (x: Tensor, axes: number[]) => F.sum(x, axes, true);
 const maxK = (x: Tensor, axes: number[]) => F.max(x, axes, true);
 
+/**
+ * ArgMax/ArgMin; select_last_index takes the largest index among the ties, computed exactly as
+ * max over where(x == max(x), iota, −1).
+ */
 function argReduce(negate: boolean): OpHandler {
   return {
     opsets: [1, 17],
     run: (ctx) => {
-      if (ctx.int('select_last_index', 0)) throw ctx.unsupported('select_last_index=1');
-      const x = ctx.tensor(0);
+      const x0 = ctx.tensor(0);
+      const x = negate ? F.neg(x0) : x0;
       const axis = normAxis(ctx.int('axis', 0), x.rank, ctx.op);
-      const y = F.argmax(negate ? F.neg(x) : x, axis, ctx.int('keepdims', 1) === 1);
+      const keep = ctx.int('keepdims', 1) === 1;
+      let y: Tensor;
+      if (ctx.int('select_last_index', 0)) {
+        const hit = F.equal(x, F.broadcastTo(F.max(x, axis, true), x.shape));
+        y = F.max(F.where(hit, F.iota(x.graph, x.shape, axis), -1), axis, keep);
+      } else y = F.argmax(x, axis, keep);
       return [tensorValue(y, DataType.INT64)];
     },
   };
