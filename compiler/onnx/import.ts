@@ -262,7 +262,9 @@ function buildGraph(model: ModelProto, source: Source, options: ImportOptions): 
     const name = vi.name ?? '';
     const v = values.get(name);
     if (!v) throw new OnnxError(`${where}: output "${name}" is not computed by any node`);
-    const t: Tensor = v.kind === 'tensor' ? v.t : g.constant(v.c.data, v.c.dims, v.c.dtype);
+    let t: Tensor = v.kind === 'tensor' ? v.t : g.constant(v.c.data, v.c.dims, v.c.dtype);
+    // an output that is an input or param itself (Identity models) is computed as a copy
+    if (t.op === 'input' || t.op === 'param') t = g.apply('stop_gradient', [t], {});
     const onnxType = v.kind === 'tensor' ? v.onnxType : v.c.onnxType;
     g.output(name, t);
     outputs.push(info(name, t.shape, t.dtype, onnxType));

@@ -13,8 +13,8 @@ import { constValue, hostConst, tensorValue, type HostConst, type OpContext, typ
 const ALL: [number, number] = [1, 17];
 const out = (ctx: OpContext, t: Tensor): OpResult[] => [tensorValue(t, ctx.onnxType(0))];
 const i64 = (dims: number[], data: ArrayLike<number>) => constValue(hostConst(dims, DataType.INT64, data));
-/** a fresh node, so an op's output is never the very tensor of its input (outputs must be computed) */
-const fresh = (t: Tensor) => F.add(t, 0);
+/** movement ops that change nothing return their input; the importer copies outputs that are leaves */
+const fresh = (t: Tensor) => t;
 
 function shapeOf(ctx: OpContext, i: number): number[] {
   const v = ctx.value(i);
