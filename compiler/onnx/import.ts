@@ -18,7 +18,8 @@ import { DataType, OnnxError, axonDType, dataTypeName, decodeModel, tensorValues
 import { OpContext, UnsupportedError, NeedsConstantError, constValue, fromDecoded, hostConst, tensorValue, type HostConst, type OpHandler, type Value } from './context.ts';
 import { onnxOps } from './ops/index.ts';
 
-export const MIN_OPSET = 7;
+/** opsets 1–6 import where each handler's rules cover them (legacy broadcasting with an axis does not) */
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 17;
 
 export interface ImportOptions {
@@ -216,6 +217,8 @@ function buildGraph(model: ModelProto, source: Source, options: ImportOptions): 
     const h = onnxOps[op];
     if (!h) { report(op, label, 'no such op in Axon\'s ONNX importer'); continue; }
     if (opset < h.opsets[0] || opset > h.opsets[1]) { report(op, label, `supported for opsets ${h.opsets[0]}–${h.opsets[1]}`); continue; }
+    const legacyAxis = opset < 7 && (node.attribute ?? []).some((a) => a.name === 'broadcast') && (node.attribute ?? []).some((a) => a.name === 'axis') && ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'And', 'Or', 'Xor', 'Equal', 'Less', 'Greater', 'PRelu', 'Gemm'].includes(op);
+    if (legacyAxis) { report(op, label, 'legacy broadcasting with an axis (opset < 7)'); continue; }
     handlers.set(node, h);
   }
 

@@ -210,7 +210,7 @@ function gatherConst(ctx: OpContext): OpResult[] {
 function concatConst(ctx: OpContext): OpResult[] {
   const parts = onlyConst(ctx, ...Array.from({ length: ctx.inputCount }, (_, i) => i));
   const r = parts[0]!.dims.length;
-  const axis = normAxis(ctx.int('axis', 0), r, 'Concat');
+  const axis = normAxis(ctx.int('axis', ctx.opset < 4 ? 1 : 0), r, 'Concat');
   const outer = sizeOf(parts[0]!.dims.slice(0, axis));
   const res: number[] = [];
   for (let o = 0; o < outer; o++) for (const p of parts) {
