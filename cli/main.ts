@@ -64,6 +64,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--train', 'compile the training step (inputs x, y; outputs loss, logits; updates params in place) instead of the forward pass x → logits')
     .option('--lr <rate>', 'learning rate baked into the training step', positive('--lr'))
     .option('--seed <n>', 'seed of the initial params', int('--seed'))
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
     .option('--json', 'print the manifest as JSON'))
     .action(async (model: string, flags: import('./commands/compile.ts').CompileFlags & OptionFlags & { json?: boolean }) => {
       const { compileCommand, formatCompile } = await import('./commands/compile.ts');
@@ -71,8 +72,21 @@ export function buildProgram(exitCode: { value: number }): Command {
       process.stdout.write(`${flags.json ? JSON.stringify({ dir: r.dir, seconds: r.seconds, files: r.files, manifest: r.manifest }) : formatCompile(r)}\n`);
     });
 
+  program.command('import <model.onnx>')
+    .description('summarize what Axon makes of an ONNX file: inputs, outputs, ops with counts, params, and every unsupported op')
+    .option('--shape <name=dims>', 'fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, flags: import('./commands/import.ts').ImportFlags) => {
+      const { formatImport, importCommand } = await import('./commands/import.ts');
+      const s = await importCommand(file, flags);
+      process.stdout.write(`${flags.json ? JSON.stringify(s) : formatImport(s)}\n`);
+      if (s.error) exitCode.value = 1;
+    });
+
   program.command('run <artifact>')
-    .description('load an artifact directory (from axon compile), feed its inputs (zeros unless given) and print the outputs')
+    .description('load an artifact directory (from axon compile) or compile an .onnx file, feed its inputs (zeros unless given) and print the outputs')
+    .addOption(new Option('--backend <backend>', 'for an .onnx file: the backend to compile for').choices(['wasm', 'webgpu']).default('wasm'))
+    .option('--shape <name=dims>', 'for an .onnx file: fix an input shape (repeatable)', collect)
     .option('--input <name=file>', 'an input from a .json (number or nested array) or .bin (raw little-endian f32/i32) file (repeatable)', collect)
     .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
     .option('--threads <n>', 'WASM threads (threaded artifacts)', int('--threads'), 0)
@@ -213,6 +227,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
     .option('--out <dir>', 'where to write the graph pictures (default runs/<model id>/explain)')
     .option('--no-svg', 'skip the graph pictures')
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape (repeatable)', collect)
     .option('--json', 'print one JSON object (nodes_before, nodes_after, kernels, arena_bytes, lower_bound_bytes, …)')
     .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags & OptionFlags) => {
       const { explainCommand } = await import('./commands/explain.ts');

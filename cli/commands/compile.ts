@@ -10,6 +10,7 @@ import { compile } from '../../compiler/index.ts';
 import { modelGraph, trainingStepGraph } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { modelOptions } from './analysis-steps.ts';
+import { importOnnxFile, isOnnxPath } from '../onnx-model.ts';
 
 export interface CompileFlags {
   backend: Backend;
@@ -19,6 +20,8 @@ export interface CompileFlags {
   lr?: number;
   seed?: number;
   options?: Record<string, number>;
+  /** .onnx models: input shapes (`--shape name=dims`) */
+  shape?: string[];
 }
 
 export interface CompileResult {
@@ -29,6 +32,14 @@ export interface CompileResult {
 }
 
 export async function compileCommand(spec: string, flags: CompileFlags): Promise<CompileResult> {
+  if (isOnnxPath(spec)) {
+    if (flags.train) throw new Error('axon compile: --train is not available for .onnx models yet (compile the forward graph)');
+    const { graph } = await importOnnxFile(spec, flags.shape);
+    const t0 = performance.now();
+    const artifact = await compile(graph, { backend: flags.backend });
+    await saveArtifact(artifact, flags.out);
+    return { dir: flags.out, manifest: artifact.manifest, files: ['manifest.json', ...Object.keys(artifact.files)], seconds: (performance.now() - t0) / 1000 };
+  }
   const model = await loadModel(spec);
   if (!model.buildForward && !(flags.train && model.trainGraph)) {
     throw new Error(`axon compile: model "${model.id}" has no buildForward (it brings hand-built sessions), so there is no graph to compile`);
