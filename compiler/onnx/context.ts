@@ -5,7 +5,7 @@
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
 import type { DType } from '../ir/types.ts';
-import { DataType, OnnxError, toInt, tensorValues, type AttributeProto, type NodeProto, type DecodedTensor } from './proto.ts';
+import { DataType, OnnxError, checkI32, toInt, tensorValues, type AttributeProto, type NodeProto, type DecodedTensor } from './proto.ts';
 
 /** A value known at import time (initializer marked constant, Constant, Shape, or a folded node). */
 export interface HostConst {
@@ -37,6 +37,12 @@ export function hostConst(dims: number[], onnxType: number, data: ArrayLike<numb
   const d = Float64Array.from(data);
   if (dtype === 'f32') for (let i = 0; i < d.length; i++) d[i] = Math.fround(d[i]!);
   return { dims, dtype, onnxType, data: d };
+}
+
+/** A host constant as a graph constant (integers range-checked for i32). */
+export function materialize(g: Graph, c: HostConst, what: string): Tensor {
+  if (c.dtype === 'i32') checkI32(c.data, what);
+  return g.constant(c.data, c.dims, c.dtype);
 }
 
 export function fromDecoded(t: DecodedTensor): HostConst {
@@ -79,7 +85,7 @@ export class OpContext {
   tensor(i: number): Tensor {
     const v = this.value(i);
     if (v.kind === 'tensor') return v.t;
-    return this.g.constant(v.c.data, v.c.dims, v.c.dtype);
+    return materialize(this.g, v.c, `${this.op} "${this.name}" input ${i} ("${this.inputNames[i]}")`);
   }
 
   /** Input i as an import-time constant, or an error saying the op needs it constant. */

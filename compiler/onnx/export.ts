@@ -91,6 +91,34 @@ function lowerNode(b: Builder, t: Tensor, ins: string[]): string {
     }
     case 'cast': return b.node('Cast', ins, { to: elem(a.dtype) });
     case 'stop_gradient': return un('Identity');
+    case 'erf': return un('Erf');
+    case 'sin': return un('Sin');
+    case 'cos': return un('Cos');
+    case 'floor': return un('Floor');
+    case 'ceil': return un('Ceil');
+    case 'round': return un('Round');
+    case 'mod': {
+      if (t.dtype === 'i32') return b.node('Mod', ins, { fmod: 0 });
+      // ONNX has no floored float Mod: a − b·⌊a/b⌋
+      return b.node('Sub', [ins[0]!, b.node('Mul', [ins[1]!, b.node('Floor', [b.node('Div', ins)])])]);
+    }
+    case 'less_equal': return cmp('LessOrEqual');
+    case 'greater_equal': return cmp('GreaterOrEqual');
+    case 'not_equal': return b.node('Cast', [b.node('Not', [b.node('Equal', ins)])], { to: elem(t.dtype) });
+    case 'min': return b.node('ReduceMin', ins, { axes: a.axes, keepdims: 1 });
+    case 'pad': {
+      const value = b.fresh('pad_value');
+      b.initializers.push(tensorProto(value, [], t.dtype, [a.value]));
+      return b.node('Pad', [ins[0]!, b.int64s([...a.before, ...a.after], 'pads'), value], { mode: 'constant' });
+    }
+    case 'slice': {
+      const dims = t.inputs[0]!.shape;
+      // a stop of −1 with a negative step means "through index 0": ONNX spells that as a very negative end
+      const ends = (a.stop as number[]).map((e, d) => (e === -1 && a.step[d] < 0 ? -(dims[d]! + 1) : e));
+      return b.node('Slice', [ins[0]!, b.int64s(a.start, 'starts'), b.int64s(ends, 'ends'), b.int64s([...dims.keys()], 'axes'), b.int64s(a.step, 'steps')]);
+    }
+    case 'concat': return b.node('Concat', ins, { axis: a.axis });
+    case 'gather': return b.node('Gather', ins, { axis: a.axis });
     case 'add': return bin('Add');
     case 'sub': return bin('Sub');
     case 'mul': return bin('Mul');
@@ -132,6 +160,7 @@ function lowerNode(b: Builder, t: Tensor, ins: string[]): string {
     case 'maxpool2d': return b.node('MaxPool', ins, { kernel_shape: a.kernel, strides: a.stride, pads: onnxPads(a.pad) });
     case 'avgpool2d': return b.node('AveragePool', ins, { kernel_shape: a.kernel, strides: a.stride, pads: onnxPads(a.pad), count_include_pad: 1 });
     case 'random_uniform':
+    case 'scatter_add':
     case 'conv2d_weight_grad':
     case 'maxpool2d_grad':
     case 'avgpool2d_grad':

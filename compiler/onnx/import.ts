@@ -15,7 +15,7 @@ import { GraphError } from '../ir/errors.ts';
 import { fmtType, type DType } from '../ir/types.ts';
 import { evaluate } from '../interpreter/evaluate.ts';
 import { DataType, OnnxError, axonDType, dataTypeName, decodeModel, tensorValues, toInt, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
-import { OpContext, UnsupportedError, NeedsConstantError, constValue, fromDecoded, hostConst, tensorValue, type HostConst, type OpHandler, type Value } from './context.ts';
+import { OpContext, UnsupportedError, NeedsConstantError, materialize, constValue, fromDecoded, hostConst, tensorValue, type HostConst, type OpHandler, type Value } from './context.ts';
 import { onnxOps } from './ops/index.ts';
 
 /** opsets 1–6 import where each handler's rules cover them (legacy broadcasting with an axis does not) */
@@ -265,7 +265,7 @@ function buildGraph(model: ModelProto, source: Source, options: ImportOptions): 
     const name = vi.name ?? '';
     const v = values.get(name);
     if (!v) throw new OnnxError(`${where}: output "${name}" is not computed by any node`);
-    let t: Tensor = v.kind === 'tensor' ? v.t : g.constant(v.c.data, v.c.dims, v.c.dtype);
+    let t: Tensor = v.kind === 'tensor' ? v.t : materialize(g, v.c, `output "${name}"`);
     // an output that is an input or param itself (Identity models) is computed as a copy
     if (t.op === 'input' || t.op === 'param') t = g.apply('stop_gradient', [t], {});
     const onnxType = v.kind === 'tensor' ? v.onnxType : v.c.onnxType;

@@ -74,8 +74,11 @@ describe('importOnnx', () => {
   });
 
   it('int64 constants map to i32 with a range check; float64 computes in f32 with a note', async () => {
-    const big = model({ nodes: [node('Reshape', ['x', 's'], ['y'])], inputs: [vi('x', F, [2])], outputs: [vi('y', F, [2])], initializers: [i64Tensor('s', [1], [2n ** 40n])] });
-    await expect(importOnnx(big)).rejects.toThrow(/int64 value 1099511627776 at index 0 does not fit Axon's i32/);
+    const big = model({ nodes: [node('Add', ['x', 's'], ['y'])], inputs: [vi('x', DataType.INT64, [2])], outputs: [vi('y', DataType.INT64, [2])], initializers: [i64Tensor('s', [2], [1, 2n ** 40n])] });
+    await expect(importOnnx(big)).rejects.toThrow(/Add .* input 1 \("s"\): int64 value 1099511627776 at index 1 does not fit Axon's i32/);
+    const ok = await importOnnx(model({ nodes: [node('Add', ['x', 's'], ['y'])], inputs: [vi('x', DataType.INT64, [2])], outputs: [vi('y', DataType.INT64, [2])], initializers: [i64Tensor('s', [2], [1, -5])] }));
+    expect(ok.inputs[0]!.dtype).toBe('i32');
+    expect(Array.from(evaluate(ok.graph, { x: [10, 10] }).outputs.y!)).toEqual([11, 5]);
     const dbl = model({ nodes: [node('Exp', ['x'], ['y'])], inputs: [vi('x', DataType.DOUBLE, [2])], outputs: [vi('y', DataType.DOUBLE, [2])] });
     const m = await importOnnx(dbl);
     expect(m.notes.join()).toMatch(/float64 .* compute in f32/);

@@ -99,6 +99,19 @@ function cumsum(ctx: OpContext): OpResult[] {
   return same(ctx, F.transpose(y, inv));
 }
 
+/** fmod=0: the floored remainder (sign of the divisor); fmod=1: truncated (sign of the dividend). */
+function mod(ctx: OpContext): OpResult[] {
+  const [a, b] = pair(ctx);
+  const floored = F.mod(a, b);
+  if (!ctx.int('fmod', 0)) {
+    if (a.dtype === 'f32') throw ctx.unsupported('fmod=0 on floats (the ONNX spec requires fmod=1 for them)');
+    return same(ctx, floored);
+  }
+  // truncated = floored − b where the floored result is non-zero and its sign differs from a's
+  const fix = F.mul(F.notEqual(floored, 0), F.notEqual(F.sign(floored), F.sign(a)));
+  return same(ctx, F.where(fix, F.sub(floored, b), floored));
+}
+
 function pow(ctx: OpContext): OpResult[] {
   if (!isFloat(ctx.onnxType(0))) throw ctx.unsupported(`integer base (${DataType[ctx.onnxType(0)]})`);
   return same(ctx, F.pow(ctx.tensor(0), F.cast(ctx.tensor(1), 'f32')));
@@ -139,6 +152,14 @@ export const elementwiseOps: Record<string, OpHandler> = {
     const l = c.float('lambd', 0.5), b = c.float('bias', 0);
     return F.where(F.less(x, -l), F.add(x, b), F.where(F.greater(x, l), F.sub(x, b), 0));
   }),
+  Erf: unaryFloat((x) => F.erf(x)),
+  Sin: unaryFloat((x) => F.sin(x)),
+  Cos: unaryFloat((x) => F.cos(x)),
+  Tan: unaryFloat((x) => F.div(F.sin(x), F.cos(x))),
+  Floor: unaryFloat((x) => F.floor(x)),
+  Ceil: unaryFloat((x) => F.ceil(x)),
+  Round: unaryFloat((x) => F.round(x)),
+  Mod: { opsets: [10, 17], run: mod },
   Sinh: unaryFloat((x) => F.mul(F.sub(F.exp(x), F.exp(F.neg(x))), 0.5)),
   Cosh: unaryFloat((x) => F.mul(F.add(F.exp(x), F.exp(F.neg(x))), 0.5)),
   Asinh: unaryFloat((x) => F.mul(F.sign(x), F.log(F.add(F.abs(x), F.sqrt(F.add(F.mul(x, x), 1)))))),

@@ -185,16 +185,28 @@ function trilu(ctx: OpContext): OpResult[] {
 
 // ---- import-time index arithmetic on constants (Gather, Concat, Slice)
 
-function onlyConst(ctx: OpContext, ...inputs: number[]): HostConst[] {
-  return inputs.map((i) => {
-    const v = ctx.value(i);
-    if (v.kind !== 'const') throw ctx.unsupported(`runtime tensor input ${i}: ${ctx.op} on runtime tensors needs the kernel-IR gather/slice/concat primitives (issue 12), which this build does not have yet`);
-    return v.c;
-  });
+const allConst = (ctx: OpContext, n: number) => Array.from({ length: n }, (_, i) => i).every((i) => !ctx.has(i) || ctx.isConst(i));
+const constOf = (ctx: OpContext, i: number): HostConst => (ctx.value(i) as { kind: 'const'; c: HostConst }).c;
+
+/** Runtime indices along an axis of size n: negative ones count from the end (as ONNX says). */
+function wrapIndices(ctx: OpContext, i: number, n: number): Tensor {
+  if (ctx.isConst(i)) {
+    const c = constOf(ctx, i);
+    const bad = Array.from(c.data).findIndex((v) => v < -n || v >= n);
+    if (bad >= 0) throw ctx.unsupported(`index ${c.data[bad]} out of range for a dim of ${n}`);
+    return ctx.g.constant(Array.from(c.data, (v) => (v < 0 ? v + n : v)), c.dims, 'i32');
+  }
+  const idx = F.cast(ctx.tensor(i), 'i32');
+  return F.where(F.less(idx, 0), F.add(idx, n), idx);
 }
 
-function gatherConst(ctx: OpContext): OpResult[] {
-  const [data, indices] = onlyConst(ctx, 0, 1) as [HostConst, HostConst];
+function gather(ctx: OpContext): OpResult[] {
+  if (!allConst(ctx, 2)) {
+    const x = ctx.tensor(0);
+    const axis = normAxis(ctx.int('axis', 0), x.rank, 'Gather');
+    return out(ctx, F.gather(x, wrapIndices(ctx, 1, x.shape[axis]!), axis));
+  }
+  const [data, indices] = [constOf(ctx, 0), constOf(ctx, 1)];
   const axis = normAxis(ctx.int('axis', 0), data.dims.length, 'Gather');
   const outer = sizeOf(data.dims.slice(0, axis)), inner = sizeOf(data.dims.slice(axis + 1)), n = data.dims[axis]!;
   const res: number[] = [];
@@ -207,8 +219,14 @@ function gatherConst(ctx: OpContext): OpResult[] {
   return [constValue(hostConst([...data.dims.slice(0, axis), ...indices.dims, ...data.dims.slice(axis + 1)], data.onnxType, res))];
 }
 
-function concatConst(ctx: OpContext): OpResult[] {
-  const parts = onlyConst(ctx, ...Array.from({ length: ctx.inputCount }, (_, i) => i));
+function concat(ctx: OpContext): OpResult[] {
+  if (!allConst(ctx, ctx.inputCount)) {
+    const xs = Array.from({ length: ctx.inputCount }, (_, i) => ctx.tensor(i));
+    if (xs.some((x) => x.dtype !== xs[0]!.dtype)) throw ctx.unsupported('operands of different element types');
+    const axis = normAxis(ctx.int('axis', ctx.opset < 4 ? 1 : 0), xs[0]!.rank, 'Concat');
+    return out(ctx, xs.length === 1 ? F.add(xs[0]!, 0) : F.concat(xs, axis));
+  }
+  const parts = Array.from({ length: ctx.inputCount }, (_, i) => constOf(ctx, i));
   const r = parts[0]!.dims.length;
   const axis = normAxis(ctx.int('axis', ctx.opset < 4 ? 1 : 0), r, 'Concat');
   const outer = sizeOf(parts[0]!.dims.slice(0, axis));
@@ -222,13 +240,30 @@ function concatConst(ctx: OpContext): OpResult[] {
   return [constValue(hostConst(dims, parts[0]!.onnxType, res))];
 }
 
-function sliceConst(ctx: OpContext): OpResult[] {
-  const [data] = onlyConst(ctx, 0) as [HostConst];
-  const r = data.dims.length;
+function slice(ctx: OpContext): OpResult[] {
   const starts = ctx.opset >= 10 ? ctx.ints(1, 'starts') : ctx.intList('starts')!;
   const ends = ctx.opset >= 10 ? ctx.ints(2, 'ends') : ctx.intList('ends')!;
   const axes = (ctx.opset >= 10 ? (ctx.has(3) ? ctx.ints(3, 'axes') : undefined) : ctx.intList('axes')) ?? starts.map((_, i) => i);
   const steps = (ctx.opset >= 10 && ctx.has(4) ? ctx.ints(4, 'steps') : undefined) ?? starts.map(() => 1);
+  if (!ctx.isConst(0)) {
+    const x = ctx.tensor(0);
+    const ranges: [number, number, number][] = x.shape.map((n) => [0, n, 1]);
+    axes.forEach((a0, k) => {
+      const a = normAxis(a0, x.rank, 'Slice'), d = x.shape[a]!, st = steps[k]!;
+      if (st === 0) throw ctx.unsupported('step 0');
+      // ONNX clamps bounds (INT64_MAX means "to the end"); a negative step's end may be −1 ("before 0")
+      const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
+      const b = st > 0 ? clamp(starts[k]!, 0, d) : clamp(starts[k]!, -1, d - 1);
+      const e = st > 0 ? clamp(ends[k]!, 0, d) : clamp(ends[k]!, -1, d - 1);
+      if (Math.ceil((e - b) / st) < 1) throw ctx.unsupported('an empty slice');
+      ranges[a] = [b, e, st];
+    });
+    // F.slice reads a stop of −1 with a negative step as "past the start"; pass null for that
+    const y = F.slice(x, ranges.map(([b, e, st]) => [b, st < 0 && e === -1 ? null : e, st] as const));
+    return out(ctx, y === x ? F.add(x, 0) : y);
+  }
+  const data = constOf(ctx, 0);
+  const r = data.dims.length;
   const lo = data.dims.map(() => 0), step = data.dims.map(() => 1), count = [...data.dims];
   axes.forEach((a0, k) => {
     const a = normAxis(a0, r, 'Slice'), d = data.dims[a]!, s = steps[k]!;
@@ -271,7 +306,52 @@ export const shapeOps: Record<string, OpHandler> = {
   EyeLike: { opsets: [9, 17], run: eyeLike },
   OneHot: { opsets: [9, 17], constInputs: [1, 2], run: oneHot },
   Trilu: { opsets: [14, 17], constInputs: [1], run: trilu },
-  Gather: { opsets: ALL, run: gatherConst },
-  Concat: { opsets: ALL, run: concatConst },
-  Slice: { opsets: ALL, constInputs: [1, 2, 3, 4], run: sliceConst },
+  Gather: { opsets: ALL, run: gather },
+  Concat: { opsets: ALL, run: concat },
+  Slice: { opsets: ALL, constInputs: [1, 2, 3, 4], run: slice },
+  Split: { opsets: [2, 17], constInputs: [1], run: split },
+  Pad: { opsets: [2, 17], constInputs: [1, 2], run: pad },
+  GatherElements: { opsets: [11, 17], run: gatherElements },
 };
+
+function split(ctx: OpContext): OpResult[] {
+  const x = ctx.tensor(0);
+  const axis = normAxis(ctx.int('axis', 0), x.rank, 'Split');
+  const n = x.shape[axis]!;
+  const parts = (ctx.opset >= 13 ? (ctx.has(1) ? ctx.ints(1, 'split') : undefined) : ctx.intList('split'))
+    ?? (() => { const k = ctx.outputCount; if (n % k) throw ctx.unsupported(`splitting ${n} into ${k} equal parts`); return new Array(k).fill(n / k); })();
+  if (parts.reduce((a, b) => a + b, 0) !== n) throw ctx.unsupported(`split sizes [${parts.join(', ')}] do not add up to ${n}`);
+  let at = 0;
+  return parts.map((p) => {
+    const ranges = x.shape.map((d, i) => (i === axis ? [at, at + p, 1] as const : null));
+    at += p;
+    return tensorValue(F.add(F.slice(x, ranges), 0), ctx.onnxType(0));
+  });
+}
+
+/** Pad: constant, edge and reflect modes; negative pads crop. */
+function pad(ctx: OpContext): OpResult[] {
+  const x = ctx.tensor(0);
+  const pads = ctx.opset >= 11 ? ctx.ints(1, 'pads') : ctx.intList('pads') ?? ctx.intList('paddings')!;
+  const value = ctx.opset >= 11 ? (ctx.has(2) ? ctx.constant(2, 'constant_value').data[0]! : 0) : ctx.float('value', 0);
+  const mode = ctx.string('mode', 'constant');
+  const r = x.rank;
+  if (pads.length !== 2 * r) throw ctx.unsupported(`${pads.length} pads for a rank-${r} input`);
+  const grow = x.shape.map((_, d) => [Math.max(pads[d]!, 0), Math.max(pads[d + r]!, 0)] as const);
+  let y = mode === 'constant' ? F.pad(x, grow, value) : mode === 'edge' || mode === 'reflect' ? F.padMode(x, grow, mode) : (() => { throw ctx.unsupported(`mode "${mode}"`); })();
+  if (pads.some((p) => p < 0)) y = F.slice(y, y.shape.map((d, i) => [Math.max(-pads[i]!, 0), d - Math.max(-pads[i + r]!, 0), 1] as const));
+  return out(ctx, y === x ? F.add(x, 0) : y);
+}
+
+/** GatherElements as a gather on the flattened data with linear indices built from iotas. */
+function gatherElements(ctx: OpContext): OpResult[] {
+  const x = ctx.tensor(0);
+  const axis = normAxis(ctx.int('axis', 0), x.rank, 'GatherElements');
+  const idx = wrapIndices(ctx, 1, x.shape[axis]!);
+  const strides = contiguousStrides(x.shape);
+  let linear: Tensor = F.mul(idx, strides[axis]!);
+  idx.shape.forEach((_, d) => {
+    if (d !== axis) linear = F.add(linear, F.mul(F.iota(x.graph, idx.shape, d), strides[d]!));
+  });
+  return out(ctx, F.gather(F.reshape(x, [x.size]), linear, 0));
+}
