@@ -83,6 +83,19 @@ export function buildProgram(exitCode: { value: number }): Command {
       if (s.error) exitCode.value = 1;
     });
 
+  withOptionFlags(program.command('export <model>')
+    .description('export the forward graph with trained weights as ONNX (opset 17), or the weights as safetensors')
+    .requiredOption('-o, --out <file>', 'output file (model.onnx or weights.safetensors)')
+    .option('--run <dir>', 'take the weights from a training run directory (checkpoints/best.axckpt, else last.axckpt)')
+    .option('--checkpoint <file>', 'take the weights from this checkpoint')
+    .addOption(new Option('--format <format>', 'output format').choices(['onnx', 'safetensors']).default('onnx'))
+    .option('--batch-size <n>', 'static batch size of the exported graph', int('--batch-size', 1), 1))
+    .action(async (model: string, flags: import('./commands/export.ts').ExportFlags & OptionFlags) => {
+      const { exportCommand } = await import('./commands/export.ts');
+      const r = await exportCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`wrote ${r.file} (${r.format}, ${r.tensors} tensors, ${r.bytes} bytes; weights from ${r.weightsFrom})\n`);
+    });
+
   program.command('run <artifact>')
     .description('load an artifact directory (from axon compile) or compile an .onnx file, feed its inputs (zeros unless given) and print the outputs')
     .addOption(new Option('--backend <backend>', 'for an .onnx file: the backend to compile for').choices(['wasm', 'webgpu']).default('wasm'))
