@@ -21,6 +21,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='node_modules/.cache/axon/onnx-models')
     ap.add_argument('--check', nargs='*')
+    ap.add_argument('--only', help='comma-separated model names to (re)export')
     ap.add_argument('--grads-only', action='store_true', help='only write fashion_simple_net.grads.json (the models exist)')
     a = ap.parse_args()
     if a.check is not None:
@@ -51,9 +52,17 @@ def main():
     vit = models['vit_tiny'][0]
     nn.init.normal_(vit.heads.head.weight, std=0.5)
     nn.init.normal_(vit.heads.head.bias, std=0.5)
+    # batch-norm statistics from a few random batches (train mode), so that activations keep their
+    # scale through the random network (with the initial statistics MobileNetV2's logits are ~1e-16)
+    with torch.no_grad():
+        for name in ('resnet18', 'mobilenet_v2'):
+            m = models[name][0]
+            m.train()
+            for _ in range(3):
+                m(torch.randn(4, 3, 224, 224))
     for name, (m, shape, opset, dynamic_batch) in models.items():
         m.eval()
-        if a.grads_only:
+        if a.grads_only or (a.only and name not in a.only.split(',')):
             continue
         path = os.path.join(a.out, f'{name}.onnx')
         x = torch.randn(*shape)

@@ -224,11 +224,16 @@ function buildGraph(model: ModelProto, source: Source, options: ImportOptions): 
 
   // --- build
   const poisoned = new Set<string>();
+  let unchecked = 0;
   for (const node of nodes) {
     const outs = node.output ?? [];
     const h = handlers.get(node);
     const ins = (node.input ?? []).map((n) => (n ? n : undefined));
-    if (!h || ins.some((n) => n !== undefined && poisoned.has(n))) { outs.forEach((o) => poisoned.add(o)); continue; }
+    if (!h || ins.some((n) => n !== undefined && poisoned.has(n))) {
+      if (h) unchecked++;
+      outs.forEach((o) => poisoned.add(o));
+      continue;
+    }
     const missing = ins.find((n) => n !== undefined && !values.has(n));
     if (missing) throw new OnnxError(`${where}: node "${node.name || node.opType}" reads "${missing}", which no earlier node, input or initializer defines (the graph is not topologically sorted or is incomplete)`);
     const vals = ins.map((n) => (n === undefined ? undefined : values.get(n)));
@@ -256,7 +261,8 @@ function buildGraph(model: ModelProto, source: Source, options: ImportOptions): 
       const shown = p.nodes.slice(0, 6).map((n) => `"${n}"`).join(', ') + (p.nodes.length > 6 ? `, … (${p.nodes.length} nodes)` : '');
       return `  ${op} (opset ${opset}) at ${shown}: ${[...p.reasons].slice(0, 3).join('; ')}`;
     });
-    throw new UnsupportedError(`${where}: ${problems.size} unsupported op type${problems.size > 1 ? 's' : ''}:\n${lines.join('\n')}`);
+    const note = unchecked ? `\n  (${unchecked} later node${unchecked > 1 ? 's' : ''} of supported types depend on these and could not be checked)` : '';
+    throw new UnsupportedError(`${where}: ${problems.size} unsupported op type${problems.size > 1 ? 's' : ''}:\n${lines.join('\n')}${note}`);
   }
 
   // --- outputs
