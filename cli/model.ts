@@ -82,6 +82,7 @@ export function resolveModelPath(spec: string, examplesDir = resolve(import.meta
 }
 
 export async function loadModel(spec: string): Promise<TrainableModel> {
+  if (/\.onnx$/i.test(spec)) return (await import('./onnx-model.ts')).onnxTrainableModel(spec);
   const path = resolveModelPath(spec);
   const mod = await import(pathToFileURL(path).href);
   const model = (mod.default ?? mod.model) as TrainableModel | undefined;

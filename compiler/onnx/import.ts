@@ -136,6 +136,11 @@ export function constantInputNames(bytes: Uint8Array): string[] {
   return [...out];
 }
 
+/** importOnnx for bytes already in memory (no external-data files unless options.readExternal). */
+export function importOnnxBytes(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
+  return buildGraph(decodeModel(bytes, 'ONNX model'), { bytes, label: 'ONNX model', ...(options.readExternal ? { readExternal: options.readExternal } : {}) }, options);
+}
+
 export async function importOnnx(src: Uint8Array | string, options: ImportOptions = {}): Promise<ImportedModel> {
   const source = await loadSource(src, options);
   const model = decodeModel(source.bytes, source.label);
