@@ -65,3 +65,27 @@ describe('axon with .onnx models', () => {
     expect(JSON.parse(e.out).kernels).toBeGreaterThan(0);
   });
 });
+
+describe('axon train with an .onnx model', () => {
+  it('trains the imported graph (params under their ONNX names) and exports it back to ONNX', async () => {
+    const { syntheticFashionDir } = await import('./fixtures/synthetic-data.ts');
+    // a small classifier with a symbolic batch dim, as PyTorch exports them: Flatten → Gemm(transB)
+    const w = Array.from({ length: 7840 }, (_, i) => Math.sin(i) * 0.01);
+    const bytes = model({
+      nodes: [node('Flatten', ['input'], ['f']), node('Gemm', ['f', 'fc.weight', 'fc.bias'], ['logits'], 'fc', [{ name: 'transB', type: 2, i: 1 }])],
+      inputs: [vi('input', DataType.FLOAT, ['batch', 1, 28, 28])],
+      outputs: [vi('logits', DataType.FLOAT, ['batch', 10])],
+      initializers: [f32Tensor('fc.weight', [10, 784], w), f32Tensor('fc.bias', [10], new Array(10).fill(0))],
+    });
+    const path = join(dir, 'tiny.onnx');
+    writeFileSync(path, bytes);
+    const run = join(dir, 'tiny-run');
+    const t = await capture(['train', path, '--epochs', '2', '--batch-size', '16', '--lr', '0.01', '--data', syntheticFashionDir(), '--no-pictures', '--out', run, '--json']);
+    expect(t.code, t.err).toBe(0);
+    const summary = JSON.parse(t.out.trim().split('\n').pop()!);
+    expect(summary.test_accuracy).toBeGreaterThan(0.2);
+    const e = await capture(['export', path, '--run', run, '-o', join(dir, 'tiny-trained.onnx')]);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/weights from .*tiny-run.*\.axckpt/);
+  }, 300_000);
+});
