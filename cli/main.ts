@@ -65,6 +65,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--lr <rate>', 'learning rate baked into the training step', positive('--lr'))
     .option('--seed <n>', 'seed of the initial params', int('--seed'))
     .option('--checkpoint <file>', 'bake the trained values of this checkpoint (from axon train) into weights.bin instead of the initial params')
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
     .option('--json', 'print the manifest as JSON'))
     .action(async (model: string, flags: import('./commands/compile.ts').CompileFlags & OptionFlags & { json?: boolean }) => {
       const { compileCommand, formatCompile } = await import('./commands/compile.ts');
@@ -72,8 +73,34 @@ export function buildProgram(exitCode: { value: number }): Command {
       process.stdout.write(`${flags.json ? JSON.stringify({ dir: r.dir, seconds: r.seconds, files: r.files, manifest: r.manifest }) : formatCompile(r)}\n`);
     });
 
+  program.command('import <model.onnx>')
+    .description('summarize what Axon makes of an ONNX file: inputs, outputs, ops with counts, params, and every unsupported op')
+    .option('--shape <name=dims>', 'fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, flags: import('./commands/import.ts').ImportFlags) => {
+      const { formatImport, importCommand } = await import('./commands/import.ts');
+      const s = await importCommand(file, flags);
+      process.stdout.write(`${flags.json ? JSON.stringify(s) : formatImport(s)}\n`);
+      if (s.error) exitCode.value = 1;
+    });
+
+  withOptionFlags(program.command('export <model>')
+    .description('export the forward graph with trained weights as ONNX (opset 17), or the weights as safetensors')
+    .requiredOption('-o, --out <file>', 'output file (model.onnx or weights.safetensors)')
+    .option('--run <dir>', 'take the weights from a training run directory (checkpoints/best.axckpt, else last.axckpt)')
+    .option('--checkpoint <file>', 'take the weights from this checkpoint')
+    .addOption(new Option('--format <format>', 'output format').choices(['onnx', 'safetensors']).default('onnx'))
+    .option('--batch-size <n>', 'static batch size of the exported graph', int('--batch-size', 1), 1))
+    .action(async (model: string, flags: import('./commands/export.ts').ExportFlags & OptionFlags) => {
+      const { exportCommand } = await import('./commands/export.ts');
+      const r = await exportCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`wrote ${r.file} (${r.format}, ${r.tensors} tensors, ${r.bytes} bytes; weights from ${r.weightsFrom})\n`);
+    });
+
   program.command('run <artifact>')
-    .description('load an artifact directory (from axon compile), feed its inputs (zeros unless given) and print the outputs')
+    .description('load an artifact directory (from axon compile) or compile an .onnx file, feed its inputs (zeros unless given) and print the outputs')
+    .addOption(new Option('--backend <backend>', 'for an .onnx file: the backend to compile for').choices(['wasm', 'webgpu']).default('wasm'))
+    .option('--shape <name=dims>', 'for an .onnx file: fix an input shape (repeatable)', collect)
     .option('--input <name=file>', 'an input from a .json (number or nested array) or .bin (raw little-endian f32/i32) file (repeatable)', collect)
     .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
     .option('--threads <n>', 'WASM threads (threaded artifacts)', int('--threads'), 0)
@@ -214,6 +241,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
     .option('--out <dir>', 'where to write the graph pictures (default runs/<model id>/explain)')
     .option('--no-svg', 'skip the graph pictures')
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape (repeatable)', collect)
     .option('--json', 'print one JSON object (nodes_before, nodes_after, kernels, arena_bytes, lower_bound_bytes, …)')
     .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags & OptionFlags) => {
       const { explainCommand } = await import('./commands/explain.ts');

@@ -101,6 +101,7 @@ async function importModelModule(path: string): Promise<{ default?: unknown; mod
 }
 
 export async function loadModel(spec: string): Promise<TrainableModel> {
+  if (/\.onnx$/i.test(spec)) return (await import('./onnx-model.ts')).onnxTrainableModel(spec);
   const path = resolveModelPath(spec);
   const mod = await importModelModule(path);
   const model = (mod.default ?? mod.model) as TrainableModel | undefined;

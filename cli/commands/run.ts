@@ -10,6 +10,13 @@ import { extname } from 'node:path';
 import { createSession, loadArtifact } from '../../runtime/node/index.ts';
 import { elementCount, type TensorSpec } from '../../runtime/artifact.ts';
 import type { Feeds, TensorData } from '../../runtime/session.ts';
+import { importOnnxFile, isOnnxPath } from '../onnx-model.ts';
+
+async function compileOnnx(file: string, flags: RunFlags) {
+  const { compile } = await import('../../compiler/compile.ts');
+  const { graph } = await importOnnxFile(file, flags.shape);
+  return compile(graph, { backend: flags.backend ?? 'wasm' });
+}
 
 export interface RunFlags {
   /** name=file pairs (--input, repeatable) */
@@ -19,6 +26,9 @@ export interface RunFlags {
   threads?: number;
   /** run this many times (the outputs are those of the last run; later runs show warm timings) */
   repeat?: number;
+  /** an .onnx model instead of an artifact: compiled for this backend first, with these input shapes */
+  backend?: 'wasm' | 'webgpu';
+  shape?: string[];
 }
 
 export interface RunResult {
@@ -34,7 +44,7 @@ export interface RunResult {
 
 export async function runCommand(dir: string, flags: RunFlags, io: { log?: (s: string) => void } = {}): Promise<RunResult> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const artifact = await loadArtifact(dir);
+  const artifact = isOnnxPath(dir) ? await compileOnnx(dir, flags) : await loadArtifact(dir);
   const m = artifact.manifest;
   const given = new Map<string, FeedSource>();
   if (flags.inputs) {
