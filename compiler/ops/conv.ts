@@ -8,6 +8,7 @@ import type { ConvGeometry } from '../kernel/ir.ts';
 import * as F from '../frontend/math.ts';
 import type { ConvAttrs } from './attrs.ts';
 import type { Rules } from './rule.ts';
+import { checkConvAttrs } from './validate.ts';
 
 export function convOutSize(inSize: number, k: number, stride: number, padA: number, padB: number, dilation: number): number {
   return Math.floor((inSize + padA + padB - dilation * (k - 1) - 1) / stride) + 1;
@@ -17,6 +18,7 @@ export function convOutSize(inSize: number, k: number, stride: number, padA: num
 export function convGeometry(x: Shape, w: Shape, a: ConvAttrs): ConvGeometry {
   if (x.length !== 4) throw new Error(`input must be [N, C, H, W], got [${x.join(', ')}]`);
   if (w.length !== 4) throw new Error(`weight must be [O, C/groups, KH, KW], got [${w.join(', ')}]`);
+  checkConvAttrs(a);
   const [n, c, h, wd] = x as [number, number, number, number];
   const [o, cg, kh, kw] = w as [number, number, number, number];
   const g = a.groups;

@@ -2,6 +2,7 @@
 import { fmtShape, normAxis, sizeOf, type Shape } from '../ir/types.ts';
 import * as F from '../frontend/math.ts';
 import type { Rules } from './rule.ts';
+import { checkPerm } from './validate.ts';
 
 /**
  * Strides of `outShape` viewing the same elements as (inShape, inStrides), or null when the
@@ -44,8 +45,8 @@ export const movementRules: Rules<'reshape' | 'transpose' | 'broadcast'> = {
   transpose: {
     infer: (ins, a) => {
       const r = ins[0]!.shape.length;
+      checkPerm(a.perm, r);
       const p = a.perm.map((x) => normAxis(x, r, 'transpose'));
-      if (p.length !== r || new Set(p).size !== r) throw new Error(`perm [${a.perm.join(', ')}] is not a permutation of ${r} axes`);
       return { shape: p.map((i) => ins[0]!.shape[i]!), dtype: ins[0]!.dtype };
     },
     vjp: (ct, _, __, a) => {

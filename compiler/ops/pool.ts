@@ -5,9 +5,11 @@ import * as F from '../frontend/math.ts';
 import { convOutSize } from './conv.ts';
 import type { PoolAttrs } from './attrs.ts';
 import type { Rules } from './rule.ts';
+import { checkPoolAttrs } from './validate.ts';
 
 export function poolGeometry(x: Shape, a: PoolAttrs): PoolGeometry {
   if (x.length !== 4) throw new Error(`input must be [N, C, H, W], got [${x.join(', ')}]`);
+  checkPoolAttrs(a);
   const [n, c, h, w] = x as [number, number, number, number];
   const [kh, kw] = a.kernel;
   if (a.pad[0] > kh / 2 || a.pad[2] > kw / 2) throw new Error(`padding [${a.pad.join(', ')}] must be at most half the kernel ${kh}×${kw}`);
