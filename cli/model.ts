@@ -39,6 +39,8 @@ export interface SessionOptions {
   threads: number;
   /** model hyperparameters read by `ctx.option(name, fallback)` (e.g. { hidden: 64 }) */
   options?: Record<string, number>;
+  /** compile the training step with trainStep's skipNonFinite guard (output "skipped") */
+  skipNonFinite?: boolean;
 }
 
 export interface TrainingSessions {

@@ -10,6 +10,7 @@ import { compile } from '../../compiler/index.ts';
 import { modelGraph, trainingStepGraph } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { modelOptions } from './analysis-steps.ts';
+import { prepareOutputDir } from '../files.ts';
 
 export interface CompileFlags {
   backend: Backend;
@@ -29,6 +30,7 @@ export interface CompileResult {
 }
 
 export async function compileCommand(spec: string, flags: CompileFlags): Promise<CompileResult> {
+  prepareOutputDir(flags.out, '-o');
   const model = await loadModel(spec);
   if (!model.buildForward && !(flags.train && model.trainGraph)) {
     throw new Error(`axon compile: model "${model.id}" has no buildForward (it brings hand-built sessions), so there is no graph to compile`);
