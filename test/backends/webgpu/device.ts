@@ -4,7 +4,7 @@
  * Files that are all WebGPU use `describe.skipIf(!(await testDevice()))`; tests that run on
  * either backend call `requireWebGPU()` (or `sessionFor` in test/ops/backends.ts, which does).
  */
-import { getCurrentTest } from 'vitest/suite';
+import { TestRunner } from 'vitest';
 import { nodeGpu } from '../../../runtime/node/webgpu.ts';
 
 const INSTALL_HINT =
@@ -40,7 +40,7 @@ export async function requireWebGPU(): Promise<GPUDevice> {
   shared ??= testDevice();
   const device = await shared;
   if (device) return device;
-  const test = getCurrentTest();
+  const test = TestRunner.getCurrentTest();
   if (!test) throw new Error('requireWebGPU() must be called inside a test');
   return test.context.skip('no WebGPU adapter (outside CI)') as never;
 }

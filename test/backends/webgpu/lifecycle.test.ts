@@ -99,8 +99,9 @@ describe.skipIf(!device)('webgpu session lifecycle', () => {
     expect(session.stats.liveBuffers).toBe(live0);
     expect(session.stats.buffersCreated - created0).toBeLessThanOrEqual(DEPTH);
     const trace = `(MiB) every 1,000 steps from 2,000: RSS ${samples.map((m) => m.rss.toFixed(1)).join(', ')}; JS heap ${samples.map((m) => m.heap.toFixed(2)).join(', ')}`;
-    // JS objects kept per run (outputs, promises, wrappers) show in the collected heap: 100 B per run is 0.8 MiB
-    expect(samples.at(-1)!.heap - samples[0]!.heap, trace).toBeLessThan(1);
+    // JS objects kept per run (outputs, promises, wrappers) show in the collected heap: 256 B per run is 2 MiB
+    // (measured: flat within ±0.6 MiB)
+    expect(samples.at(-1)!.heap - samples[0]!.heap, trace).toBeLessThan(2);
     // RSS is a coarse signal: the allocators and Dawn's upload and command pools grow it in lumps
     // and level off, later under load when the GPU thread lags (measured on the loaded 2-core
     // machine: +26 MiB from step 2,000 to 10,000, then flat to step 30,000; quiet: +1 MiB). So
