@@ -31,7 +31,7 @@ export function modelGraph(model: TrainableModel, batchSize: number, seed: numbe
 
 /** The one compiled training step: forward, backward and the optimizer's update. */
 export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>, skipNonFinite = false): Graph {
-  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed });
+  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed, skipNonFinite });
   const optimizer = model.optimizer ? model.optimizer(lr) : optim.adam({ lr });
   return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer, skipNonFinite });
 }

@@ -39,8 +39,8 @@ export interface TrainFlags {
   resume: boolean;
   json: boolean;
   overfitBatch: boolean;
-  /** guard each step: a non-finite loss or gradient skips the step (trainStep skipNonFinite) */
-  skipNonFinite?: boolean;
+  /** --skip-nonfinite (commander's camel case): guard each step: a non-finite loss or gradient skips the step (trainStep skipNonFinite) */
+  skipNonfinite?: boolean;
   limit?: number;
   valFraction: number;
   /** draw curves, confusion matrix, filters, saliency and adversarial examples (commander's --no-pictures sets false) */
@@ -118,8 +118,8 @@ export async function trainCommand(
   // the first compile on a machine loads the AssemblyScript compiler (seconds): say what is happening
   if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, skipNonFinite: flags.skipNonFinite ?? false });
-  if (flags.skipNonFinite && !sessions.train.manifest.outputs.some((s) => s.name === 'skipped')) {
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, skipNonFinite: flags.skipNonfinite ?? false });
+  if (flags.skipNonfinite && !sessions.train.manifest.outputs.some((s) => s.name === 'skipped')) {
     log(`note: --skip-nonfinite has no effect on model "${model.id}": it builds its own training step or sessions, which have no non-finite guard`);
   }
   if (!flags.json) {

@@ -202,6 +202,7 @@ interface CliRow { name: string; run: () => Promise<{ code: number; err: string 
 const cliRows: CliRow[] = [
   { name: '--data ignored by a model with built-in data', run: trainXorMlp, code: 0, message: /note: model "xor-mlp" brings its own data; --data \S+ is ignored/ },
   { name: '--threads above the core count', run: trainXorMlp, code: 0, message: /note: --threads 64 is more than this machine's \d+ cores/ },
+  { name: '--skip-nonfinite on a model with its own unguarded training graph', run: () => capture(['train', 'perceptron-and', '--epochs', '1', '--skip-nonfinite', '--out', join(tmp, 'perc'), '--no-pictures', '--no-dead-relu', '--json']), code: 0, message: /note: --skip-nonfinite has no effect on model "perceptron-and"/ },
   { name: 'run --inputs with invalid JSON', run: async () => capture(['run', await artifactDir(), '--inputs', file('bad.json', '{"x": [1,')]), code: 1, message: /--inputs \S+bad\.json: not valid JSON/ },
   { name: 'run --input with invalid JSON', run: async () => capture(['run', await artifactDir(), '--input', `x=${file('bad2.json', '[1, 2')}`]), code: 1, message: /--input x=\S+bad2\.json: not valid JSON/ },
   { name: 'run --input naming a directory', run: async () => { mkdirSync(join(tmp, 'adir.json'), { recursive: true }); return capture(['run', await artifactDir(), '--input', `x=${join(tmp, 'adir.json')}`]); }, code: 1, message: /--input x=\S+adir\.json: is a directory, not a file/ },
