@@ -30,10 +30,10 @@ export function modelGraph(model: TrainableModel, batchSize: number, seed: numbe
 }
 
 /** The one compiled training step: forward, backward and the optimizer's update. */
-export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>): Graph {
-  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed });
+export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>, skipNonFinite = false): Graph {
+  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed, skipNonFinite });
   const optimizer = model.optimizer ? model.optimizer(lr) : optim.adam({ lr });
-  return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer });
+  return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer, skipNonFinite });
 }
 
 export async function compileTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
@@ -41,7 +41,7 @@ export async function compileTrainingSessions(model: TrainableModel, options: Se
   const threads = options.backend === 'wasm' ? Math.max(1, options.threads || 1) : 1;
   const wasm = options.backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
   const [trainArtifact, evalArtifact] = await Promise.all([
-    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr, options.options), { backend: options.backend, ...wasm }),
+    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr, options.options, options.skipNonFinite), { backend: options.backend, ...wasm }),
     compile(modelGraph(model, options.batchSize, options.seed, false, options.options), { backend: options.backend, ...wasm }),
   ]);
   const sessionOptions = threads > 1 ? { threads } : {};

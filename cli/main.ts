@@ -2,6 +2,7 @@
  * The `axon` command line. Each subcommand parses its flags here and delegates to
  * cli/commands/*; subcommands whose engine is not built yet say so and exit non-zero.
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // Commands are imported when run, so `--help` does not load the charting and data stacks.
 import type { TrainFlags } from './commands/train.ts';
@@ -54,7 +55,14 @@ export function buildProgram(exitCode: { value: number }): Command {
     .description('Axon: a neural-network graph compiler to WebAssembly SIMD and WebGPU')
     .version(AXON_VERSION, '-V, --version', 'print the Axon version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      const threads = (command.opts() as { threads?: number }).threads;
+      const cores = availableParallelism();
+      if (threads !== undefined && threads > cores) {
+        process.stderr.write(`note: --threads ${threads} is more than this machine's ${cores} cores; the extra threads share cores and slow each step down\n`);
+      }
+    });
 
   withOptionFlags(program.command('compile <model>')
     .description('compile a model into an artifact directory (manifest.json, weights.bin with the initial or --checkpoint params, kernel modules)')
@@ -127,6 +135,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--resume', 'continue from <out>/checkpoints/last.axckpt', false)
     .option('--json', 'progress as JSON lines on stderr; stdout ends with one JSON line (epochs, test_accuracy, best_val_accuracy, samples_per_s, seconds, backend, …)', false)
     .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
+    .option('--skip-nonfinite', 'skip (and report) any step whose loss or gradients are NaN or infinite, leaving the params unchanged; without it one bad batch makes the params NaN for good', false)
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
     .option('--no-pictures', 'skip curves.png, confusion.png, filters.png, saliency.png and adversarial.png')
     .option('--no-dead-relu', 'skip the dead-ReLU report (dead-relu.json)')

@@ -39,6 +39,8 @@ export interface SessionOptions {
   threads: number;
   /** model hyperparameters read by `ctx.option(name, fallback)` (e.g. { hidden: 64 }) */
   options?: Record<string, number>;
+  /** compile the training step with trainStep's skipNonFinite guard (output "skipped") */
+  skipNonFinite?: boolean;
 }
 
 export interface TrainingSessions {
@@ -60,7 +62,7 @@ export interface TrainableModel {
    * A custom training graph instead of forward + softmax cross-entropy + optimizer (e.g. the
    * perceptron's own update rule). Inputs x [B, ...inputShape] and y i32 [B]; outputs loss and logits.
    */
-  trainGraph?: (batchSize: number, options: { lr: number; seed: number }) => Graph;
+  trainGraph?: (batchSize: number, options: { lr: number; seed: number; skipNonFinite?: boolean }) => Graph;
   /** the data instead of Fashion-MNIST (synthetic sets of the small lecture models) */
   dataset?: (split: 'train' | 'test') => ImageDataset;
   /** the optimizer for a learning rate (default: Adam) */

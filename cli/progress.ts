@@ -18,6 +18,7 @@ const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) :
 
 export function barReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
   let bar: cliProgress.SingleBar | null = null;
+  let skippedShown = 0;
   const stop = () => { bar?.stop(); bar = null; };
   return (e) => {
     switch (e.type) {
@@ -33,6 +34,16 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
       case 'batch':
         bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond).toString() });
         break;
+      case 'skipped-step':
+        if (++skippedShown <= 5) {
+          stream.write(`\nskipped step ${e.batch} of epoch ${e.epoch}: loss or gradients not finite (loss ${e.loss}); params unchanged`
+            + `${skippedShown === 5 ? ' (further skips are counted in the epoch lines)' : ''}\n`);
+        }
+        break;
+      case 'nonfinite-loss':
+        stream.write(`\nwarning: the loss is ${e.loss} at step ${e.batch} of epoch ${e.epoch}; the params have likely turned non-finite too. `
+          + 'Check the data and the learning rate, or pass --skip-nonfinite to skip such steps.\n');
+        break;
       case 'eval-start':
         stop();
         break;
@@ -41,7 +52,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
         const m = e.metrics;
         stream.write(`Epoch ${m.epoch}\t train loss: ${fmt(m.trainLoss, 3)}, train acc: ${fmt(m.trainAccuracy, 3)}\t`
           + `val loss: ${fmt(m.valLoss, 3)}, val acc: ${fmt(m.valAccuracy, 3)}\t time: ${m.seconds.toFixed(1)}s`
-          + `, ${Math.round(m.samplesPerSecond)} samples/s${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
+          + `, ${Math.round(m.samplesPerSecond)} samples/s${m.skippedSteps ? `, ${m.skippedSteps} steps skipped (non-finite)` : ''}${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
         break;
       }
       case 'early-stop':

@@ -14,7 +14,7 @@ export * as optim from './frontend/optim.ts';
 export * as init from './frontend/init.ts';
 export * as nn from './frontend/nn.ts';
 export { gradients, grad } from './autodiff/grad.ts';
-export { trainStep, type TrainStepOptions } from './autodiff/train.ts';
+export { trainStep, SKIPPED_OUTPUT, type TrainStepOptions } from './autodiff/train.ts';
 export { evaluate } from './interpreter/evaluate.ts';
 export { compile, compileProgram, type CompileOptions } from './compile.ts';
 export { AXON_VERSION } from './version.ts';

@@ -15,6 +15,7 @@ import { modelGraph, trainingStepGraph } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { modelOptions } from './analysis-steps.ts';
 import { importOnnxFile, isOnnxPath } from '../onnx-model.ts';
+import { prepareOutputDir } from '../files.ts';
 
 export interface CompileFlags {
   backend: Backend;
@@ -41,6 +42,7 @@ export interface CompileResult {
 
 export async function compileCommand(spec: string, flags: CompileFlags, io: { log?: (s: string) => void } = {}): Promise<CompileResult> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  prepareOutputDir(flags.out, '-o');
   if (isOnnxPath(spec)) {
     if (flags.train) throw new Error('axon compile: --train is not available for .onnx models yet (compile the forward graph)');
     if (flags.checkpoint) throw new Error('axon compile: --checkpoint is not available for .onnx models yet (export the trained weights with axon export --checkpoint, then compile the .onnx)');

@@ -24,6 +24,7 @@ import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
 import { loadPictures, type Pictures } from '../pictures/load.ts';
+import { prepareOutputDir } from '../files.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
 import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
@@ -40,6 +41,8 @@ export interface TrainFlags {
   resume: boolean;
   json: boolean;
   overfitBatch: boolean;
+  /** --skip-nonfinite (commander's camel case): guard each step: a non-finite loss or gradient skips the step (trainStep skipNonFinite) */
+  skipNonfinite?: boolean;
   limit?: number;
   valFraction: number;
   /** draw curves, confusion matrix, filters, saliency and adversarial examples (commander's --no-pictures sets false) */
@@ -77,6 +80,9 @@ export async function trainCommand(
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const model = await loadModel(modelSpec);
   const outDir = flags.out ?? join('runs', model.id);
+  prepareOutputDir(outDir, '--out');
+  if (model.dataset && flags.data !== undefined) log(`note: model "${model.id}" brings its own data; --data ${flags.data} is ignored`);
+  if (model.dataset && flags.limit !== undefined) log(`note: model "${model.id}" brings its own data; --limit ${flags.limit} is ignored`);
   const paths = {
     last: join(outDir, 'checkpoints', 'last.axckpt'), best: join(outDir, 'checkpoints', 'best.axckpt'), stats: join(outDir, 'stats.csv'),
   };
@@ -119,7 +125,10 @@ export async function trainCommand(
   // say what is happening while the training step and the evaluation graph compile
   if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, skipNonFinite: flags.skipNonfinite ?? false });
+  if (flags.skipNonfinite && !sessions.train.manifest.outputs.some((s) => s.name === 'skipped')) {
+    log(`note: --skip-nonfinite has no effect on model "${model.id}": it builds its own training step or sessions, which have no non-finite guard`);
+  }
   if (!flags.json) {
     const stats = sessions.train.manifest.stats ?? {};
     const arena = Number(stats.arenaBytes ?? 0);

@@ -141,6 +141,8 @@ export const foldConstants: Rewrite = (n, ins, ctx) => {
     if (foldMemo.size > 4096) foldMemo.clear();
     foldMemo.set(key, v);
   }
+  // graphs hold only finite constants (Graph.constant refuses others): a NaN/Inf result stays an op
+  if (!v.every(Number.isFinite)) return undefined;
   return ctx.graph.constant(v, n.shape, n.dtype);
 };
 
