@@ -38,7 +38,7 @@ export function readJsonFile(path: string, label = path): unknown {
  * Creates `dir` (and missing parents) or checks that it is a directory; fails fast with the
  * folder and the reason. Parents are created one at a time from the nearest existing one.
  */
-export function prepareOutputDir(dir: string, flag: string): void {
+export function prepareOutputDir(dir: string, flag: string, options: { createLeaf?: boolean } = {}): void {
   const target = resolve(dir);
   const missing: string[] = [];
   let at = target;
@@ -57,7 +57,9 @@ export function prepareOutputDir(dir: string, flag: string): void {
     at = up;
   }
   if (/^\/(proc|sys)(\/|$)/.test(target)) throw new Error(`${flag} ${dir}: ${target} is in a virtual file system (/proc, /sys); choose a folder on disk`);
-  for (const d of missing) {
+  // an artifact folder is created by its atomic save (runtime/node/atomic-dir.ts), so a failed
+  // compile leaves no empty folder behind: only its parents are made here
+  for (const d of options.createLeaf === false ? missing.filter((m) => m !== target) : missing) {
     try {
       mkdirSync(d);
     } catch (e) {

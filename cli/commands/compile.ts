@@ -42,7 +42,7 @@ export interface CompileResult {
 
 export async function compileCommand(spec: string, flags: CompileFlags, io: { log?: (s: string) => void } = {}): Promise<CompileResult> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  prepareOutputDir(flags.out, '-o');
+  prepareOutputDir(flags.out, '-o', { createLeaf: false });
   if (isOnnxPath(spec)) {
     if (flags.train) throw new Error('axon compile: --train is not available for .onnx models yet (compile the forward graph)');
     if (flags.checkpoint) throw new Error('axon compile: --checkpoint is not available for .onnx models yet (export the trained weights with axon export --checkpoint, then compile the .onnx)');
