@@ -16,9 +16,11 @@ import { splitTrainVal } from '../../runtime/data/batches.ts';
 import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
 import { appendStatsRow, startStatsCsv } from '../../runtime/node/stats-csv.ts';
-import { evaluate, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
+import { evaluate, syncParams, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
+import { openSampler, prepareTextModel } from '../text-model.ts';
+import { sampleText } from '../../runtime/train/sample-text.ts';
 import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
@@ -48,13 +50,17 @@ export interface TrainFlags {
   epsilon?: number | 'auto';
   /** model options read by ctx.option(name, fallback), e.g. { hidden: 64 } (--hidden, --option) */
   options?: Record<string, number>;
+  /** stop after N training steps in all */
+  steps?: number;
+  /** text models: print a generated sample every N steps (0: only at the end of each epoch's validation) */
+  sampleEvery?: number;
 }
 
 export interface TrainSummary {
   modelId: string;
   outDir: string;
   epochs: number;
-  stoppedBy: 'epochs' | 'early-stop' | 'signal';
+  stoppedBy: 'epochs' | 'early-stop' | 'signal' | 'steps';
   bestEpoch: number | null;
   bestValLoss: number | null;
   bestValAccuracy: number | null;
@@ -65,6 +71,8 @@ export interface TrainSummary {
   adversarial?: SaliencyReport;
   history: EpochMetrics[];
   files: string[];
+  /** text models: characters per sample, the vocabulary size, parameter count and the last generated sample */
+  text?: { tokensPerSample: number; vocab: number; params: number; sample?: string; source: string };
 }
 
 const BUILTIN: TrainHyperparams = { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 };
@@ -73,7 +81,7 @@ export async function trainCommand(
   modelSpec: string, flags: TrainFlags, io: { signal?: AbortSignal; reporter?: Reporter; log?: (s: string) => void } = {},
 ): Promise<TrainSummary> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const model = await loadModel(modelSpec);
+  let model = await loadModel(modelSpec);
   const outDir = flags.out ?? join('runs', model.id);
   const paths = {
     last: join(outDir, 'checkpoints', 'last.axckpt'), best: join(outDir, 'checkpoints', 'best.axckpt'), stats: join(outDir, 'stats.csv'),
@@ -91,14 +99,21 @@ export async function trainCommand(
   const seed = saved?.seed ?? flags.seed ?? 1;
   if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
   // The params' shapes depend on the options (e.g. hidden width), so a resumed run keeps them too.
-  const options = saved?.options ?? modelOptions(model, flags.options);
+  let options = saved?.options ?? flags.options ?? {};
+  // a text model is sized by its corpus (window from the options, vocabulary from the text)
+  const text = model.text ? prepareTextModel(model, options, { data: flags.data, seed, valFraction: flags.valFraction, limit: flags.limit }) : null;
+  if (text) ({ model, options } = text);
+  if (!saved) options = modelOptions(model, options);
 
-  const data = model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+  const data = text ? text.text.data : model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
   checkModelFitsData(model, data.sampleShape, data.classNames.length);
 
   let trainIndices: Int32Array;
   let valIndices: Int32Array;
-  if (flags.overfitBatch) {
+  if (text && !flags.overfitBatch) {
+    trainIndices = text.text.trainIndices;
+    valIndices = text.text.valIndices;
+  } else if (flags.overfitBatch) {
     // Lecture 003's debugging tip: a model that cannot drive one batch's loss to ~0 is broken.
     if (data.count < hyper.batchSize) throw new Error(`--overfit-batch needs ${hyper.batchSize} images, only ${data.count} loaded`);
     trainIndices = Int32Array.from({ length: hyper.batchSize }, (_, i) => i);
@@ -110,9 +125,23 @@ export async function trainCommand(
   }
 
   // the first compile on a machine loads the AssemblyScript compiler (seconds): say what is happening
+  if (text && !flags.json) log(`${model.id}: ${text.source}: ${text.text.trainChars} training and ${text.text.valChars} validation characters, vocabulary ${text.text.vocab.chars.length}; windows of ${data.sampleShape[0]} characters`);
+  const totalSteps = flags.steps ?? hyper.epochs * Math.floor(trainIndices.length / hyper.batchSize);
   if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, totalSteps });
+  const sampler = text ? await openSampler(model, options, flags.backend, flags.threads) : null;
+  const params = sessions.train.manifest.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${data.sampleShape[0]! - 1} characters`);
+  let lastSample: string | undefined;
+  let stepsDone = 0;
+  const sampleNow = async (step: number) => {
+    if (!sampler || !text) return;
+    await syncParams(sessions.train, sampler);
+    const r = await sampleText(sampler, text.text.vocab, { prompt: '', tokens: 200, temperature: 0.8, topK: 20, seed: step });
+    lastSample = r.text;
+    log(`--- sample after ${step} steps (${r.tokensPerSecond.toFixed(0)} chars/s) ---\n${r.text}\n---`);
+  };
   if (!flags.json) {
     const stats = sessions.train.manifest.stats ?? {};
     const arena = Number(stats.arenaBytes ?? 0);
@@ -122,8 +151,12 @@ export async function trainCommand(
   const files: string[] = [];
   try {
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
-    const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter());
-    const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options });
+    const perSample = text ? data.sampleShape[0]! - 1 : undefined;
+    const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter(process.stderr, perSample));
+    const meta = (state: LoopState): CheckpointMeta => ({
+      loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options,
+      ...(text ? { vocab: text.text.vocab.chars.join('') } : {}),
+    });
     const save = async (s: Snapshot) => {
       saveCheckpoint(s.kind === 'best' ? paths.best : paths.last, {
         modelId: model.id, epoch: s.state.epoch, params: s.params, state: s.optimizerState, metadata: jsonSafe(meta(s.state)),
@@ -133,8 +166,11 @@ export async function trainCommand(
       train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
       epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
       resume: resume ? { state: resume.state, params: resume.params, optimizerState: resume.optimizerState, bestParams: resume.bestParams } : undefined,
+      ...(flags.steps !== undefined ? { maxSteps: flags.steps } : {}),
+      ...(text && flags.sampleEvery ? { periodic: { every: flags.sampleEvery, run: sampleNow } } : {}),
       onEvent: (e) => {
         if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
+        if (e.type === 'batch') stepsDone = (e.epoch - 1) * e.batches + e.batch;
         report(e);
       },
     });
@@ -148,6 +184,16 @@ export async function trainCommand(
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
       ...(Object.keys(options).length ? { options } : {}),
     };
+    if (text) {
+      // text models: no labels, so none of the classification pictures; a final sample instead
+      if (result.stoppedBy !== 'signal') await sampleNow(stepsDone);
+      summary.text = { tokensPerSample: data.sampleShape[0]! - 1, vocab: text.text.vocab.chars.length, params, source: text.source, ...(lastSample !== undefined ? { sample: lastSample } : {}) };
+      mkdirSync(outDir, { recursive: true });
+      const summaryPath = join(outDir, 'summary.json');
+      files.push(summaryPath);
+      writeFileSync(summaryPath, JSON.stringify(jsonSafe(summary), null, 2) + '\n');
+      return summary;
+    }
     const drawing = flags.pictures !== false;
     // Loaded only when drawing: vega and resvg take a while to import.
     const { confusionMatrixPng, filterGridPng, trainingCurvesPng, trainingCurvesSvg, writePicture } = drawing ? await import('../pictures/index.ts') : ({} as typeof import('../pictures/index.ts'));
@@ -189,6 +235,7 @@ export async function trainCommand(
   } finally {
     sessions.train.dispose();
     sessions.eval.dispose();
+    sampler?.dispose();
   }
 }
 
@@ -200,6 +247,8 @@ interface CheckpointMeta {
   valFraction: number;
   overfitBatch: boolean;
   options?: Record<string, number>;
+  /** text models: the vocabulary's characters in id order */
+  vocab?: string;
 }
 
 function loadResume(paths: { last: string; best: string }, model: TrainableModel) {

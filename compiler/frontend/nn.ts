@@ -14,6 +14,8 @@ import { convOutSize } from '../ops/conv.ts';
 import type { Pad4 } from '../ops/attrs.ts';
 import { batchNormOp } from './normalization.ts';
 
+export { embedding, layerNorm, rmsNorm, attention, transformerBlock, residual } from './nn-transformer.ts';
+
 export class ModelContext {
   readonly rng: Rng;
   readonly training: boolean;
