@@ -1,7 +1,7 @@
 /**
  * Measures, per op, the worst error of Axon against the PyTorch goldens on the reference
  * interpreter and on each backend (the numbers behind the tolerances the tests use).
- * Run: npx tsx scripts/golden-errors.ts [wasm,webgpu]
+ * Run: npx tsx scripts/golden-errors.ts [wasm,webgpu] [family,family…]
  */
 import { evaluate } from '../compiler/index.ts';
 import { listGoldenFamilies, loadGoldens } from '../test/goldens/load.ts';
@@ -24,7 +24,8 @@ function note(op: string, system: string, got: ArrayLike<number>, want: ArrayLik
   table.set(op, row);
 }
 
-for (const family of listGoldenFamilies().filter((f) => f !== 'optim')) {
+const only = process.argv[3]?.split(',');
+for (const family of listGoldenFamilies().filter((f) => f !== 'optim' && (!only || only.includes(f)))) {
   const cases = loadGoldens(family);
   const opOf = new Map(cases.map((c) => [c.id, c.op]));
   const { graph, feeds, expected } = familyGraph(family, cases);

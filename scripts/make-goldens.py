@@ -503,6 +503,151 @@ def optimizer_cases():
         })
 
 
+# ---------------------------------------------------------------- new primitives (issue 12)
+# Odd sizes (1, 3, 17, 33, 130) on purpose: SIMD tails, masks at edges, one-element axes.
+
+def dims(shape):
+    return 'x'.join(map(str, shape)) if shape else 'scalar'
+
+
+def off_grid(shape, lo=-3.0, hi=3.0, margin=0.1, period=1.0):
+    """Values at least `margin` from every multiple of `period` (floor/ceil/round kinks)."""
+    n = math.prod(shape)
+    k = torch.randint(int(lo), int(hi), (n,)).float()
+    frac = torch.rand(n, dtype=torch.float32) * (period - 2 * margin) + margin
+    return (k * period + frac).reshape(shape).double()
+
+
+def math_cases():
+    fam = 'math'
+    for op, make, fn in [
+        ('erf', lambda s: uniform(s, -3, 3), torch.erf),
+        ('sin', lambda s: uniform(s, -4, 4), torch.sin),
+        ('cos', lambda s: uniform(s, -4, 4), torch.cos),
+    ]:
+        for shape in [(3, 17), (130,), (1,)]:
+            add_case(fam, f'{op}_{dims(shape)}', op, {}, lambda make=make, shape=shape: {'x': make(shape)},
+                     lambda x, fn=fn: fn(x))
+    # piecewise constant: away from the jumps, with zero grads
+    for op, fn, period in [('floor', torch.floor, 1.0), ('ceil', torch.ceil, 1.0), ('round', torch.round, 1.0)]:
+        for shape in [(3, 17), (33,)]:
+            # round jumps at k + 0.5: shift the grid by half a period for it
+            shift = 0.5 if op == 'round' else 0.0
+            add_case(fam, f'{op}_{dims(shape)}', op, {},
+                     lambda shape=shape, shift=shift: {'x': f32(off_grid(shape) + shift)},
+                     lambda x, fn=fn: fn(x), zero_grads=True)
+    # round half to even on exact halves (and integers): forward only
+    add_case(fam, 'round_halves_17', 'round', {},
+             lambda: {'x': f32(torch.tensor([-4.5, -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5, -2.0, 0.0, 3.0,
+                                             0.49999997, -0.50000006, 4194304.5, -7.25]))},
+             lambda x: torch.round(x), no_grads=True)
+
+    def mod_inputs(sa, sb):
+        while True:
+            a = normal(sa, 3.0)
+            b = away_from_zero(sb, 0.5, 2.0)
+            q = a / b
+            frac = q - torch.floor(q)
+            if ((frac > 0.05) & (frac < 0.95)).all():
+                return {'a': a, 'b': b}
+    for sa, sb in [((3, 17), (3, 17)), ((33,), ()), ((2, 3), (3,))]:
+        add_case(fam, f'mod_{dims(sa)}_{dims(sb)}', 'mod', {}, lambda sa=sa, sb=sb: mod_inputs(sa, sb),
+                 lambda a, b: torch.remainder(a, b))
+    # comparisons: small integers so that ties occur
+    for op, fn in [('lessEqual', torch.le), ('greaterEqual', torch.ge), ('notEqual', torch.ne)]:
+        for sa, sb in [((3, 17), (3, 17)), ((3, 17), (17,))]:
+            add_case(fam, f'{op}_{dims(sa)}_{dims(sb)}', op, {},
+                     lambda sa=sa, sb=sb: {'a': torch.randint(-2, 3, sa).double(), 'b': torch.randint(-2, 3, sb).double()},
+                     lambda a, b, fn=fn: fn(a, b).double(), no_grads=True)
+    for shape, axes, keep in [((3, 17), [1], False), ((2, 3, 5), [0, 2], True), ((130,), [0], False), ((1, 3), [0], False)]:
+        add_case(fam, f'min_{dims(shape)}_axes{"".join(map(str, axes))}_keep{int(keep)}', 'min',
+                 {'axes': axes, 'keepDims': keep}, lambda shape=shape: {'x': distinct(shape)},
+                 lambda x, axes=axes, keep=keep: torch.amin(x, dim=axes, keepdim=keep))
+    # batched matmul with broadcasting batch dims and transposed operands
+    for sa, sb, ta, tb in [((2, 1, 3, 4), (3, 4, 5), False, False), ((3, 4), (2, 4, 5), False, False),
+                           ((2, 4, 3), (2, 5, 4), True, True), ((3, 17), (5, 17), False, True),
+                           ((1, 33, 3), (1, 33, 1), True, False)]:
+        def mm(a, b, ta=ta, tb=tb):
+            return torch.matmul(a.transpose(-1, -2) if ta else a, b.transpose(-1, -2) if tb else b)
+        add_case(fam, f'batchedMatmul_{dims(sa)}_{dims(sb)}_t{int(ta)}{int(tb)}', 'batchedMatmul',
+                 {'transposeA': ta, 'transposeB': tb}, lambda sa=sa, sb=sb: {'a': normal(sa), 'b': normal(sb)}, mm)
+
+
+def python_slice(x, ranges):
+    """x[ranges] with Python semantics per axis (negative steps included) via index_select."""
+    for d, r in enumerate(ranges):
+        if r is None:
+            continue
+        n = x.shape[d]
+        idx = list(range(n))[slice(*r)]
+        x = torch.index_select(x, d, torch.tensor(idx, dtype=torch.int64))
+    return x
+
+
+def indexing_cases():
+    fam = 'indexing'
+    for shape, widths, value in [((3, 17), [[1, 2], [0, 3]], 0.0), ((2, 3, 4), [[0, 0], [2, 1], [1, 1]], 1.5),
+                                 ((1,), [[3, 2]], -1.0), ((33,), [[0, 1]], 0.0)]:
+        def pad(x, widths=widths, value=value):
+            flat = [p for pair in reversed(widths) for p in pair]  # F.pad: last axis first
+            return F.pad(x, flat, value=value)
+        add_case(fam, f'pad_{dims(shape)}_{"_".join(f"{a}{b}" for a, b in widths)}', 'pad',
+                 {'widths': widths, 'value': value}, lambda shape=shape: {'x': normal(shape)}, pad)
+    for shape, widths, mode in [((3, 17), [[1, 2], [3, 0]], 'edge'), ((2, 5), [[0, 0], [4, 2]], 'reflect'),
+                                ((1, 3), [[2, 1], [2, 2]], 'edge'), ((33,), [[1, 32]], 'reflect')]:
+        def pad_mode(x, widths=widths, mode=mode):
+            torch_mode = 'replicate' if mode == 'edge' else 'reflect'
+            # one axis at a time, as [N, 1, L] signals (F.pad's replicate/reflect pad the last dims)
+            y = x
+            for d in range(len(widths)):
+                b, a = widths[d]
+                if b == 0 and a == 0:
+                    continue
+                moved = y.movedim(d, -1)
+                z = F.pad(moved.reshape(-1, 1, moved.shape[-1]), [b, a], mode=torch_mode)
+                y = z.reshape(list(moved.shape[:-1]) + [z.shape[-1]]).movedim(-1, d)
+            return y
+        add_case(fam, f'padMode_{mode}_{dims(shape)}_{"_".join(f"{a}{b}" for a, b in widths)}', 'padMode',
+                 {'widths': widths, 'mode': mode}, lambda shape=shape: {'x': normal(shape)}, pad_mode)
+    for shape, ranges in [((17,), [[2, 15, 3]]), ((3, 17), [[None, None, -1], [16, 0, -2]]),
+                          ((5, 33), [[1, 4, None], [-5, None, None]]), ((130,), [[-1, None, -7]]),
+                          ((2, 3, 4), [None, [1, 2, None], [3, None, -2]]), ((1, 3), [[None, None, -1], [None, None, 2]])]:
+        tag = '_'.join('all' if r is None else ':'.join('' if v is None else str(v) for v in r) for r in ranges)
+        add_case(fam, f'slice_{dims(shape)}_{tag}', 'slice', {'ranges': ranges},
+                 lambda shape=shape: {'x': normal(shape)}, lambda x, ranges=ranges: python_slice(x, ranges))
+    for shape, axes in [((3, 17), [0, 1]), ((130,), [0]), ((2, 3, 4), [1])]:
+        add_case(fam, f'flip_{dims(shape)}_axes{"".join(map(str, axes))}', 'flip', {'axes': axes},
+                 lambda shape=shape: {'x': normal(shape)}, lambda x, axes=axes: torch.flip(x, axes))
+    for shapes, axis in [([(3, 4), (3, 1), (3, 17)], 1), ([(1, 5), (2, 5)], 0), ([(2, 3, 2), (2, 3, 3)], 2)]:
+        names = 'abc'[:len(shapes)]
+        add_case(fam, f'concat_{"_".join(dims(s) for s in shapes)}_axis{axis}', 'concat', {'axis': axis},
+                 lambda shapes=shapes, names=names: {n: normal(s) for n, s in zip(names, shapes)},
+                 lambda axis=axis, **ins: torch.cat([ins[n] for n in sorted(ins)], dim=axis))
+    for shape, idx, axis in [((7, 5), [6, 0, 6, 2], 0), ((3, 17), [[16, 0, 3], [3, 3, 9]], 1),
+                             ((130,), None, 0), ((1, 3), [0, 0, 0], 0)]:
+        def make(shape=shape, idx=idx, axis=axis):
+            ids = torch.tensor(idx) if idx is not None else torch.randint(0, shape[axis], (33,))
+            return {'x': normal(shape), 'indices': ids}
+
+        def gather(x, indices, axis=axis):
+            rows = torch.index_select(x, axis, indices.reshape(-1))
+            return rows.reshape(tuple(x.shape[:axis]) + tuple(indices.shape) + tuple(x.shape[axis + 1:]))
+        add_case(fam, f'gather_{dims(shape)}_{"x".join(map(str, torch.tensor(idx).shape)) if idx is not None else "33"}_axis{axis}',
+                 'gather', {'axis': axis}, make, gather)
+    for ushape, idx, axis, size in [((6, 3), [2, 0, 2, 3, 0, 2], 0, 4), ((2, 5, 3), [6, 1, 1, 0, 6], 1, 7),
+                                    ((33, 1), None, 0, 17)]:
+        def make(ushape=ushape, idx=idx, size=size):
+            ids = torch.tensor(idx) if idx is not None else torch.randint(0, size, (ushape[0],))
+            return {'updates': normal(ushape), 'indices': ids}
+
+        def scatter(updates, indices, axis=axis, size=size):
+            shape = list(updates.shape)
+            shape[axis] = size
+            return torch.zeros(shape).index_add(axis, indices, updates)
+        add_case(fam, f'scatterAdd_{dims(ushape)}_axis{axis}_size{size}', 'scatterAdd', {'axis': axis, 'size': size},
+                 make, scatter)
+
+
 # ---------------------------------------------------------------- main
 
 def write_families():
@@ -533,6 +678,8 @@ def main():
     logistic_regression_cases()
     batch_norm_cases()
     optimizer_cases()
+    math_cases()
+    indexing_cases()
     ids = [c['id'] for cases in FAMILIES.values() for c in cases]
     assert len(ids) == len(set(ids)), 'duplicate case ids'
     write_families()

@@ -1,6 +1,6 @@
 /** Graph pictures: the graph as Graphviz DOT, laid out and rendered to SVG by @viz-js/viz. */
 import type { Graph } from '../ir/graph.ts';
-import { liveNodes } from '../kernel/lower.ts';
+import { liveNodes } from '../passes/dce.ts';
 import { fmtShape } from '../ir/types.ts';
 
 const COLORS: Record<string, string> = { input: '#cfe8ff', param: '#ffe9b3', state: '#f3d9ff', const: '#eeeeee' };

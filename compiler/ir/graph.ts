@@ -7,7 +7,7 @@
 import { CallSite, GraphError, userCallSite } from './errors.ts';
 import { fmtType, sizeOf, type DType, type Shape, type TensorType } from './types.ts';
 import type { OpAttrs, OpName } from '../ops/attrs.ts';
-import { rules } from '../ops/index.ts';
+import { shapeRules } from '../ops/shapes.ts';
 
 export type LeafKind = 'input' | 'param' | 'state' | 'const';
 
@@ -107,7 +107,7 @@ export class Graph {
     }
     let type: TensorType;
     try {
-      type = rules[op].infer(inputs, attrs as never);
+      type = shapeRules[op](inputs, attrs as never);
     } catch (e) {
       const msg = (e as Error).message;
       throw new GraphError(`${op}(${inputs.map((t) => fmtType(t)).join(', ')}): ${msg}`, site.location);

@@ -3,8 +3,11 @@
  * per buffer, so no f32 rounding). Backends are tested against it, and the optimizer's passes
  * are tested with it before any backend is involved.
  */
-import type { BinaryAlu, ConvKernel, Expr, Kernel, PoolKernel, Program, Store, UnaryAlu, View } from './ir.ts';
+import type { BinaryAlu, ConvKernel, Expr, Kernel, PoolKernel, Program, ScatterAddKernel, Store, UnaryAlu, View } from './ir.ts';
 import { hashUniform } from './random.ts';
+import { erf64, floorMod, roundHalfEven } from './erf.ts';
+import { inBounds } from './views.ts';
+import { assertNever } from '../util/never.ts';
 
 /** buffer id → values (float64, so the interpreter adds no rounding of its own). */
 export type KernelMemory = Map<number, Float64Array>;
@@ -28,6 +31,11 @@ export const unaryAlu: { [F in UnaryAlu]: (x: number) => number } = {
   abs: Math.abs,
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  erf: erf64,
+  sin: Math.sin,
+  cos: Math.cos,
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   relu: (x) => (x > 0 ? x : 0),
@@ -44,6 +52,7 @@ export const binaryAlu: { [F in BinaryAlu]: (a: number, b: number) => number } =
   max: Math.max,
   min: Math.min,
   pow: Math.pow,
+  mod: floorMod,
   lt: (a, b) => +(a < b),
   le: (a, b) => +(a <= b),
   gt: (a, b) => +(a > b),
@@ -66,20 +75,28 @@ function linear(idx: readonly number[], shape: readonly number[]): number {
 
 function evalExpr(e: Expr, mem: KernelMemory, idx: readonly number[], space: readonly number[], acc: number): number {
   switch (e.op) {
-    case 'load': return mem.get(e.view.buffer)![at(e.view, idx)]!;
+    case 'load': return inBounds(e.view, idx) ? mem.get(e.view.buffer)![at(e.view, idx)]! : (e.view.fill ?? 0);
+    case 'gather': {
+      if (!inBounds(e.view, idx)) return e.view.fill ?? 0;
+      const j = Math.min(Math.max(evalExpr(e.index, mem, idx, space, acc) | 0, 0), e.extent - 1);
+      return mem.get(e.view.buffer)![at(e.view, idx) + j * e.stride]!;
+    }
     case 'const': return e.value;
     case 'unary': {
       const v = unaryAlu[e.fn](evalExpr(e.a, mem, idx, space, acc));
       return e.dtype === 'i32' ? Math.trunc(v) | 0 : v;
     }
     case 'binary': {
-      const v = binaryAlu[e.fn](evalExpr(e.a, mem, idx, space, acc), evalExpr(e.b, mem, idx, space, acc));
+      const a = evalExpr(e.a, mem, idx, space, acc), b = evalExpr(e.b, mem, idx, space, acc);
+      // integer x mod 0 is 0 (floorMod gives NaN, which `| 0` also turns into 0)
+      const v = binaryAlu[e.fn](a, b);
       return e.dtype === 'i32' ? (e.fn === 'div' ? Math.trunc(v) : v) | 0 : v;
     }
     case 'select': return evalExpr(e.cond, mem, idx, space, acc) !== 0 ? evalExpr(e.a, mem, idx, space, acc) : evalExpr(e.b, mem, idx, space, acc);
     case 'index': return idx[e.axis]!;
     case 'random': return hashUniform(evalExpr(e.seed, mem, idx, space, acc) | 0, linear(idx, space));
     case 'acc': return acc;
+    default: return assertNever(e, 'Expr node');
   }
 }
 
@@ -182,6 +199,23 @@ function poolAcc(k: PoolKernel, mem: KernelMemory, idx: number[]): number {
   return s;
 }
 
+/** Zero `out`, then add update row j into row clamp(idx[j]) for j in order (see ScatterAddKernel). */
+function scatterAdd(k: ScatterAddKernel, mem: KernelMemory): void {
+  const out = mem.get(k.out.buffer)!, upd = mem.get(k.updates.buffer)!, ids = mem.get(k.indices.buffer)!;
+  forEachIndex(k.shape, (o) => { out[at(k.out, o)] = 0; });
+  const n = k.shape[k.axis]!;
+  const columns = k.shape.map((d, i) => (i === k.axis ? 1 : d));
+  forEachIndex(columns, (o) => {
+    const u = [...o], w = [...o];
+    for (let j = 0; j < k.count; j++) {
+      const r = Math.min(Math.max(ids[at(k.indices, [j])]! | 0, 0), n - 1);
+      u[k.axis] = j;
+      w[k.axis] = r;
+      out[at(k.out, w)]! += upd[at(k.updates, u)]!;
+    }
+  });
+}
+
 export function runKernel(k: Kernel, mem: KernelMemory): void {
   switch (k.kind) {
     case 'elementwise':
@@ -231,6 +265,11 @@ export function runKernel(k: Kernel, mem: KernelMemory): void {
       for (const [idx, acc] of results) store(k.stores, mem, idx, space, acc);
       return;
     }
+    case 'scatter_add':
+      scatterAdd(k, mem);
+      return;
+    default:
+      assertNever(k, 'kernel kind');
   }
 }
 

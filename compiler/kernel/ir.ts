@@ -2,32 +2,59 @@
  * Kernel IR: the backend-neutral program that both backends render.
  *
  * The graph optimizer lowers a graph into a list of kernels over one static arena. Every kernel
- * iterates a static index space; every tensor access is a strided `View` of a buffer, so
- * broadcasts (stride 0), transposes (permuted strides) and contiguous reshapes cost nothing.
- * Element math is an `Expr` tree over a small closed ALU set, so a backend renders ALU ops and
- * kernel kinds, never graph ops: adding a graph op never touches a backend.
+ * iterates a static index space; every tensor access is a strided, optionally masked `View` of a
+ * buffer, so broadcasts (stride 0), transposes (permuted strides), contiguous reshapes, slices
+ * (offsets, any step; negative strides flip), pads (validity masks with a fill value) and
+ * concatenations (sums of zero-padded views) cost nothing, and a `gather` node is a load at a
+ * computed index (embedding lookups fuse into their consumers). Element math is an `Expr` tree
+ * over a small closed ALU set, so a backend renders ALU ops and kernel kinds, never graph ops:
+ * adding a graph op never touches a backend. Every walker goes through the exhaustive child
+ * traversal in `expr.ts`.
  */
 
 export type DType = 'f32' | 'i32';
 
 /**
- * A strided window on a buffer. For an index vector `i` of the kernel's iteration space,
- * the element read or written is `buffer[offset + Σ_d i[d] * strides[d]]` (in elements).
- * `strides.length` equals the rank of the iteration space the view is used in.
+ * A strided, optionally masked window on a buffer. For an index vector `i` of the kernel's
+ * iteration space, the element read or written is `buffer[offset + Σ_d i[d] * strides[d]]` (in
+ * elements). `strides.length` equals the rank of the iteration space the view is used in.
+ *
+ * Validity mask (reads only): when `mask` is present, the point is in bounds iff
+ * `mask[d][0] <= i[d] < mask[d][1]` for every axis d. A read out of bounds yields `fill`
+ * (default 0) and touches no memory — its address may lie outside the buffer (or be negative),
+ * so renderers must not compute the load unconditionally from that address. This is how pad
+ * (fill = the pad value), concat (a sum of zero-padded views) and slices that meet padding stay
+ * views fused into their consumers. Negative strides express flips and negative-step slices;
+ * `offset` then points at the element of index 0.
+ *
+ * Stores and the operands of matmul/conv2d/pool2d/scatter_add never carry a mask (lowering
+ * materializes a masked operand, or folds a zero pad into a convolution's own padding).
  */
 export interface View {
   buffer: number;
   offset: number;
   strides: number[];
+  mask?: [number, number][];
+  fill?: number;
 }
 
+/**
+ * Unary ALU ops. Beyond the obvious: `floor`/`ceil` round toward −∞/+∞; `round` rounds half to
+ * even (like PyTorch's torch.round and WGSL's round); `erf` is the error function; `sin`/`cos`
+ * take radians.
+ */
 export type UnaryAlu =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'recip' | 'abs' | 'sign' | 'floor'
-  | 'tanh' | 'sigmoid' | 'relu' | 'step'
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'recip' | 'abs' | 'sign' | 'floor' | 'ceil' | 'round'
+  | 'tanh' | 'sigmoid' | 'relu' | 'step' | 'erf' | 'sin' | 'cos'
   | 'to_f32' | 'to_i32';
 
+/**
+ * Binary ALU ops. `mod` is the floored remainder, PyTorch's torch.remainder / Python's `%`:
+ * a − b·⌊a/b⌋, with the sign of the divisor (−7 mod 3 = 2, 7 mod −3 = −2); x mod 0 is NaN for
+ * f32 and 0 for i32.
+ */
 export type BinaryAlu =
-  | 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow'
+  | 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'mod'
   /** comparisons yield 1 or 0 in the dtype of the expression (f32 or i32) */
   | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
 
@@ -46,8 +73,20 @@ export type Expr =
    * `kernel/random.ts`), so masks are bit-identical across backends and with the reference.
    */
   | { op: 'random'; seed: Expr; dtype: 'f32' }
-  /** the accumulated result of a reduce/matmul/conv kernel, inside its epilogue */
-  | { op: 'acc'; dtype: DType };
+  /** the accumulated result of a reduce/matmul/conv/pool/scatter_add kernel, inside its epilogue */
+  | { op: 'acc'; dtype: DType }
+  /**
+   * Indexed load (gather, embedding lookup): `j = clamp(index, 0, extent − 1)` with `index` an
+   * i32 expression evaluated at the same point, then the element is
+   * `buffer[view.offset + Σ_d i[d]·view.strides[d] + j·stride]` — unless `view.mask` excludes the
+   * point, in which case it is `view.fill` (and `index` need not be evaluated). Out-of-range
+   * indices are clamped at run time (never a wild read); the frontend rejects them at build time
+   * when the index tensor is a constant.
+   */
+  | { op: 'gather'; view: View; index: Expr; stride: number; extent: number; dtype: DType };
+
+/** Every Expr node kind (the key set of the exhaustive tables and walkers). */
+export type ExprOp = Expr['op'];
 
 /** Writes `expr` (evaluated at each point of the output space) through `view`. */
 export interface Store {
@@ -173,7 +212,35 @@ export interface PoolKernel {
   stores: Store[];
 }
 
-export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | ConvKernel | PoolKernel;
+/**
+ * Scatter-add (gather's gradient), deterministic. With `idx[j]` the i32 element `indices` reads
+ * at [j] (one stride: the index list) and `r(j) = clamp(idx[j], 0, shape[axis] − 1)`:
+ *   out[o] = Σ_{j = 0 … count−1 in increasing j, r(j) = o[axis]} updates[o with o[axis] := j]
+ * for every point `o` of `shape` (0 where no index matches). `updates` has strides over `shape`
+ * whose `axis` entry steps the index position j (extent `count`); `out` is written at every
+ * point. There is no fused epilogue: the result is written through `out` (lowering stores it
+ * to a buffer of its own), so every backend can accumulate in place.
+ *
+ * Why this form: each output element adds its matching update rows in index order, so the
+ * result is bit-identical from run to run and the same sequence of f32 additions on every
+ * backend — no atomics, no order that depends on scheduling. Backends zero `out`, then walk the
+ * index list once per (prefix, feature) column and add row j into row r(j): O(count × features)
+ * additions and no compares. An embedding gradient (vocab 256, 4,096 tokens, width 128) is
+ * 0.5 M additions, where a one-hot matmul would be 134 M multiply-adds. (WebGPU runs one
+ * invocation per column, which owns its output column, so no two invocations write one word.)
+ */
+export interface ScatterAddKernel {
+  kind: 'scatter_add';
+  name: string;
+  shape: number[];
+  axis: number;
+  count: number;
+  indices: View;
+  updates: View;
+  out: View;
+}
+
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | ConvKernel | PoolKernel | ScatterAddKernel;
 export type KernelKind = Kernel['kind'];
 
 export type BufferRole = 'input' | 'param' | 'state' | 'const' | 'temp' | 'output';

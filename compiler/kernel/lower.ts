@@ -3,16 +3,22 @@
  *
  * Nodes are visited in topological order and each gets a *value*: an expression over its own
  * index space. Leaves and stored nodes are loads of a buffer; elementwise ops inline their
- * operands' expressions; movement ops rewrite the strides of every load (free); reductions,
- * matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer stores it,
- * so the elementwise chain that follows an anchor becomes that anchor's epilogue.
+ * operands' expressions; movement ops (reshape, transpose, broadcast, slice) rewrite every view
+ * the expression reads (free); pad adds a validity mask with the pad value as fill, concat sums
+ * zero-padded views of its operands, and gather turns the reads along its axis into indexed
+ * loads — all fused into their consumers. scatter_add is a kernel of its own writing a buffer.
+ * Reductions, matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer
+ * stores it, so the elementwise chain that follows an anchor becomes that anchor's epilogue.
  *
  * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
  *  - it is a graph output or a param/state update;
  *  - it is used more than once and recomputing it costs more than two simple ALU ops per element
  *    (transcendentals and divisions count 4, random numbers 8), or it holds a pending anchor's
  *    `acc` (an accumulation is never recomputed);
- *  - its consumer needs memory: matmul/conv/pool operands must be strided views of a buffer;
+ *  - its consumer needs memory: matmul/conv/pool/scatter operands must be unmasked views of a
+ *    buffer with non-negative strides (a convolution also takes a zero pad on H/W: its padding);
+ *  - padding a computed value whose result is not the pad value where all its reads are out of
+ *    bounds (pad(exp(x)) with 0), or a second gather through an already gathered value;
  *  - a movement op cannot express it (a reshape of a transposed view, or a value that depends
  *    on its position — random numbers, iota — seen through another index space);
  *  - two different pending anchors meet in one expression (a kernel has one accumulator).
@@ -24,7 +30,27 @@ import type { Graph, Tensor } from '../ir/graph.ts';
 import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
 import { rules } from '../ops/index.ts';
 import type { BufferDecl, BufferRole, Expr, Kernel, Program, Store, View } from './ir.ts';
-import { mapViews } from './views.ts';
+import { absorbConvPadding, isMasked, maskedAxis, maskOf, padView, remapViews, valueWhereAllMasked, withMask } from './views.ts';
+import { children, mapExpr, mapViews, someExpr, viewsOf } from './expr.ts';
+import { binaryAlu, unaryAlu } from './interpret.ts';
+import { assertNever } from '../util/never.ts';
+import { liveNodes } from '../passes/dce.ts';
+
+export { liveNodes } from '../passes/dce.ts';
+
+const ALU = {
+  unary: (fn: string, x: number) => unaryAlu[fn as keyof typeof unaryAlu](x),
+  binary: (fn: string, a: number, b: number) => binaryAlu[fn as keyof typeof binaryAlu](a, b),
+};
+
+/** Leaves, fresh targets and explain ops of values combined into one. */
+function merged(args: readonly Value[]): Pick<Value, 'leaves' | 'fresh' | 'ops'> {
+  return {
+    leaves: new Set(args.flatMap((a) => [...a.leaves])),
+    fresh: new Set(args.flatMap((a) => [...(a.fresh ?? [])])),
+    ops: args.flatMap((a) => a.ops ?? []),
+  };
+}
 import { kernelAccess } from './plan.ts';
 import { dimOrder, stridesInOrder, type ActivationLayout } from './layout.ts';
 
@@ -53,29 +79,12 @@ interface PendingAnchor {
   build(stores: Store[]): Kernel;
 }
 
-const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, random: 8 };
+const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, erf: 4, sin: 4, cos: 4, mod: 4 };
 
+/** Recompute cost per element: ALU ops 1 (transcendentals 4, random 8), gathers 1; leaves 0. */
 function cost(e: Expr): number {
-  switch (e.op) {
-    case 'unary': return (COST[e.fn] ?? 1) + cost(e.a);
-    case 'binary': return (COST[e.fn] ?? 1) + cost(e.a) + cost(e.b);
-    case 'select': return 1 + cost(e.cond) + cost(e.a) + cost(e.b);
-    case 'random': return 8 + cost(e.seed);
-    default: return 0;
-  }
-}
-
-/** Graph nodes needed for the outputs and updates (dead-code elimination), in order. */
-export function liveNodes(graph: Graph): Tensor[] {
-  const live = new Set<Tensor>();
-  const stack = [...graph.outputs.values(), ...graph.updates.values(), ...graph.updates.keys()];
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (live.has(t)) continue;
-    live.add(t);
-    stack.push(...t.inputs);
-  }
-  return graph.nodes.filter((n) => live.has(n));
+  const own = e.op === 'unary' || e.op === 'binary' ? (COST[e.fn] ?? 1) : e.op === 'random' ? 8 : e.op === 'select' || e.op === 'gather' ? 1 : 0;
+  return children(e).reduce((n, c) => n + cost(c), own);
 }
 
 export function lowerGraph(graph: Graph, options: LowerOptions): Program {
@@ -180,8 +189,13 @@ class Lowering {
     } else {
       kernel = { kind: 'elementwise', name: this.kernelName(n), shape: [...n.shape], stores: [store] };
     }
-    this.sources.set(kernel, [...(v.ops ?? [])]);
-    if (target || this.updatePhase.has(n)) this.deferred.push({ kernel, ...(target ? { writes: target } : {}), reads: v.leaves, fresh: v.fresh ?? new Set() });
+    this.push(n, kernel, [...(v.ops ?? [])], v.leaves, v.fresh, target);
+  }
+
+  /** Appends a kernel computing node `n` (to the update phase when n belongs there). */
+  private push(n: Tensor, kernel: Kernel, ops: string[], leaves: Set<Tensor>, fresh?: Set<Tensor>, target?: Tensor): void {
+    this.sources.set(kernel, ops);
+    if (target || this.updatePhase.has(n)) this.deferred.push({ kernel, ...(target ? { writes: target } : {}), reads: leaves, fresh: fresh ?? new Set() });
     else this.kernels.push(kernel);
   }
 
@@ -203,11 +217,55 @@ class Lowering {
     return this.values.get(t)!;
   }
 
-  /** The operand's value, stored first if it is not a plain load of a buffer. */
-  private asView(t: Tensor): View {
+  /**
+   * The operand's value as a plain view of a buffer, stored first if it is not one: anchors'
+   * operands must be unmasked views with non-negative strides (a padded, flipped or computed
+   * operand is materialized). `padConv` lets a convolution's input keep a zero pad on H and W,
+   * which the conv then reads as its own padding (absorbConvPadding).
+   */
+  private asView(t: Tensor, padConv = false): View {
     let v = this.valueOf(t);
-    if (v.expr.op !== 'load') v = this.materialize(t, v);
+    const plain = (e: Expr) => e.op === 'load' && e.view.strides.every((s) => s >= 0)
+      && (!isMasked(e.view, t.shape) || (padConv && t.rank === 4 && (e.view.fill ?? 0) === 0 && !maskedAxis(e.view, 0, t.shape[0]!) && !maskedAxis(e.view, 1, t.shape[1]!)));
+    if (!plain(v.expr)) {
+      const stored = this.stored.get(t);
+      v = stored && plain({ op: 'load', view: stored, dtype: t.dtype }) ? { expr: { op: 'load', view: stored, dtype: t.dtype }, positional: false, leaves: new Set() } : this.materializeFresh(t, v);
+    }
     return (v.expr as Extract<Expr, { op: 'load' }>).view;
+  }
+
+  /** Stores `v` into a new buffer even if `t` already has a (view-only) stored value. */
+  private materializeFresh(t: Tensor, v: Value): Value {
+    if (!this.stored.has(t)) return this.materialize(t, v);
+    const id = this.newBuffer('temp', `t${t.id}_${t.op}_copy`, t.shape, t.dtype);
+    const view: View = { buffer: id, offset: 0, strides: contiguousStrides(t.shape) };
+    this.emit(t, v, view);
+    return { expr: { op: 'load', view, dtype: t.dtype }, positional: false, leaves: new Set() };
+  }
+
+  /** A value that can be re-indexed (no pending accumulator, not positional): stored if needed. */
+  private reindexable(t: Tensor): Value {
+    const a = this.valueOf(t);
+    return a.positional || a.pending ? this.materialize(t, a) : a;
+  }
+
+  /**
+   * `a` (the value of `t`) padded with `value`: every view of its expression gets the padding
+   * (masked views). Exact without a select when the expression is one read (its fill becomes
+   * `value`) or yields `value` wherever all its reads are out of bounds (relu(x), x·y, x + y with
+   * zero pads); otherwise the operand is stored first and the stored buffer is padded.
+   */
+  private padValue(t: Tensor, a: Value, before: readonly number[], after: readonly number[], value: number): Expr {
+    const single = a.expr.op === 'load' || a.expr.op === 'gather';
+    if (single) {
+      const e = remapViews(a.expr, (vw) => padView(t.shape, vw, before, after, value));
+      if (e) return e;
+    } else {
+      const e = remapViews(a.expr, (vw) => padView(t.shape, vw, before, after, isMasked(vw, t.shape) ? (vw.fill ?? 0) : 0));
+      if (e && valueWhereAllMasked(e, ALU) === value) return e;
+    }
+    const stored = a.expr.op === 'load' && !a.expr.view.mask ? a : this.materializeFresh(t, a);
+    return remapViews(stored.expr, (vw) => padView(t.shape, vw, before, after, value))!;
   }
 
   private visit(n: Tensor): Value {
@@ -233,67 +291,143 @@ class Lowering {
         v = {
           expr,
           positional: !!lower.positional || args.some((a) => a.positional),
-          leaves: new Set(args.flatMap((a) => [...a.leaves])),
-          fresh: new Set(args.flatMap((a) => [...(a.fresh ?? [])])),
-          ops: [...args.flatMap((a) => a.ops ?? []), n.op],
+          ...merged(args),
           ...(pendingSeen ? { pending: pendingSeen } : {}),
         };
+        v.ops = [...(v.ops ?? []), n.op];
         break;
       }
       case 'movement': {
         const input = n.inputs[0]!;
-        let a = this.valueOf(input);
-        if (a.positional || a.pending) a = this.materialize(input, a);
-        const strides = (lower.strides as (s: Shape, st: readonly number[], at: unknown, o: Shape) => number[] | null);
-        const remap = (val: Value): Expr | null => {
-          let ok = true;
-          const e = mapViews(val.expr, (vw) => {
-            const s = strides(input.shape, vw.strides, n.attrs, n.shape);
-            if (!s) { ok = false; return vw; }
-            return { ...vw, strides: s };
-          });
-          return ok ? e : null;
-        };
+        let a = this.reindexable(input);
+        const view = lower.view as (s: Shape, vw: View, at: unknown, o: Shape) => View | null;
+        const remap = (val: Value) => remapViews(val.expr, (vw) => view(input.shape, vw, n.attrs, n.shape));
         let e = remap(a);
         if (!e) {
-          // not expressible as strides: copy the operand to a contiguous buffer first
-          const id = this.newBuffer('temp', `t${input.id}_copy`, input.shape, input.dtype);
-          const view: View = { buffer: id, offset: 0, strides: contiguousStrides(input.shape) };
-          this.emit(input, a, view);
-          a = { expr: { op: 'load', view, dtype: input.dtype }, positional: false, leaves: new Set() };
+          // not expressible as a view: copy the operand to a contiguous buffer first
+          a = this.materializeFresh(input, a);
           e = remap(a)!;
         }
         v = { expr: e, positional: false, leaves: a.leaves, ...(a.fresh ? { fresh: a.fresh } : {}), ops: a.ops ?? [] };
         break;
       }
+      case 'pad': {
+        const input = n.inputs[0]!;
+        const a = this.reindexable(input);
+        const p = (lower.pads as (at: unknown, s: Shape) => { before: number[]; after: number[]; value: number })(n.attrs, input.shape);
+        v = { expr: this.padValue(input, a, p.before, p.after, p.value), positional: false, ...merged([a]) };
+        v.ops = [...(v.ops ?? []), n.op];
+        break;
+      }
+      case 'concat': {
+        // concat = Σ_i pad_i(x_i) with zero pads: each point reads exactly one operand in bounds
+        const axis = (lower.axis as (at: unknown) => number)(n.attrs);
+        const total = n.shape[axis]!;
+        let at = 0;
+        const parts = n.inputs.map((t) => {
+          const a = this.reindexable(t);
+          const before = t.shape.map((_, d) => (d === axis ? at : 0));
+          const after = t.shape.map((m, d) => (d === axis ? total - at - m : 0));
+          at += t.shape[axis]!;
+          return { ...a, expr: this.padValue(t, a, before, after, 0) };
+        });
+        const expr = parts.slice(1).reduce<Expr>((s, p) => ({ op: 'binary', fn: 'add', a: s, b: p.expr, dtype: n.dtype }), parts[0]!.expr);
+        v = { expr, positional: false, ...merged(parts) };
+        v.ops = [...(v.ops ?? []), n.op];
+        break;
+      }
+      case 'gather': {
+        v = this.gatherValue(n, (lower.axis as (at: unknown) => number)(n.attrs));
+        break;
+      }
+      case 'scatter': {
+        const [upd, idx] = n.inputs as [Tensor, Tensor];
+        const axis = (lower.axis as (at: unknown) => number)(n.attrs);
+        const updates = this.asView(upd), indices = this.asView(idx);
+        const id = this.newBuffer('temp', `t${n.id}_${n.op}`, n.shape, n.dtype);
+        const out: View = { buffer: id, offset: 0, strides: contiguousStrides(n.shape) };
+        const kernel: Kernel = { kind: 'scatter_add', name: this.kernelName(n), shape: [...n.shape], axis, count: idx.shape[0]!, indices, updates, out };
+        this.push(n, kernel, [n.op], new Set([...this.valueOf(upd).leaves, ...this.valueOf(idx).leaves]));
+        this.stored.set(n, out);
+        v = { expr: { op: 'load', view: out, dtype: n.dtype }, positional: false, leaves: new Set() };
+        break;
+      }
       case 'reduce': {
         const input = n.inputs[0]!;
-        let a = this.valueOf(input);
-        if (a.positional || a.pending) a = this.materialize(input, a);
+        const a = this.reindexable(input);
         const axes = (lower.axes as (at: unknown) => number[])(n.attrs);
         // body space: [output dims (reduced ones have extent 1), reduced dims...]
-        const body = mapViews(a.expr, (vw) => ({
-          ...vw,
-          strides: [...vw.strides.map((s, d) => (axes.includes(d) ? 0 : s)), ...axes.map((ax) => vw.strides[ax]!)],
-        }));
+        const bodySpace = [...input.shape.map((d, i) => (axes.includes(i) ? 1 : d)), ...axes.map((ax) => input.shape[ax]!)];
+        const lifted = mapViews(a.expr, (vw) => {
+          const strides = [...vw.strides.map((s, d) => (axes.includes(d) ? 0 : s)), ...axes.map((ax) => vw.strides[ax]!)];
+          if (!vw.mask) return { ...vw, strides };
+          const m = maskOf(vw, input.shape);
+          return withMask({ ...vw, strides }, [...m.map((r, d) => (axes.includes(d) ? [0, 1] as [number, number] : r)), ...axes.map((ax) => m[ax]!)], bodySpace);
+        });
+        // min folds max over the negation (negation is exact), so backends need no min fold
+        const negate = lower.reduce === 'min';
+        const body: Expr = negate ? { op: 'unary', fn: 'neg', a: lifted, dtype: n.dtype } : lifted;
         const reduceShape = axes.map((ax) => input.shape[ax]!);
         const name = this.kernelName(n);
         const outShape = [...n.shape];
-        this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: lower.reduce, body, stores }) });
-        v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
+        const fold = negate ? 'max' : (lower.reduce as 'sum' | 'max' | 'argmax');
+        this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }) });
+        const acc: Expr = { op: 'acc', dtype: n.dtype };
+        v = { expr: negate ? { op: 'unary', fn: 'neg', a: acc, dtype: n.dtype } : acc, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
         break;
       }
       case 'anchor': {
-        const views = n.inputs.map((t) => this.asView(t));
+        // a convolution reads a zero-padded input through its own padding (absorbConvPadding)
+        const padConv = n.op === 'conv2d' ? 0 : n.op === 'conv2d_weight_grad' ? 1 : -1;
+        const views = n.inputs.map((t, i) => this.asView(t, i === padConv));
         const leaves = new Set(n.inputs.flatMap((t) => [...this.valueOf(t).leaves]));
         const name = this.kernelName(n);
         const build = lower.kernel as (o: View[], s: Store[], at: unknown, ins: readonly Tensor[], out: Tensor, name: string) => Kernel;
-        this.pending.set(n, { build: (stores) => build(views, stores, n.attrs, n.inputs, n, name) });
+        this.pending.set(n, { build: (stores) => absorbConvPadding(build(views, stores, n.attrs, n.inputs, n, name)) });
         v = { expr: { op: 'acc', dtype: n.dtype }, positional: false, pending: n, leaves, ops: [n.op] };
         break;
       }
+      default:
+        return assertNever(lower, 'lowering kind');
     }
     return this.decide(n, v);
+  }
+
+  /**
+   * gather(x, idx, axis): x's expression re-indexed into the output space
+   * [x dims before axis, idx dims, x dims after axis], each read that moves along `axis` becoming
+   * an indexed load by idx's expression (no copy: embedding lookups fuse into their consumers).
+   */
+  private gatherValue(n: Tensor, axis: number): Value {
+    const [src, idx] = n.inputs as [Tensor, Tensor];
+    let a = this.reindexable(src);
+    // one index term per read: an operand that already gathers, or is masked along axis, is stored first
+    const awkward = someExpr(a.expr, (x) => x.op === 'gather') || viewsOf(a.expr).some((vw) => maskedAxis(vw, axis, src.shape[axis]!));
+    if (awkward) a = this.materializeFresh(src, a);
+    const ix = this.reindexable(idx);
+    const k = idx.rank, r = src.rank;
+    const full = (shape: readonly number[]) => shape.map((m) => [0, m] as [number, number]);
+    const fromSrc = (vw: View): View => {
+      const strides = [...vw.strides.slice(0, axis), ...new Array<number>(k).fill(0), ...vw.strides.slice(axis + 1)];
+      if (!vw.mask) return { ...vw, strides };
+      const m = maskOf(vw, src.shape);
+      return withMask({ ...vw, strides }, [...m.slice(0, axis), ...full(idx.shape), ...m.slice(axis + 1)], n.shape);
+    };
+    const fromIdx = (vw: View): View => {
+      const strides = [...new Array<number>(axis).fill(0), ...vw.strides, ...new Array<number>(r - 1 - axis).fill(0)];
+      if (!vw.mask) return { ...vw, strides };
+      return withMask({ ...vw, strides }, [...full(src.shape.slice(0, axis)), ...maskOf(vw, idx.shape), ...full(src.shape.slice(axis + 1))], n.shape);
+    };
+    const index = mapViews(ix.expr, fromIdx);
+    const expr = mapExpr(a.expr, (x) => {
+      if (x.op !== 'load') return undefined;
+      const stride = x.view.strides[axis]!;
+      const view = fromSrc(x.view);
+      return stride === 0 ? { ...x, view } : { op: 'gather', view, index, stride, extent: src.shape[axis]!, dtype: x.dtype };
+    });
+    const v: Value = { expr, positional: false, ...merged([a, ix]) };
+    v.ops = [...(v.ops ?? []), n.op];
+    return v;
   }
 
   /** Applies the store-or-inline rule (see the file comment). */

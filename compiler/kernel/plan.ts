@@ -5,7 +5,8 @@
  * (the "greedy by size" strategy of TFLite's planner). Offsets are 16-byte aligned, so every
  * buffer can be read with 128-bit SIMD loads and WGSL vec4 loads.
  */
-import type { Expr, Kernel, Program } from './ir.ts';
+import type { Kernel, Program } from './ir.ts';
+import { kernelReadViews, kernelWriteViews } from './expr.ts';
 
 export const ARENA_ALIGN = 16;
 
@@ -20,30 +21,16 @@ export interface MemoryPlan {
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
-function exprBuffers(e: Expr, out: Set<number>): void {
-  switch (e.op) {
-    case 'load': out.add(e.view.buffer); return;
-    case 'unary': exprBuffers(e.a, out); return;
-    case 'binary': exprBuffers(e.a, out); exprBuffers(e.b, out); return;
-    case 'select': exprBuffers(e.cond, out); exprBuffers(e.a, out); exprBuffers(e.b, out); return;
-    case 'random': exprBuffers(e.seed, out); return;
-    default: return;
-  }
-}
-
-/** Buffers a kernel reads and writes. */
+/**
+ * Buffers a kernel reads and writes: every view of its operands and of every load and gather in
+ * its expressions (gather indices included), from the one exhaustive traversal in expr.ts, so
+ * the planner can never miss a buffer that an expression reads.
+ */
 export function kernelAccess(k: Kernel): { reads: Set<number>; writes: Set<number> } {
-  const reads = new Set<number>();
-  const writes = new Set<number>();
-  for (const s of k.stores) { writes.add(s.view.buffer); exprBuffers(s.expr, reads); }
-  switch (k.kind) {
-    case 'reduce': exprBuffers(k.body, reads); break;
-    case 'matmul': reads.add(k.a.buffer); reads.add(k.b.buffer); break;
-    case 'conv2d': reads.add(k.input.buffer); reads.add(k.other.buffer); break;
-    case 'pool2d': reads.add(k.input.buffer); if (k.grad) reads.add(k.grad.buffer); break;
-    case 'elementwise': break;
-  }
-  return { reads, writes };
+  return {
+    reads: new Set(kernelReadViews(k).map((v) => v.buffer)),
+    writes: new Set(kernelWriteViews(k).map((v) => v.buffer)),
+  };
 }
 
 /** Assigns every buffer's offset in place and returns the plan's sizes. */

@@ -1,6 +1,6 @@
 /**
- * The op rule table: one entry per primitive, typed so that a primitive without its rules (shape,
- * gradient, lowering) does not compile.
+ * The op rule table: one entry per primitive, typed so that a primitive without its rules
+ * (gradient, lowering; and its shape rule in shapes.ts) does not compile.
  */
 import type { RuleTable } from './rule.ts';
 import { binaryRules, selectRules, unaryRules } from './elementwise.ts';
@@ -9,6 +9,7 @@ import { movementRules } from './movement.ts';
 import { matmulRules } from './matmul.ts';
 import { convRules } from './conv.ts';
 import { poolRules } from './pool.ts';
+import { indexingRules } from './indexing.ts';
 
 export const rules: RuleTable = {
   ...unaryRules,
@@ -19,6 +20,9 @@ export const rules: RuleTable = {
   ...matmulRules,
   ...convRules,
   ...poolRules,
+  ...indexingRules,
 };
+
+export { shapeRules } from './shapes.ts';
 
 export type { OpAttrs, OpName } from './attrs.ts';

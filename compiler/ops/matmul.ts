@@ -1,5 +1,4 @@
 /** Matrix product over the last two dims, with an optional shared batch dim. */
-import { fmtType, type TensorType } from '../ir/types.ts';
 import { withLeadingAxis } from '../kernel/views.ts';
 import * as F from '../frontend/math.ts';
 import type { Rules } from './rule.ts';
@@ -10,15 +9,6 @@ function swapLast(r: number): number[] {
 
 export const matmulRules: Rules<'matmul'> = {
   matmul: {
-    infer: (ins) => {
-      const [a, b] = ins as [TensorType, TensorType];
-      const r = a.shape.length;
-      if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`expects f32 operands`);
-      if (r < 2 || r > 3 || b.shape.length !== r) throw new Error(`expects two rank-2 or two rank-3 operands (the frontend's matmul handles other ranks)`);
-      if (r === 3 && a.shape[0] !== b.shape[0]) throw new Error(`batch sizes differ: ${fmtType(a)} vs ${fmtType(b)}`);
-      if (a.shape[r - 1] !== b.shape[r - 2]) throw new Error(`inner dimensions differ: ${a.shape[r - 1]} (last of ${fmtType(a)}) vs ${b.shape[r - 2]} (first of ${fmtType(b)}'s matrix)`);
-      return { shape: [...a.shape.slice(0, r - 1), b.shape[r - 1]!], dtype: 'f32' };
-    },
     vjp: (ct, [a, b]) => [F.matmul(ct, F.transpose(b!, swapLast(b!.rank))), F.matmul(F.transpose(a!, swapLast(a!.rank)), ct)],
     lower: {
       kind: 'anchor',

@@ -1,72 +1,73 @@
-/** Movement ops: reshape, transpose, broadcast. They lower to strided views and cost nothing. */
-import { fmtShape, normAxis, sizeOf, type Shape } from '../ir/types.ts';
+/**
+ * Movement ops: reshape, transpose, broadcast, pad and slice. They lower to views (offset,
+ * strides, validity mask) that every consumer reads directly; they cost nothing unless a view
+ * cannot express them (then the operand is copied once).
+ */
+import type { Tensor } from '../ir/graph.ts';
+import { broadcastView, reshapeView, sliceView, transposeView } from '../kernel/views.ts';
 import * as F from '../frontend/math.ts';
 import type { Rules } from './rule.ts';
 
 /**
- * Strides of `outShape` viewing the same elements as (inShape, inStrides), or null when the
- * reshape would need a copy (e.g. merging dims of a transposed view). Size-1 dims are ignored.
+ * The gradient of a slice: `ct` placed back at the positions the slice read, zeros elsewhere.
+ * Per axis: a negative step is a flip of the positive one; a step t > 1 spreads the values t
+ * apart (a size-1 axis padded with t − 1 zeros, merged); then zero padding restores the extent.
  */
-export function reshapeStrides(inShape: Shape, inStrides: readonly number[], outShape: Shape): number[] | null {
-  const dims: { size: number; stride: number }[] = [];
-  inShape.forEach((d, i) => { if (d !== 1) dims.push({ size: d, stride: inStrides[i]! }); });
-  // merge runs of dims that are contiguous with each other into chunks
-  const chunks: { size: number; stride: number }[] = [];
-  for (const d of dims) {
-    const last = chunks[chunks.length - 1];
-    if (last && last.stride === d.size * d.stride) { last.size *= d.size; last.stride = d.stride; }
-    else chunks.push({ ...d });
+function unslice(ct: Tensor, inShape: readonly number[], a: { start: number[]; stop: number[]; step: number[] }): Tensor {
+  let g = ct;
+  for (let d = 0; d < inShape.length; d++) {
+    const n = inShape[d]!, m = g.shape[d]!;
+    let start = a.start[d]!, step = a.step[d]!;
+    if (step === 1 && start === 0 && m === n) continue;
+    if (step < 0) {
+      g = F.flip(g, [d]);
+      start += step * (m - 1);
+      step = -step;
+    }
+    if (step > 1) {
+      const lifted = F.reshape(g, [...g.shape.slice(0, d + 1), 1, ...g.shape.slice(d + 1)]);
+      const spread = F.pad(lifted, lifted.shape.map((_, i) => (i === d + 1 ? [0, step - 1] : [0, 0])));
+      g = F.reshape(spread, [...g.shape.slice(0, d), m * step, ...g.shape.slice(d + 1)]);
+      // the last value's trailing zeros may run past the input's end
+      const keep = Math.min(m * step, n - start);
+      if (keep < m * step) g = F.slice(g, g.shape.map((s, i) => (i === d ? [0, keep, 1] : [0, s, 1])));
+    }
+    const after = n - start - g.shape[d]!;
+    g = F.pad(g, g.shape.map((_, i) => (i === d ? [start, after] : [0, 0])));
   }
-  const out = new Array<number>(outShape.length).fill(0);
-  let c = 0;
-  let remaining = chunks[0]?.size ?? 1;
-  for (let i = 0; i < outShape.length; i++) {
-    const d = outShape[i]!;
-    if (d === 1) continue;
-    if (c >= chunks.length) return null;
-    if (remaining % d !== 0) return null;
-    remaining /= d;
-    out[i] = chunks[c]!.stride * remaining;
-    if (remaining === 1) { c++; remaining = chunks[c]?.size ?? 1; }
-  }
-  return c === chunks.length ? out : null;
+  return g;
 }
 
-export const movementRules: Rules<'reshape' | 'transpose' | 'broadcast'> = {
+export const movementRules: Rules<'reshape' | 'transpose' | 'broadcast' | 'pad' | 'slice'> = {
   reshape: {
-    infer: (ins, a) => {
-      if (sizeOf(a.shape) !== sizeOf(ins[0]!.shape)) throw new Error(`cannot reshape ${fmtShape(ins[0]!.shape)} (${sizeOf(ins[0]!.shape)} elements) to ${fmtShape(a.shape)} (${sizeOf(a.shape)} elements)`);
-      return { shape: a.shape, dtype: ins[0]!.dtype };
-    },
     vjp: (ct, [x]) => [F.reshape(ct, x!.shape)],
-    lower: { kind: 'movement', strides: (inShape, s, _, outShape) => reshapeStrides(inShape, s, outShape) },
+    lower: { kind: 'movement', view: (inShape, v, _, outShape) => reshapeView(inShape, v, outShape) },
   },
   transpose: {
-    infer: (ins, a) => {
-      const r = ins[0]!.shape.length;
-      const p = a.perm.map((x) => normAxis(x, r, 'transpose'));
-      if (p.length !== r || new Set(p).size !== r) throw new Error(`perm [${a.perm.join(', ')}] is not a permutation of ${r} axes`);
-      return { shape: p.map((i) => ins[0]!.shape[i]!), dtype: ins[0]!.dtype };
-    },
     vjp: (ct, _, __, a) => {
       const inv = new Array<number>(a.perm.length);
       a.perm.forEach((p, i) => { inv[p] = i; });
       return [F.transpose(ct, inv)];
     },
-    lower: { kind: 'movement', strides: (_, s, a) => a.perm.map((p) => s[p]!) },
+    lower: { kind: 'movement', view: (_, v, a) => transposeView(v, a.perm) },
   },
   broadcast: {
-    infer: (ins, a) => {
-      const x = ins[0]!;
-      if (x.shape.length !== a.shape.length || x.shape.some((d, i) => d !== 1 && d !== a.shape[i])) {
-        throw new Error(`cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(a.shape)}`);
-      }
-      return { shape: a.shape, dtype: x.dtype };
-    },
     vjp: (ct, [x]) => {
       const axes = x!.shape.flatMap((d, i) => (d === 1 && ct.shape[i] !== 1 ? [i] : []));
       return [axes.length ? F.sum(ct, axes, true) : ct];
     },
-    lower: { kind: 'movement', strides: (inShape, s, a) => a.shape.map((d, i) => (inShape[i] === 1 && d !== 1 ? 0 : s[i]!)) },
+    lower: { kind: 'movement', view: (inShape, v, a) => broadcastView(inShape, v, a.shape) },
+  },
+  pad: {
+    // the transpose of padding is cropping
+    vjp: (ct, [x], _, a) => [F.slice(ct, x!.shape.map((n, d) => [a.before[d]!, a.before[d]! + n, 1]))],
+    lower: { kind: 'pad', pads: (a) => ({ before: a.before, after: a.after, value: a.value }) },
+  },
+  slice: {
+    vjp: (ct, [x], _, a) => [unslice(ct, x!.shape, a)],
+    lower: {
+      kind: 'movement',
+      view: (inShape, v, a, outShape) => sliceView(inShape, v, a.start, a.step, outShape),
+    },
   },
 };

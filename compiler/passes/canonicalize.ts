@@ -4,7 +4,7 @@
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
 import { sizeOf } from '../ir/types.ts';
-import { liveNodes } from '../kernel/lower.ts';
+import { liveNodes } from './dce.ts';
 import { evaluate } from '../interpreter/evaluate.ts';
 import { Graph as GraphClass } from '../ir/graph.ts';
 import type { OpName } from '../ops/attrs.ts';

@@ -4,7 +4,8 @@
  */
 import type { Graph } from '../ir/graph.ts';
 import type { Program } from '../kernel/ir.ts';
-import { lowerGraph, liveNodes } from '../kernel/lower.ts';
+import { lowerGraph } from '../kernel/lower.ts';
+import { liveNodes } from './dce.ts';
 import { canonicalSweep, type RewriteCounts } from './canonicalize.ts';
 import type { ActivationLayout } from '../kernel/layout.ts';
 

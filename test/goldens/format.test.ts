@@ -4,7 +4,7 @@ import { goldenSize, listGoldenFamilies, loadGoldens, type GoldenCase, type Gold
 import { compositeSignatures } from './composite-signatures.ts';
 
 const expectedFamilies = [
-  'composites', 'conv', 'elementwise', 'losses', 'matmul', 'movement', 'norm', 'objectives', 'optim', 'pool', 'reductions', 'softmax',
+  'composites', 'conv', 'elementwise', 'indexing', 'losses', 'math', 'matmul', 'movement', 'norm', 'objectives', 'optim', 'pool', 'reductions', 'softmax',
 ];
 
 /** Argument order and attribute names per op, as documented in README.md. `b?` marks an optional input. */
@@ -42,6 +42,18 @@ const opSignatures: Record<string, { inputs: string[]; attrs: string[] }> = {
   diceLoss: { inputs: ['p', 't'], attrs: [] },
   logisticRegression: { inputs: ['w', 'b', 'x', 'y'], attrs: ['C'] },
   batchNorm: { inputs: ['x', 'gamma', 'beta', 'runningMean', 'runningVar'], attrs: ['training', 'momentum', 'eps'] },
+  // issue 12 primitives (math.json, indexing.json)
+  ...Object.fromEntries(['erf', 'sin', 'cos', 'floor', 'ceil', 'round'].map((op) => [op, { inputs: ['x'], attrs: [] }])),
+  ...Object.fromEntries(['mod', 'lessEqual', 'greaterEqual', 'notEqual'].map((op) => [op, { inputs: ['a', 'b'], attrs: [] }])),
+  min: { inputs: ['x'], attrs: ['axes', 'keepDims'] },
+  batchedMatmul: { inputs: ['a', 'b'], attrs: ['transposeA', 'transposeB'] },
+  pad: { inputs: ['x'], attrs: ['widths', 'value'] },
+  padMode: { inputs: ['x'], attrs: ['widths', 'mode'] },
+  slice: { inputs: ['x'], attrs: ['ranges'] },
+  flip: { inputs: ['x'], attrs: ['axes'] },
+  concat: { inputs: ['a', 'b', 'c?'], attrs: ['axis'] },
+  gather: { inputs: ['x', 'indices'], attrs: ['axis'] },
+  scatterAdd: { inputs: ['updates', 'indices'], attrs: ['axis', 'size'] },
   sgd: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'weightDecay?', 'steps'] },
   momentum: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'momentum', 'steps'] },
   nesterov: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'momentum', 'steps'] },

@@ -50,6 +50,18 @@ export const builders: Record<string, Build> = {
   convTranspose2d: ([x, w, b], a) => out(biasNchw(convTranspose2dOp(x!, w!, {
     stride: pair(a.stride), padding: pair(a.padding), outputPadding: pair(a.outputPadding), dilation: pair(a.dilation), groups: a.groups as number,
   }), b)),
+  // issue 12 primitives (goldens: math.json, indexing.json)
+  erf: unary(F.erf), sin: unary(F.sin), cos: unary(F.cos), floor: unary(F.floor), ceil: unary(F.ceil), round: unary(F.round),
+  mod: binary(F.mod), lessEqual: binary(F.lessEqual), greaterEqual: binary(F.greaterEqual), notEqual: binary(F.notEqual),
+  min: ([x], a) => out(F.min(x!, a.axes as number[], a.keepDims as boolean)),
+  batchedMatmul: ([a, b], at) => out(F.matmul(a!, b!, { transposeA: at.transposeA as boolean, transposeB: at.transposeB as boolean })),
+  pad: ([x], a) => out(F.pad(x!, a.widths as [number, number][], a.value as number)),
+  padMode: ([x], a) => out(F.padMode(x!, a.widths as [number, number][], a.mode as 'edge' | 'reflect')),
+  slice: ([x], a) => out(F.slice(x!, a.ranges as F.SliceRange[])),
+  flip: ([x], a) => out(F.flip(x!, a.axes as number[])),
+  concat: (ins, a) => out(F.concat(ins, a.axis as number)),
+  gather: ([x, idx], a) => out(F.gather(x!, idx!, a.axis as number)),
+  scatterAdd: ([u, idx], a) => out(F.scatterAdd(u!, idx!, a.axis as number, a.size as number)),
   maxPool2d: ([x], a) => out(F.maxPool2d(x!, pool(a))),
   avgPool2d: ([x], a) => out(F.avgPool2d(x!, pool(a))),
   squaredError: binary(L.squaredError), mse: binary(L.mse),

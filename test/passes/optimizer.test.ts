@@ -8,6 +8,8 @@ import { Graph, evaluate, explain, trainStep, optim, nn, losses, softmax, log, t
 import { canonicalize } from '../../compiler/passes/optimize.ts';
 import { compileProgram } from '../../compiler/compile.ts';
 import { allocateMemory, runProgram } from '../../compiler/kernel/interpret.ts';
+import { kernelWriteViews } from '../../compiler/kernel/expr.ts';
+import type { ConvKernel } from '../../compiler/kernel/ir.ts';
 import { fashionSimpleNet } from '../../examples/fashion-simple-net.ts';
 import { BACKENDS, sessionFor, TOL } from '../ops/backends.ts';
 import { closeTo } from '../ops/cases.ts';
@@ -108,7 +110,7 @@ describe('layouts', () => {
     expect(nhwc.loss).toBeCloseTo(nchw.loss, 12);
     nhwc.params.forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo(nchw.params[i]![j]!, 12)));
     // NHWC temporaries really are channels-last (channel stride 1), and the flatten costs one copy
-    const convOut = nhwc.program.kernels.find((k) => k.kind === 'conv2d' && k.mode === 'forward')!;
+    const convOut = nhwc.program.kernels.find((k) => k.kind === 'conv2d' && k.mode === 'forward') as ConvKernel;
     expect(convOut.stores[0]!.view.strides[1]).toBe(1);
     expect(nhwc.program.kernels.length).toBe(nchw.program.kernels.length + 1);
   });
@@ -143,7 +145,7 @@ describe('update-phase sibling fusion', () => {
     const step = trainStep(g, { optimizer: optim.adam({ lr: 0.05 }) });
     const { program } = compileProgram(step);
     const names = new Map(program.buffers.map((b) => [b.id, b.name]));
-    const writes = program.kernels.map((k) => k.stores.map((s) => names.get(s.view.buffer)));
+    const writes = program.kernels.map((k) => kernelWriteViews(k).map((v) => names.get(v.buffer)));
     for (const p of ['dense1/w', 'dense1/b', 'dense2/w', 'dense2/b']) {
       expect(writes.find((w) => w.includes(p))!.sort()).toEqual([`adam/${p}/m`, `adam/${p}/v`, p].sort());
     }

@@ -21,6 +21,12 @@ export const scalarUnary: { [T in DType]: { [F in UnaryAlu]: Unary } } = {
     abs: (x) => `Mathf.abs(${x})`,
     sign: (x) => `signf(${x})`,
     floor: (x) => `Mathf.floor(${x})`,
+    ceil: (x) => `Mathf.ceil(${x})`,
+    // wasm's f32.nearest rounds half to even
+    round: (x) => `nearest<f32>(${x})`,
+    erf: (x) => `erff(${x})`,
+    sin: (x) => `Mathf.sin(${x})`,
+    cos: (x) => `Mathf.cos(${x})`,
     tanh: (x) => `Mathf.tanh(${x})`,
     sigmoid: (x) => `sigmoid(${x})`,
     relu: (x) => `reluf(${x})`,
@@ -38,6 +44,11 @@ export const scalarUnary: { [T in DType]: { [F in UnaryAlu]: Unary } } = {
     abs: (x) => `abs<i32>(${x})`,
     sign: (x) => `signi(${x})`,
     floor: (x) => x,
+    ceil: (x) => x,
+    round: (x) => x,
+    erf: (x) => `f64toi(<f64>erff(<f32>${x}))`,
+    sin: (x) => `f64toi(Math.sin(<f64>${x}))`,
+    cos: (x) => `f64toi(Math.cos(<f64>${x}))`,
     tanh: (x) => `f64toi(Math.tanh(<f64>${x}))`,
     sigmoid: (x) => `f64toi(1.0 / (1.0 + Math.exp(-<f64>${x})))`,
     relu: (x) => `max<i32>(${x}, 0)`,
@@ -59,6 +70,7 @@ export const scalarBinary: { [T in DType]: { [F in BinaryAlu]: Binary } } = {
     max: (a, b) => `max<f32>(${a}, ${b})`,
     min: (a, b) => `min<f32>(${a}, ${b})`,
     pow: (a, b) => `Mathf.pow(${a}, ${b})`,
+    mod: (a, b) => `floormodf(${a}, ${b})`,
     lt: cmpF('<'), le: cmpF('<='), gt: cmpF('>'), ge: cmpF('>='), eq: cmpF('=='), ne: cmpF('!='),
   },
   i32: {
@@ -69,6 +81,7 @@ export const scalarBinary: { [T in DType]: { [F in BinaryAlu]: Binary } } = {
     max: (a, b) => `max<i32>(${a}, ${b})`,
     min: (a, b) => `min<i32>(${a}, ${b})`,
     pow: (a, b) => `f64toi(Math.pow(<f64>${a}, <f64>${b}))`,
+    mod: (a, b) => `floormodi(${a}, ${b})`,
     lt: cmpI('<'), le: cmpI('<='), gt: cmpI('>'), ge: cmpI('>='), eq: cmpI('=='), ne: cmpI('!='),
   },
 };
@@ -89,6 +102,9 @@ export const vectorUnary: { [T in DType]: { [F in UnaryAlu]: Unary | null } } = 
     abs: (x) => `f32x4.abs(${x})`,
     sign: (x) => `vsignf(${x})`,
     floor: (x) => `f32x4.floor(${x})`,
+    ceil: (x) => `f32x4.ceil(${x})`,
+    round: (x) => `f32x4.nearest(${x})`,
+    erf: null, sin: null, cos: null,
     tanh: (x) => `vtanh(${x})`,
     sigmoid: (x) => `vsigmoid(${x})`,
     // pmax(0, x) = 0 < x ? x : 0, which maps NaN to 0 like the interpreter's relu
@@ -99,7 +115,9 @@ export const vectorUnary: { [T in DType]: { [F in UnaryAlu]: Unary | null } } = 
   },
   i32: {
     neg: (x) => `i32x4.neg(${x})`,
-    exp: null, log: null, sqrt: null, recip: null, tanh: null, sigmoid: null,
+    exp: null, log: null, sqrt: null, recip: null, tanh: null, sigmoid: null, erf: null, sin: null, cos: null,
+    ceil: (x) => x,
+    round: (x) => x,
     abs: (x) => `i32x4.abs(${x})`,
     sign: (x) => `vsigni(${x})`,
     floor: (x) => x,
@@ -123,6 +141,7 @@ export const vectorBinary: { [T in DType]: { [F in BinaryAlu]: Binary | null } }
     max: (a, b) => `f32x4.max(${a}, ${b})`,
     min: (a, b) => `f32x4.min(${a}, ${b})`,
     pow: (a, b) => `vpow(${a}, ${b})`,
+    mod: null,
     lt: vcmpF('lt'), le: vcmpF('le'), gt: vcmpF('gt'), ge: vcmpF('ge'), eq: vcmpF('eq'), ne: vcmpF('ne'),
   },
   i32: {
@@ -133,6 +152,7 @@ export const vectorBinary: { [T in DType]: { [F in BinaryAlu]: Binary | null } }
     max: (a, b) => `i32x4.max_s(${a}, ${b})`,
     min: (a, b) => `i32x4.min_s(${a}, ${b})`,
     pow: null,
+    mod: null,
     lt: vcmpI('lt_s'), le: vcmpI('le_s'), gt: vcmpI('gt_s'), ge: vcmpI('ge_s'), eq: vcmpI('eq'), ne: vcmpI('ne'),
   },
 };

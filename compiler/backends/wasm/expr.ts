@@ -3,7 +3,10 @@
  * consecutive elements of the innermost loop at a time (f32x4 / i32x4 lanes).
  */
 import type { DType, Expr, View } from '../../kernel/ir.ts';
+import { assertNever } from '../../util/never.ts';
 import { convertScalar, convertVector, scalarBinary, scalarLiteral, scalarUnary, vectorBinary, vectorUnary } from './alu.ts';
+
+export { usesIndex, viewsOf } from '../../kernel/expr.ts';
 
 /** Where an expression is evaluated: the loop variables and buffer addresses of one kernel. */
 export interface Scope {
@@ -22,9 +25,37 @@ function computeType(...ts: DType[]): DType {
   return ts.includes('f32') ? 'f32' : 'i32';
 }
 
+/**
+ * A masked view's bounds test at the current point (AssemblyScript bool), or undefined when the
+ * view has no mask. Only the axes whose range is not [0, ∞) are tested.
+ */
+function boundsTest(view: View, s: Scope): string | undefined {
+  if (!view.mask) return undefined;
+  const terms: string[] = [];
+  view.mask.forEach(([lo, hi], d) => {
+    const v = s.indexVars[d]!;
+    if (lo >= hi) terms.push('false');
+    else {
+      if (lo > 0) terms.push(`${v} >= ${lo}`);
+      terms.push(`${v} < ${hi}`);
+    }
+  });
+  return terms.length ? terms.join(' && ') : undefined;
+}
+
+/** `read` guarded by the view's mask: the ternary evaluates the load only in bounds. */
+function masked(view: View, dtype: DType, s: Scope, read: string): string {
+  const test = boundsTest(view, s);
+  return test ? `((${test}) ? ${read} : ${scalarLiteral(view.fill ?? 0, dtype)})` : read;
+}
+
 export function renderScalar(e: Expr, s: Scope): string {
   switch (e.op) {
-    case 'load': return `load<${e.dtype}>(<usize>(${s.address(e.view)}))`;
+    case 'load': return masked(e.view, e.dtype, s, `load<${e.dtype}>(<usize>(${s.address(e.view)}))`);
+    case 'gather': {
+      const j = `min<i32>(max<i32>(${convertScalar(renderScalar(e.index, s), e.index.dtype, 'i32')}, 0), ${e.extent - 1})`;
+      return masked(e.view, e.dtype, s, `load<${e.dtype}>(<usize>(${s.address(e.view)} + ${j} * ${e.stride * 4}))`);
+    }
     case 'const': return scalarLiteral(e.value, e.dtype);
     case 'unary': {
       const t = computeType(e.a.dtype, e.dtype);
@@ -48,6 +79,7 @@ export function renderScalar(e: Expr, s: Scope): string {
       if (!s.acc) throw new Error(`wasm backend: 'acc' used outside a reduce/matmul/conv/pool epilogue`);
       return convertScalar(s.acc.scalar, s.acc.dtype, e.dtype);
     }
+    default: return assertNever(e, 'Expr node');
   }
 }
 
@@ -59,9 +91,11 @@ export function renderScalar(e: Expr, s: Scope): string {
 export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastAxis = true): boolean {
   switch (e.op) {
     case 'load': {
+      // masked loads and gathers run in the scalar loop
       const st = e.view.strides[axis];
-      return st === 0 || st === 1;
+      return !e.view.mask && (st === 0 || st === 1);
     }
+    case 'gather': return false;
     case 'const': case 'index': return true;
     case 'unary': {
       const t = computeType(e.a.dtype, e.dtype);
@@ -74,6 +108,7 @@ export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastA
     case 'select': return canVectorize(e.cond, axis, hasVectorAcc, lastAxis) && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
     case 'random': return lastAxis && canVectorize(e.seed, axis, hasVectorAcc, lastAxis);
     case 'acc': return hasVectorAcc;
+    default: return assertNever(e, 'Expr node');
   }
 }
 
@@ -114,30 +149,7 @@ export function renderVector(e: Expr, s: Scope, axis: number): string {
       if (!s.acc?.vector) throw new Error(`wasm backend: 'acc' has no vector form here`);
       return convertVector(s.acc.vector, s.acc.dtype, e.dtype);
     }
-  }
-}
-
-/** Every view an expression reads. */
-export function viewsOf(e: Expr, out: View[] = []): View[] {
-  switch (e.op) {
-    case 'load': out.push(e.view); break;
-    case 'unary': viewsOf(e.a, out); break;
-    case 'binary': viewsOf(e.a, out); viewsOf(e.b, out); break;
-    case 'select': viewsOf(e.cond, out); viewsOf(e.a, out); viewsOf(e.b, out); break;
-    case 'random': viewsOf(e.seed, out); break;
-    default: break;
-  }
-  return out;
-}
-
-/** Whether `e` reads the loop index (the `index` op) of any axis in `axes`. */
-export function usesIndex(e: Expr, axes: ReadonlySet<number>): boolean {
-  switch (e.op) {
-    case 'index': return axes.has(e.axis);
-    case 'unary': return usesIndex(e.a, axes);
-    case 'binary': return usesIndex(e.a, axes) || usesIndex(e.b, axes);
-    case 'select': return usesIndex(e.cond, axes) || usesIndex(e.a, axes) || usesIndex(e.b, axes);
-    case 'random': return usesIndex(e.seed, axes);
-    default: return false;
+    case 'gather': throw new Error(`wasm backend: a gather has no vector form (canVectorize is false)`);
+    default: return assertNever(e, 'Expr node');
   }
 }

@@ -10,6 +10,7 @@ import { emitPointwise } from './pointwise.ts';
 import { parallelOf } from './gemm-kernels.ts';
 import { emitPool } from './pool.ts';
 import { emitReduce } from './reduce.ts';
+import { emitScatterAdd } from './scatter.ts';
 import { Source } from './source.ts';
 
 export const ENTRY = 'run';
@@ -25,6 +26,7 @@ const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>>
   matmul: emitMatmul,
   conv2d: emitConv,
   pool2d: emitPool,
+  scatter_add: (out, layout, k) => emitScatterAdd(out, layout, k),
 };
 
 export interface ProgramSource {
@@ -60,7 +62,7 @@ export function renderProgramSource(program: Program, options: SourceOptions = {
   out.line(`import { gather4 } from './${LIBRARY_DIR}/layout';`);
   out.line(`import { im2col, col2imAdd } from './${LIBRARY_DIR}/conv';`);
   out.line(`import { poolForward, poolBackward, poolForwardParallel, poolBackwardParallel } from './${LIBRARY_DIR}/pool';`);
-  out.line(`import { hashUniform, vhashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i } from './${LIBRARY_DIR}/alu';`);
+  out.line(`import { hashUniform, vhashUniform, idiv, reluf, sigmoid, signf, signi, f2i, f64toi, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i, erff, floormodf, floormodi } from './${LIBRARY_DIR}/alu';`);
   let scratchBytes = 0;
   const helpers = new Source();
   program.kernels.forEach((k, i) => {

@@ -3,21 +3,11 @@
  * the iteration space so loops are few and the innermost one is long (better for SIMD).
  */
 import type { DType, Expr, ReduceKernel, Store, View } from '../../kernel/ir.ts';
-import { viewsOf } from './expr.ts';
+import { mapExpr, mapViews, viewsOf } from '../../kernel/expr.ts';
+import { maskedAxis } from '../../kernel/views.ts';
 import { ACC_BUFFER, contiguousStrides } from './layout.ts';
 
-/** Rebuilds `e` bottom-up, replacing nodes for which `fn` returns a value. */
-export function mapExpr(e: Expr, fn: (e: Expr) => Expr | undefined): Expr {
-  const hit = fn(e);
-  if (hit) return hit;
-  switch (e.op) {
-    case 'unary': return { ...e, a: mapExpr(e.a, fn) };
-    case 'binary': return { ...e, a: mapExpr(e.a, fn), b: mapExpr(e.b, fn) };
-    case 'select': return { ...e, cond: mapExpr(e.cond, fn), a: mapExpr(e.a, fn), b: mapExpr(e.b, fn) };
-    case 'random': return { ...e, seed: mapExpr(e.seed, fn) };
-    default: return e;
-  }
-}
+export { mapExpr } from '../../kernel/expr.ts';
 
 /** Replaces `acc` by a load of the f32 accumulator tensor over `shape` (contiguous unless `strides` are given). */
 export function bindAccToScratch(stores: Store[], shape: readonly number[], strides: number[] = contiguousStrides(shape)): Store[] {
@@ -57,15 +47,22 @@ function groupAxes(shape: readonly number[], views: View[], indexed: Set<number>
   return groups;
 }
 
+/** Adds to `out` the axes some view's mask constrains: like indexed axes, they never merge or vanish. */
+function maskedAxes(views: View[], shape: readonly number[], out: Set<number>): Set<number> {
+  for (const v of views) shape.forEach((n, d) => { if (maskedAxis(v, d, n)) out.add(d); });
+  return out;
+}
+
 function regroup(groups: number[][], shape: readonly number[]) {
   const axisMap = new Map<number, number>();
   groups.forEach((g, i) => { if (g.length === 1) axisMap.set(g[0]!, i); });
-  const view = (v: View): View => ({ ...v, strides: groups.map((g) => v.strides[g[g.length - 1]!]!) });
-  const expr = (e: Expr): Expr => mapExpr(e, (x) => {
-    if (x.op === 'load') return { ...x, view: view(x.view) };
-    if (x.op === 'index') return { ...x, axis: axisMap.get(x.axis)! };
-    return undefined;
+  // constrained axes are single-axis groups (maskedAxes), so a merged group's range is its whole extent
+  const view = (v: View): View => ({
+    ...v,
+    strides: groups.map((g) => v.strides[g[g.length - 1]!]!),
+    ...(v.mask ? { mask: groups.map((g) => (g.length === 1 ? v.mask![g[0]!]! : [0, g.reduce((p, d) => p * shape[d]!, 1)] as [number, number])) } : {}),
   });
+  const expr = (e: Expr): Expr => mapExpr(mapViews(e, view), (x) => (x.op === 'index' ? { ...x, axis: axisMap.get(x.axis)! } : undefined));
   return { shape: groups.map((g) => g.reduce((p, d) => p * shape[d]!, 1)), view, expr };
 }
 
@@ -74,6 +71,7 @@ export function collapseSpace(shape: readonly number[], stores: Store[]): { shap
   const indexed = new Set<number>();
   for (const s of stores) indexedAxes(s.expr, indexed);
   const views: View[] = stores.flatMap((s) => [s.view, ...viewsOf(s.expr)]);
+  maskedAxes(views, shape, indexed);
   const r = regroup(groupAxes(shape, views, indexed, 0, shape.length), shape);
   return { shape: r.shape, stores: stores.map((s) => ({ view: r.view(s.view), expr: r.expr(s.expr) })) };
 }
@@ -81,6 +79,7 @@ export function collapseSpace(shape: readonly number[], stores: Store[]): { shap
 /** Collapses a reduce kernel's reduced axes only (its stores live in the output space). */
 export function collapseReduceAxes(k: ReduceKernel): ReduceKernel {
   const space = [...k.shape, ...k.reduceShape];
-  const r = regroup(groupAxes(space, viewsOf(k.body), indexedAxes(k.body, new Set()), k.shape.length, space.length), space);
+  const views = viewsOf(k.body);
+  const r = regroup(groupAxes(space, views, maskedAxes(views, space, indexedAxes(k.body, new Set())), k.shape.length, space.length), space);
   return { ...k, reduceShape: r.shape.slice(k.shape.length), body: r.expr(k.body) };
 }

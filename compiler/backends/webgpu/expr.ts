@@ -2,7 +2,8 @@
  * Renders kernel-IR `Expr` trees as WGSL statements. Each node becomes one `let`, memoized by
  * node identity, so a DAG shared inside one expression is computed once.
  */
-import type { DType, Expr, Store } from '../../kernel/ir.ts';
+import type { DType, Expr, Store, View } from '../../kernel/ir.ts';
+import { assertNever } from '../../util/never.ts';
 import { loadWord, storeWord, type ArenaLayout } from './arena.ts';
 import { binaryWgsl, unaryWgsl } from './alu.ts';
 import { literal } from './literals.ts';
@@ -67,10 +68,43 @@ export class ExprEmitter {
     });
   }
 
+  /** WGSL bool: is the current point inside the view's mask (undefined: no mask). */
+  private bounds(view: View): string | undefined {
+    if (!view.mask) return undefined;
+    const terms: string[] = [];
+    view.mask.forEach(([lo, hi], d) => {
+      const v = this.space.vars[d]!;
+      if (lo >= hi) terms.push('false');
+      else {
+        if (lo > 0) terms.push(`${v} >= ${lo}`);
+        terms.push(`${v} < ${hi}`);
+      }
+    });
+    return terms.length ? terms.join(' && ') : undefined;
+  }
+
+  /**
+   * A read of `view` at arena element `index` in dtype `want`: masked views read `fill` out of
+   * bounds, and their index is replaced by 0 there so no out-of-range word is addressed.
+   */
+  private read(view: View, index: string, want: DType): string {
+    const dt = this.arena.dtype(view);
+    const ok = this.bounds(view);
+    if (!ok) return convert(loadWord(index, dt), dt, want);
+    const valid = this.names.next('ok');
+    this.out.push(`${this.indent}let ${valid} = ${ok};`);
+    const word = convert(loadWord(`select(0, ${index}, ${valid})`, dt), dt, want);
+    return `select(${literal(view.fill ?? 0, want)}, ${word}, ${valid})`;
+  }
+
   private render(e: Expr): string {
     switch (e.op) {
       case 'load':
-        return convert(loadWord(this.arena.index(e.view, this.space.vars), this.arena.dtype(e.view)), this.arena.dtype(e.view), e.dtype);
+        return this.read(e.view, this.arena.index(e.view, this.space.vars), e.dtype);
+      case 'gather': {
+        const j = convert(this.emit(e.index), e.index.dtype, 'i32');
+        return this.read(e.view, `(${this.arena.index(e.view, this.space.vars)} + clamp(${j}, 0, ${e.extent - 1}) * ${e.stride})`, e.dtype);
+      }
       case 'const':
         return literal(e.value, e.dtype);
       case 'index': {
@@ -95,6 +129,8 @@ export class ExprEmitter {
         return this.unary(e);
       case 'binary':
         return this.binary(e);
+      default:
+        return assertNever(e, 'Expr node');
     }
   }
 

@@ -90,6 +90,44 @@ const helpers: Record<string, Helper> = {
   return select(r, -r, odd);
 }`,
   },
+  // assembly/alu.ts erff: the same rational approximation on x clamped to [−4, 4] (error 3.2e-7)
+  ax_erf: {
+    deps: [],
+    code: `fn ax_erf(x0: f32) -> f32 {
+  let x = clamp(x0, -4.0, 4.0);
+  let x2 = x * x;
+  var p = -2.72614225801306e-10;
+  p = p * x2 + 2.77068142495902e-08;
+  p = p * x2 + -2.10102402082508e-06;
+  p = p * x2 + -5.69250639462346e-05;
+  p = p * x2 + -7.34990630326855e-04;
+  p = p * x2 + -2.95459980854025e-03;
+  p = p * x2 + -1.60960333262415e-02;
+  var q = -1.45660718464996e-05;
+  q = q * x2 + -2.13374055278905e-04;
+  q = q * x2 + -1.68282697438203e-03;
+  q = q * x2 + -7.37332916720468e-03;
+  q = q * x2 + -1.42647390514189e-02;
+  return (p * x) / q;
+}`,
+  },
+  // floored remainder (torch.remainder), the sign of the divisor; x mod 0 is NaN
+  ax_mod: {
+    deps: [],
+    code: `fn ax_mod(a: f32, b: f32) -> f32 {
+  let m = a - b * trunc(a / b);
+  return select(m, m + b, m != 0.0 && ((m < 0.0) != (b < 0.0)));
+}`,
+  },
+  // integer floored remainder; x mod 0 is 0 (WGSL's % also yields 0 for MIN % -1)
+  ax_imod: {
+    deps: [],
+    code: `fn ax_imod(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  let m = a % b;
+  return select(m, m + b, m != 0 && ((m < 0) != (b < 0)));
+}`,
+  },
   // JS `Math.trunc(x) | 0` for NaN is 0; out-of-range values saturate here (JS wraps them).
   ax_f2i: { deps: ['ax_isnan'], code: 'fn ax_f2i(x: f32) -> i32 { return select(i32(x), 0, ax_isnan(x)); }' },
   // Integer division truncates; x/0 is 0 as in `Math.trunc(x / 0) | 0`.

@@ -12,6 +12,7 @@ import { renderElementwise } from './kernels/elementwise.ts';
 import { renderMatmul } from './kernels/matmul.ts';
 import { renderPool2d } from './kernels/pool2d.ts';
 import { renderReduce } from './kernels/reduce.ts';
+import { renderScatterAdd } from './kernels/scatter.ts';
 import { ENTRY_POINT, type KernelShader } from './shader.ts';
 
 export interface WebGpuRenderOptions {
@@ -25,6 +26,7 @@ const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: P
   matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
   conv2d: (k, p, o) => renderConv2d(k, p, o.gemm),
   pool2d: renderPool2d,
+  scatter_add: renderScatterAdd,
 };
 
 export function renderKernel(kernel: Kernel, program: Program, options: WebGpuRenderOptions = {}): KernelShader {

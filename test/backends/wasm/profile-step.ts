@@ -62,6 +62,7 @@ const describe = (k: Kernel): string => {
     case 'pool2d': return `${k.mode} ${k.geometry.batch}×${k.geometry.channels}×${k.geometry.inHeight}×${k.geometry.inWidth}`;
     case 'reduce': return `${k.reduce} [${k.shape}]/[${k.reduceShape}]`;
     case 'elementwise': return `[${k.shape}] ${k.stores.length} store(s)`;
+    case 'scatter_add': return `[${k.shape}] axis ${k.axis} × ${k.count} indices`;
   }
 };
 console.log(`${which}: ${program.kernels.length} kernels, ${threads} thread(s)${relaxed ? ', relaxed SIMD' : ''}; ` +
