@@ -186,7 +186,7 @@ export async function trainCommand(
     };
     if (text) {
       // text models: no labels, so none of the classification pictures; a final sample instead
-      if (result.stoppedBy !== 'signal') await sampleNow(stepsDone);
+      if (result.stoppedBy !== 'signal' && !(flags.sampleEvery && stepsDone % flags.sampleEvery === 0)) await sampleNow(stepsDone);
       summary.text = { tokensPerSample: data.sampleShape[0]! - 1, vocab: text.text.vocab.chars.length, params, source: text.source, ...(lastSample !== undefined ? { sample: lastSample } : {}) };
       mkdirSync(outDir, { recursive: true });
       const summaryPath = join(outDir, 'summary.json');
