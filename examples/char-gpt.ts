@@ -41,15 +41,9 @@ export function gptLogits(tokens: Tensor, ctx: nn.ModelContext): Tensor {
   return F.matmul(h, ctx.param('head/w', [width, vocab], normal(ctx.rng, 0.02)));
 }
 
-/**
- * Columns `from`..`from+count−1` of a window x f32 [B, W] (token ids held exactly in f32), as
- * i32 [B, count]: a matmul with a constant 0/1 selection matrix (exact: one nonzero per column).
- */
+/** Columns `from`..`from+count−1` of a window x f32 [B, W] (token ids held exactly in f32), as i32 (a slice view). */
 function columns(x: Tensor, from: number, count: number): Tensor {
-  const w = x.shape[1]!;
-  const sel = new Float32Array(w * count);
-  for (let j = 0; j < count; j++) sel[(from + j) * count + j] = 1;
-  return F.cast(F.matmul(x, x.graph.constant(sel, [w, count])), 'i32');
+  return F.cast(F.slice(x, [null, [from, from + count]]), 'i32');
 }
 
 /** Per-position cross-entropy [B, T] of the next character, from a window x f32 [B, T + 1]. */

@@ -57,6 +57,8 @@ def elementwise_cases():
         add_case(FAM, f'clamp_{dims}', 'clamp', {'lo': -0.5, 'hi': 0.75},
                  lambda shape=shape: {'x': away_from(shape, [-0.5, 0.75])},
                  lambda x: torch.clamp(x, -0.5, 0.75))
+        add_case(FAM, f'gelu_{dims}', 'gelu', {}, lambda shape=shape: {'x': normal(shape, 2.0)},
+                 lambda x: F.gelu(x))
     add_case(FAM, 'squeeze_1x3x1x4', 'squeeze', {'axes': [0, 2]}, lambda: {'x': normal((1, 3, 1, 4))},
              lambda x: x.squeeze(2).squeeze(0))
     add_case(FAM, 'unsqueeze_3x4_axis1', 'unsqueeze', {'axis': 1}, lambda: {'x': normal((3, 4))},
@@ -108,6 +110,17 @@ def conv1d_cases():
                  {'stride': stride, 'padding': padding, 'dilation': dilation, 'groups': groups}, make, fn)
 
 
+def split_stack_cases():
+    add_case(FAM, 'split_3x7_axis1_2_4_1', 'split', {'sizes': [2, 4, 1], 'axis': 1}, lambda: {'x': normal((3, 7))},
+             lambda x: dict(zip(['out', 'part1', 'part2'], torch.split(x, [2, 4, 1], 1))))
+    add_case(FAM, 'split_5x2_axis0_1_4', 'split', {'sizes': [1, 4], 'axis': 0}, lambda: {'x': normal((5, 2))},
+             lambda x: dict(zip(['out', 'part1'], torch.split(x, [1, 4], 0))))
+    add_case(FAM, 'stack_3of2x3_axis1', 'stack', {'axis': 1}, lambda: {'a': normal((2, 3)), 'b': normal((2, 3)), 'c': normal((2, 3))},
+             lambda a, b, c: torch.stack([a, b, c], 1))
+    add_case(FAM, 'stack_2of4_axis0', 'stack', {'axis': 0}, lambda: {'a': normal((4,)), 'b': normal((4,))},
+             lambda a, b: torch.stack([a, b], 0))
+
+
 def embedding_cases():
     def make():
         ids = torch.tensor([[1, 4, 1], [0, 4, 4]], dtype=torch.int64)  # repeated ids: the gradient sums them
@@ -149,6 +162,7 @@ def main():
     conv1d_cases()
     embedding_cases()
     attention_cases()
+    split_stack_cases()
     G.write_families()
 
 

@@ -206,13 +206,39 @@ export function multiHeadSelfAttention(x: Tensor, w: MultiHeadWeights, heads: nu
 }
 
 /**
- * Embedding lookup: rows of `table` [V, D] for i32 `ids` of any shape → [...ids.shape, D].
- * Written as one-hot · table until the gather primitive lands (fine for character vocabularies;
- * its gradient is oneHotᵀ · dy, which sums repeated ids). Out-of-range ids give zero rows.
+ * Embedding lookup: rows of `table` [V, D] for i32 `ids` of any shape → [...ids.shape, D], a
+ * gather (its gradient is one deterministic scatter-add that sums repeated ids). Ids outside
+ * [0, V) are clamped at run time (a constant id out of range is a build-time error).
  */
 export function embedding(ids: Tensor, table: Tensor): Tensor {
   if (table.rank !== 2) fail(`embedding: table must be [vocab, dim], got ${fmtType(table)}`);
-  const [v, d] = table.shape as [number, number];
-  const flat = oneHot(F.reshape(ids, [-1]), v);
-  return F.reshape(F.matmul(flat, table), [...ids.shape, d]);
+  if (ids.dtype !== 'i32') fail(`embedding: ids must be i32, got ${fmtType(ids)}`);
+  return F.gather(table, ids, 0);
+}
+
+/** GELU, exact form: ½x(1 + erf(x/√2)) (PyTorch's default F.gelu). */
+export function gelu(x: Tensor): Tensor {
+  return F.mul(F.mul(x, 0.5), F.add(F.erf(F.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** Splits `x` along `axis` into pieces of the given sizes (torch.split with a list), as slice views. */
+export function split(x: Tensor, sizes: readonly number[], axis = 0): Tensor[] {
+  const a = normAxis(axis, x.rank, 'split');
+  const total = sizes.reduce((s, n) => s + n, 0);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || total !== x.shape[a]) fail(`split: sizes [${sizes.join(', ')}] must be positive integers summing to axis ${a} of ${fmtType(x)} (${x.shape[a]})`);
+  let at = 0;
+  return sizes.map((n) => {
+    const range = x.shape.map((_, d) => (d === a ? [at, at + n] as const : null));
+    at += n;
+    return F.slice(x, range);
+  });
+}
+
+/** Stacks equally shaped tensors along a new axis (torch.stack): unsqueeze each, then concat. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (!xs.length) fail('stack: needs at least one tensor');
+  const shape = xs[0]!.shape.join();
+  const odd = xs.find((t) => t.shape.join() !== shape);
+  if (odd) fail(`stack: all tensors need the same shape; ${fmtType(xs[0]!)} vs ${fmtType(odd)}`);
+  return F.concat(xs.map((t) => unsqueeze(t, axis)), normAxis(axis, xs[0]!.rank + 1, 'stack'));
 }

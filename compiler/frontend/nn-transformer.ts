@@ -85,8 +85,8 @@ export interface TransformerBlockOptions {
   causal?: boolean;
   /** number of blocks in the model, for GPT-2's scaled init of the residual projections */
   layers?: number;
-  /** GELU form of the MLP: 'tanh' (default) */
-  gelu?: 'tanh';
+  /** GELU form of the MLP: 'tanh' (GPT-2's, default) or 'erf' (exact) */
+  gelu?: 'tanh' | 'erf';
   name?: string;
 }
 
@@ -103,7 +103,8 @@ export function transformerBlock(o: TransformerBlockOptions): Layer {
     const drop = (h: Tensor) => dropout(o.dropout ?? 0)(h, ctx);
     const a = attention({ heads: o.heads, causal: o.causal ?? true, outStd, name: `${name}/attn` })(layerNorm({ name: `${name}/ln1` })(x, ctx), ctx);
     const h = F.add(x, drop(a));
-    const hidden = C.geluTanh(linear(layerNorm({ name: `${name}/ln2` })(h, ctx), ctx, `${name}/fc`, Math.round((o.mlpRatio ?? 4) * c)));
+    const act = o.gelu === 'erf' ? C.gelu : C.geluTanh;
+    const hidden = act(linear(layerNorm({ name: `${name}/ln2` })(h, ctx), ctx, `${name}/fc`, Math.round((o.mlpRatio ?? 4) * c)));
     return F.add(h, drop(linear(hidden, ctx, `${name}/proj`, c, outStd)));
   };
 }

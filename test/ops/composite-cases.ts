@@ -11,6 +11,12 @@ export const compositeBuilders: Record<string, Build> = {
   layerNorm: ([x, gamma, beta], a) => out(C.layerNorm(x!, gamma, beta, { eps: a.eps as number, normalizedRank: a.normalizedRank as number })),
   rmsNorm: ([x, gamma], a) => out(C.rmsNorm(x!, gamma, { eps: a.eps as number })),
   geluTanh: ([x]) => out(C.geluTanh(x!)),
+  gelu: ([x]) => out(C.gelu(x!)),
+  split: ([x], a) => {
+    const parts = C.split(x!, a.sizes as number[], a.axis as number);
+    return Object.fromEntries(parts.map((p, i) => [i === 0 ? 'out' : `part${i}`, p]));
+  },
+  stack: (xs, a) => out(C.stack(xs, a.axis as number)),
   clamp: ([x], a) => out(C.clamp(x!, a.lo as number, a.hi as number)),
   squeeze: ([x], a) => out(C.squeeze(x!, a.axes as number[])),
   unsqueeze: ([x], a) => out(C.unsqueeze(x!, a.axis as number)),
