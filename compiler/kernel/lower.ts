@@ -364,16 +364,21 @@ class Lowering {
           const m = maskOf(vw, input.shape);
           return withMask({ ...vw, strides }, [...m.map((r, d) => (axes.includes(d) ? [0, 1] as [number, number] : r)), ...axes.map((ax) => m[ax]!)], bodySpace);
         });
-        // min folds max over the negation (negation is exact), so backends need no min fold
+        // min folds max over an order-reversing map, so backends need no min fold: −x for f32
+        // (exact), ~x = −x − 1 for i32 (wrapping, so −2³¹ ↦ 2³¹ − 1 has no overflow)
         const negate = lower.reduce === 'min';
-        const body: Expr = negate ? { op: 'unary', fn: 'neg', a: lifted, dtype: n.dtype } : lifted;
+        const flip = (e: Expr): Expr => {
+          const neg: Expr = { op: 'unary', fn: 'neg', a: e, dtype: n.dtype };
+          return n.dtype === 'i32' ? { op: 'binary', fn: 'sub', a: neg, b: { op: 'const', value: 1, dtype: 'i32' }, dtype: 'i32' } : neg;
+        };
+        const body: Expr = negate ? flip(lifted) : lifted;
         const reduceShape = axes.map((ax) => input.shape[ax]!);
         const name = this.kernelName(n);
         const outShape = [...n.shape];
         const fold = negate ? 'max' : (lower.reduce as 'sum' | 'max' | 'argmax');
         this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }) });
         const acc: Expr = { op: 'acc', dtype: n.dtype };
-        v = { expr: negate ? { op: 'unary', fn: 'neg', a: acc, dtype: n.dtype } : acc, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
+        v = { expr: negate ? flip(acc) : acc, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
         break;
       }
       case 'anchor': {

@@ -52,6 +52,15 @@ describe('fusion of pad, slice, concat and gather (kernel counts)', () => {
     await matchesReference(g, { x: rand(486, 2) });
   });
 
+  it('relu → pad → conv: the padded activation is stored once by the relu kernel, no copy (2 kernels)', async () => {
+    const g = new Graph('relu_pad_conv');
+    const x = g.input('x', [1, 2, 7, 5]);
+    const w = g.param('w', [3, 2, 3, 3], rand(54, 14));
+    g.output('y', F.conv2d(F.pad(F.relu(x), [[0, 0], [0, 0], [1, 1], [1, 1]]), w, { stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }));
+    expect(kinds(fused(g))).toEqual(['elementwise', 'conv2d']);
+    await matchesReference(g, { x: rand(70, 15) });
+  });
+
   it('slice → matmul: the slice is an offset view of the operand (1 kernel)', async () => {
     const g = new Graph('slice_matmul');
     const a = g.input('a', [17, 33]);
@@ -130,6 +139,25 @@ describe('reductions over masked and flipped views', () => {
     g.output('sum_flip', F.sum(F.mul(F.flip(x, [0, 1]), F.slice(x, [null, [null, null, -1]])), 0));
     fused(g);
     await matchesReference(g, { x: rand(51, 12), y: rand(12, 13) });
+  });
+});
+
+describe('min over i32', () => {
+  it('is exact at the ends of the range (−2³¹ and 2³¹ − 1) on the reference and both backends', async () => {
+    const g = new Graph('min_i32');
+    const x = g.input('x', [2, 5], 'i32');
+    g.output('m', F.min(x, 1));
+    const feeds = { x: Int32Array.from([3, -2147483648, 7, 0, -1, 2147483647, 5, 2147483647, 9, 2147483646]) };
+    expect(Array.from(evaluate(g, feeds).outputs.m!)).toEqual([-2147483648, 5]);
+    for (const backend of BACKENDS) {
+      const session = await sessionFor(g, backend);
+      if (!session) continue;
+      try {
+        expect(Array.from((await session.run(feeds)).m!), backend).toEqual([-2147483648, 5]);
+      } finally {
+        session.dispose();
+      }
+    }
   });
 });
 
