@@ -139,6 +139,8 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
     .option('--no-pictures', 'skip curves.png, confusion.png, filters.png, saliency.png and adversarial.png')
     .option('--no-dead-relu', 'skip the dead-ReLU report (dead-relu.json)')
+    .option('--steps <n>', 'stop after N training steps in all (a text model\'s learning-rate schedule spans them)', int('--steps', 1))
+    .option('--sample-every <n>', 'text models: print a generated sample every N steps (always one at the end)', int('--sample-every', 1))
     .addOption(epsilonOption())
     .action(async (model: string, flags: TrainFlags & OptionFlags) => {
       flags.options = modelOptionFlags(flags);
@@ -157,7 +159,12 @@ export function buildProgram(exitCode: { value: number }): Command {
           const h = summary.history;
           const seconds = h.reduce((s, e) => s + e.seconds, 0);
           const samples = h.reduce((s, e) => s + e.samplesPerSecond * e.seconds, 0);
+          const last = h[h.length - 1];
           process.stdout.write(JSON.stringify({
+            ...(summary.text ? {
+              val_loss: last?.valLoss ?? null, train_loss: last?.trainLoss ?? null, params: summary.text.params,
+              tokens_per_s: seconds > 0 ? +((samples * summary.text.tokensPerSample) / seconds).toFixed(1) : null, sample: summary.text.sample ?? null,
+            } : {}),
             model: summary.modelId, backend: flags.backend ?? 'wasm', epochs: h.length,
             test_accuracy: summary.test?.accuracy ?? null, test_loss: summary.test?.loss ?? null,
             best_val_accuracy: summary.bestValAccuracy ?? null, best_epoch: summary.bestEpoch ?? null,
@@ -165,7 +172,10 @@ export function buildProgram(exitCode: { value: number }): Command {
             stopped_by: summary.stoppedBy, out_dir: summary.outDir, files: summary.files,
           }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         }
-        else {
+        else if (summary.text) {
+          const last = summary.history[summary.history.length - 1];
+          process.stderr.write(`val loss ${last ? last.valLoss.toFixed(4) : '—'} nats/char after ${summary.epochs} epoch(s); wrote ${summary.files.join(', ')}\n`);
+        } else {
           const pct = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)}%`);
           process.stderr.write(`Best epoch ${summary.bestEpoch ?? '—'}: val accuracy ${pct(summary.bestValAccuracy)}`
             + (summary.test ? `, test accuracy ${pct(summary.test.accuracy)} on ${summary.test.samples} images` : '')
@@ -175,6 +185,24 @@ export function buildProgram(exitCode: { value: number }): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
+    });
+
+  program.command('sample <run>')
+    .description('generate text with a trained text model (char-gpt): <run> is a run directory (its best checkpoint) or an .axckpt file')
+    .option('--prompt <text>', 'text to continue (characters must be in the model\'s vocabulary)', '')
+    .option('--tokens <n>', 'characters to generate', int('--tokens', 1), 200)
+    .option('--temperature <t>', 'softmax temperature', positive('--temperature'), 0.8)
+    .option('--top-k <k>', 'sample among the k most likely characters (0 = all)', int('--top-k'), 20)
+    .option('--seed <n>', 'sampling seed', int('--seed'), 1)
+    .option('--model <spec>', 'model module (default: the example named by the checkpoint\'s model id)')
+    .addOption(backendOption())
+    .option('--threads <n>', 'WASM threads', int('--threads'), 0)
+    .option('--json', 'print one JSON object')
+    .action(async (run: string, flags: import('./commands/sample.ts').SampleFlags & { json?: boolean }) => {
+      const { sampleCommand } = await import('./commands/sample.ts');
+      const r = await sampleCommand(run, flags);
+      if (flags.json) process.stdout.write(JSON.stringify({ prompt: r.prompt, text: r.text, tokens: flags.tokens, tokens_per_s: +r.tokensPerSecond.toFixed(1), seconds: +r.seconds.toFixed(3), compile_seconds: +r.compileSeconds.toFixed(2), backend: flags.backend, checkpoint: r.checkpoint }) + '\n');
+      else process.stdout.write(`${r.prompt}${r.text}\n\n(${flags.tokens} characters in ${r.seconds.toFixed(2)} s: ${r.tokensPerSecond.toFixed(1)} chars/s on ${flags.backend}, re-running the window per character; compiled in ${r.compileSeconds.toFixed(2)} s)\n`);
     });
 
   withOptionFlags(program.command('eval <model>'))

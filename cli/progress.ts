@@ -16,7 +16,9 @@ export function jsonReporter(write: (line: string) => void = (l) => process.stdo
 
 const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
-export function barReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+/** `tokensPerSample`: text models count characters (tokens/s) instead of samples. */
+export function barReporter(stream: NodeJS.WriteStream = process.stderr, tokensPerSample?: number): Reporter {
+  const unit = tokensPerSample ? 'tokens' : 'samples', per = tokensPerSample ?? 1;
   let bar: cliProgress.SingleBar | null = null;
   let skippedShown = 0;
   const stop = () => { bar?.stop(); bar = null; };
@@ -27,12 +29,12 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
           stream, hideCursor: true, clearOnComplete: true, etaBuffer: 50,
           // In a log (no TTY) print a line every few seconds instead of redrawing.
           noTTYOutput: true, notTTYSchedule: 5000,
-          format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | eta {eta_formatted}`,
+          format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} ${unit}/s | eta {eta_formatted}`,
         }, cliProgress.Presets.shades_classic);
         bar.start(e.batches, 0, { loss: '—', acc: '—', rate: '0' });
         break;
       case 'batch':
-        bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond).toString() });
+        bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond * per).toString() });
         break;
       case 'skipped-step':
         if (++skippedShown <= 5) {
@@ -52,7 +54,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
         const m = e.metrics;
         stream.write(`Epoch ${m.epoch}\t train loss: ${fmt(m.trainLoss, 3)}, train acc: ${fmt(m.trainAccuracy, 3)}\t`
           + `val loss: ${fmt(m.valLoss, 3)}, val acc: ${fmt(m.valAccuracy, 3)}\t time: ${m.seconds.toFixed(1)}s`
-          + `, ${Math.round(m.samplesPerSecond)} samples/s${m.skippedSteps ? `, ${m.skippedSteps} steps skipped (non-finite)` : ''}${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
+          + `, ${Math.round(m.samplesPerSecond * per)} ${unit}/s${m.skippedSteps ? `, ${m.skippedSteps} steps skipped (non-finite)` : ''}${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
         break;
       }
       case 'early-stop':

@@ -9,6 +9,7 @@ export type { DType, Shape, TensorType } from './ir/types.ts';
 export { GraphError } from './ir/errors.ts';
 export * from './frontend/math.ts';
 export { leakyRelu, elu, softplus, softmax, logSoftmax, logSumExp } from './frontend/activations.ts';
+export * from './frontend/composites.ts';
 export * as losses from './frontend/losses.ts';
 export * as optim from './frontend/optim.ts';
 export * as init from './frontend/init.ts';

@@ -15,6 +15,8 @@ import type { Pad4 } from '../ops/attrs.ts';
 import { batchNormOp } from './normalization.ts';
 import { checkAt, checkConvAttrs, checkLayerSizes } from '../ops/validate.ts';
 
+export { embedding, layerNorm, rmsNorm, attention, transformerBlock, residual } from './nn-transformer.ts';
+
 export class ModelContext {
   readonly rng: Rng;
   readonly training: boolean;

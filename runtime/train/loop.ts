@@ -95,12 +95,16 @@ export interface TrainLoopOptions {
   yieldEveryMs?: number;
   /** clock in ms for metrics (tests pass a fake one) */
   now?: () => number;
+  /** stop after this many training steps in all (the last epoch is then partial, and still validated) */
+  maxSteps?: number;
+  /** awaited every `every` steps (e.g. to print a text sample), with the number of steps done */
+  periodic?: { every: number; run: (step: number) => Promise<void> };
 }
 
 export interface TrainResult {
   state: LoopState;
   bestParams: Record<string, TensorData> | null;
-  stoppedBy: 'epochs' | 'early-stop' | 'signal';
+  stoppedBy: 'epochs' | 'early-stop' | 'signal' | 'steps';
 }
 
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
@@ -111,6 +115,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
   const trainHasLogits = o.train.manifest.outputs.some((s) => s.name === names.logits);
   const guarded = o.train.manifest.outputs.some((s) => s.name === names.skipped);
   let warnedNonFinite = false;
+  // a self-supervised model (next-character prediction) takes no labels
+  const hasLabelInput = o.train.manifest.inputs.some((s) => s.name === names.y);
   const valIndices = o.valIndices && o.valIndices.length > 0 ? o.valIndices : null;
   if (valIndices && !o.eval) throw new Error('trainLoop: validation data given but no eval session');
   if (o.eval) staticBatchSize(o.eval, names.x);
@@ -146,12 +152,15 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     let interrupted = false;
     for (const batch of batches(o.data, order, batchSize, 'drop')) {
       if (batch.index < partial.batchesDone) continue;
+      const stepsBefore = (epoch - 1) * trainBatches + batch.index;
+      if (o.maxSteps !== undefined && stepsBefore >= o.maxSteps) { stoppedBy = 'steps'; break; }
       if (o.signal?.aborted) {
         state.partial = { batchesDone: batch.index, lossSum, correct, samples, seconds: (now() - start) / 1000 };
         interrupted = true;
         break;
       }
-      const feeds: Record<string, TensorData> = { [names.x]: batch.x, [names.y]: batch.y };
+      const feeds: Record<string, TensorData> = { [names.x]: batch.x };
+      if (hasLabelInput) feeds[names.y] = batch.y;
       if (hasSeedInput) feeds[names.seed] = Int32Array.of(mixSeed(o.seed, (epoch - 1) * trainBatches + batch.index) | 0);
       const out = await o.train.run(feeds);
       await yieldToEventLoop(o.yieldEveryMs);
@@ -173,6 +182,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
         type: 'batch', epoch, batch: batch.index + 1, batches: trainBatches, loss,
         accuracy: trainHasLogits ? correct / samples : NaN, samplesPerSecond: elapsed > 0 ? samples / elapsed : 0,
       });
+      if (o.periodic && (stepsBefore + 1) % o.periodic.every === 0) await o.periodic.run(stepsBefore + 1);
     }
     if (interrupted) {
       o.onEvent?.({ type: 'stopped', epoch, batchesDone: state.partial!.batchesDone });
@@ -214,6 +224,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     }
     o.onEvent?.({ type: 'epoch-end', metrics, improved, patienceLeft: state.patienceLeft });
     await o.save?.(await snapshot('last'));
+    if (stoppedBy === 'steps' || (o.maxSteps !== undefined && epoch * trainBatches >= o.maxSteps)) {
+      stoppedBy = 'steps';
+      break;
+    }
     if (o.patience > 0 && state.patienceLeft <= 0) {
       o.onEvent?.({ type: 'early-stop', epoch, bestEpoch: state.bestEpoch! });
       stoppedBy = 'early-stop';
@@ -256,6 +270,14 @@ export async function evaluate(
   let correct = 0;
   const predictions = new Int32Array(indices.length);
   for (const batch of batches(data, indices, batchSize, 'pad')) {
+    if (session.manifest.outputs.some((s) => s.name === 'sampleLoss')) {
+      // a self-supervised model's eval graph gives each sample's loss directly (no labels, no accuracy)
+      const l = (await session.run({ [xName]: batch.x }, { outputs: ['sampleLoss'] })).sampleLoss!;
+      await yieldToEventLoop();
+      for (let r = 0; r < batch.size; r++) lossSum += l[r]!;
+      correct = NaN;
+      continue;
+    }
     const out = await session.run({ [xName]: batch.x }, { outputs: [logitsName] });
     await yieldToEventLoop();
     const logits = out[logitsName];
