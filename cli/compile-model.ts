@@ -19,21 +19,27 @@ export async function openTrainingSessions(model: TrainableModel, options: Sessi
 /** The model's graph at a batch size: training (inputs x, y, maybe seed; outputs logits, loss) or evaluation (x → logits). */
 export function modelGraph(model: TrainableModel, batchSize: number, seed: number, training: boolean, options?: Record<string, number>): Graph {
   const build = model.buildForward;
-  if (!build) throw new Error(`model "${model.id}" has neither buildForward nor createSessions`);
+  if (!build && !model.objective) throw new Error(`model "${model.id}" has neither buildForward nor createSessions`);
   const g = new Graph(training ? model.id : `${model.id}.eval`);
   const x = g.input('x', [batchSize, ...model.inputShape]);
   const ctx = new nn.ModelContext(g, { seed, training, options });
-  const logits = build(x, ctx);
+  if (model.objective) {
+    // self-supervised (e.g. next-character prediction): the loss comes from x alone
+    const { loss, sampleLoss } = model.objective(x, ctx);
+    g.output(training ? 'loss' : 'sampleLoss', training ? loss : sampleLoss);
+    return g;
+  }
+  const logits = build!(x, ctx);
   g.output('logits', logits);
   if (training) g.output('loss', losses.softmaxCrossEntropy(logits, g.input('y', [batchSize], 'i32')));
   return g;
 }
 
 /** The one compiled training step: forward, backward and the optimizer's update. */
-export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>): Graph {
-  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed });
-  const optimizer = model.optimizer ? model.optimizer(lr) : optim.adam({ lr });
-  return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer });
+export function trainingStepGraph(model: TrainableModel, batchSize: number, seed: number, lr: number, options?: Record<string, number>, skipNonFinite = false, totalSteps = 1000): Graph {
+  if (model.trainGraph) return model.trainGraph(batchSize, { lr, seed, skipNonFinite });
+  const optimizer = model.optimizer ? model.optimizer(lr, { options: options ?? {}, totalSteps }) : optim.adam({ lr });
+  return trainStep(modelGraph(model, batchSize, seed, true, options), { optimizer, skipNonFinite });
 }
 
 export async function compileTrainingSessions(model: TrainableModel, options: SessionOptions): Promise<TrainingSessions> {
@@ -41,7 +47,7 @@ export async function compileTrainingSessions(model: TrainableModel, options: Se
   const threads = options.backend === 'wasm' ? Math.max(1, options.threads || 1) : 1;
   const wasm = options.backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
   const [trainArtifact, evalArtifact] = await Promise.all([
-    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr, options.options), { backend: options.backend, ...wasm }),
+    compile(trainingStepGraph(model, options.batchSize, options.seed, options.lr, options.options, options.skipNonFinite, options.totalSteps), { backend: options.backend, ...wasm }),
     compile(modelGraph(model, options.batchSize, options.seed, false, options.options), { backend: options.backend, ...wasm }),
   ]);
   const sessionOptions = threads > 1 ? { threads } : {};

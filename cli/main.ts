@@ -2,6 +2,7 @@
  * The `axon` command line. Each subcommand parses its flags here and delegates to
  * cli/commands/*; subcommands whose engine is not built yet say so and exit non-zero.
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // Commands are imported when run, so `--help` does not load the charting and data stacks.
 import type { TrainFlags } from './commands/train.ts';
@@ -54,7 +55,14 @@ export function buildProgram(exitCode: { value: number }): Command {
     .description('Axon: a neural-network graph compiler to WebAssembly SIMD and WebGPU')
     .version(AXON_VERSION, '-V, --version', 'print the Axon version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      const threads = (command.opts() as { threads?: number }).threads;
+      const cores = availableParallelism();
+      if (threads !== undefined && threads > cores) {
+        process.stderr.write(`note: --threads ${threads} is more than this machine's ${cores} cores; the extra threads share cores and slow each step down\n`);
+      }
+    });
 
   withOptionFlags(program.command('compile <model>')
     .description('compile a model into an artifact directory (manifest.json, weights.bin with the initial or --checkpoint params, kernel modules)')
@@ -65,6 +73,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--lr <rate>', 'learning rate baked into the training step', positive('--lr'))
     .option('--seed <n>', 'seed of the initial params', int('--seed'))
     .option('--checkpoint <file>', 'bake the trained values of this checkpoint (from axon train) into weights.bin instead of the initial params')
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
     .option('--json', 'print the manifest as JSON'))
     .action(async (model: string, flags: import('./commands/compile.ts').CompileFlags & OptionFlags & { json?: boolean }) => {
       const { compileCommand, formatCompile } = await import('./commands/compile.ts');
@@ -72,8 +81,34 @@ export function buildProgram(exitCode: { value: number }): Command {
       process.stdout.write(`${flags.json ? JSON.stringify({ dir: r.dir, seconds: r.seconds, files: r.files, manifest: r.manifest }) : formatCompile(r)}\n`);
     });
 
+  program.command('import <model.onnx>')
+    .description('summarize what Axon makes of an ONNX file: inputs, outputs, ops with counts, params, and every unsupported op')
+    .option('--shape <name=dims>', 'fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, flags: import('./commands/import.ts').ImportFlags) => {
+      const { formatImport, importCommand } = await import('./commands/import.ts');
+      const s = await importCommand(file, flags);
+      process.stdout.write(`${flags.json ? JSON.stringify(s) : formatImport(s)}\n`);
+      if (s.error) exitCode.value = 1;
+    });
+
+  withOptionFlags(program.command('export <model>')
+    .description('export the forward graph with trained weights as ONNX (opset 17), or the weights as safetensors')
+    .requiredOption('-o, --out <file>', 'output file (model.onnx or weights.safetensors)')
+    .option('--run <dir>', 'take the weights from a training run directory (checkpoints/best.axckpt, else last.axckpt)')
+    .option('--checkpoint <file>', 'take the weights from this checkpoint')
+    .addOption(new Option('--format <format>', 'output format').choices(['onnx', 'safetensors']).default('onnx'))
+    .option('--batch-size <n>', 'static batch size of the exported graph', int('--batch-size', 1), 1))
+    .action(async (model: string, flags: import('./commands/export.ts').ExportFlags & OptionFlags) => {
+      const { exportCommand } = await import('./commands/export.ts');
+      const r = await exportCommand(model, { ...flags, options: modelOptionFlags(flags) });
+      process.stdout.write(`wrote ${r.file} (${r.format}, ${r.tensors} tensors, ${r.bytes} bytes; weights from ${r.weightsFrom})\n`);
+    });
+
   program.command('run <artifact>')
-    .description('load an artifact directory (from axon compile), feed its inputs (zeros unless given) and print the outputs')
+    .description('load an artifact directory (from axon compile) or compile an .onnx file, feed its inputs (zeros unless given) and print the outputs')
+    .addOption(new Option('--backend <backend>', 'for an .onnx file: the backend to compile for').choices(['wasm', 'webgpu']).default('wasm'))
+    .option('--shape <name=dims>', 'for an .onnx file: fix an input shape (repeatable)', collect)
     .option('--input <name=file>', 'an input from a .json (number or nested array) or .bin (raw little-endian f32/i32) file (repeatable)', collect)
     .option('-i, --inputs <file>', 'JSON file mapping input names to arrays')
     .option('--threads <n>', 'WASM threads (threaded artifacts)', int('--threads'), 0)
@@ -100,9 +135,12 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--resume', 'continue from <out>/checkpoints/last.axckpt', false)
     .option('--json', 'progress as JSON lines on stderr; stdout ends with one JSON line (epochs, test_accuracy, best_val_accuracy, samples_per_s, seconds, backend, …)', false)
     .option('--overfit-batch', 'train and validate on one batch (the loss should go to ~0), no early stopping', false)
+    .option('--skip-nonfinite', 'skip (and report) any step whose loss or gradients are NaN or infinite, leaving the params unchanged; without it one bad batch makes the params NaN for good', false)
     .option('--limit <n>', 'use only the first N training (and test) images', int('--limit', 1))
     .option('--no-pictures', 'skip curves.png, confusion.png, filters.png, saliency.png and adversarial.png')
     .option('--no-dead-relu', 'skip the dead-ReLU report (dead-relu.json)')
+    .option('--steps <n>', 'stop after N training steps in all (a text model\'s learning-rate schedule spans them)', int('--steps', 1))
+    .option('--sample-every <n>', 'text models: print a generated sample every N steps (always one at the end)', int('--sample-every', 1))
     .addOption(epsilonOption())
     .action(async (model: string, flags: TrainFlags & OptionFlags) => {
       flags.options = modelOptionFlags(flags);
@@ -121,7 +159,12 @@ export function buildProgram(exitCode: { value: number }): Command {
           const h = summary.history;
           const seconds = h.reduce((s, e) => s + e.seconds, 0);
           const samples = h.reduce((s, e) => s + e.samplesPerSecond * e.seconds, 0);
+          const last = h[h.length - 1];
           process.stdout.write(JSON.stringify({
+            ...(summary.text ? {
+              val_loss: last?.valLoss ?? null, train_loss: last?.trainLoss ?? null, params: summary.text.params,
+              tokens_per_s: seconds > 0 ? +((samples * summary.text.tokensPerSample) / seconds).toFixed(1) : null, sample: summary.text.sample ?? null,
+            } : {}),
             model: summary.modelId, backend: flags.backend ?? 'wasm', epochs: h.length,
             test_accuracy: summary.test?.accuracy ?? null, test_loss: summary.test?.loss ?? null,
             best_val_accuracy: summary.bestValAccuracy ?? null, best_epoch: summary.bestEpoch ?? null,
@@ -129,7 +172,10 @@ export function buildProgram(exitCode: { value: number }): Command {
             stopped_by: summary.stoppedBy, out_dir: summary.outDir, files: summary.files,
           }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         }
-        else {
+        else if (summary.text) {
+          const last = summary.history[summary.history.length - 1];
+          process.stderr.write(`val loss ${last ? last.valLoss.toFixed(4) : '—'} nats/char after ${summary.epochs} epoch(s); wrote ${summary.files.join(', ')}\n`);
+        } else {
           const pct = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)}%`);
           process.stderr.write(`Best epoch ${summary.bestEpoch ?? '—'}: val accuracy ${pct(summary.bestValAccuracy)}`
             + (summary.test ? `, test accuracy ${pct(summary.test.accuracy)} on ${summary.test.samples} images` : '')
@@ -139,6 +185,24 @@ export function buildProgram(exitCode: { value: number }): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
+    });
+
+  program.command('sample <run>')
+    .description('generate text with a trained text model (char-gpt): <run> is a run directory (its best checkpoint) or an .axckpt file')
+    .option('--prompt <text>', 'text to continue (characters must be in the model\'s vocabulary)', '')
+    .option('--tokens <n>', 'characters to generate', int('--tokens', 1), 200)
+    .option('--temperature <t>', 'softmax temperature', positive('--temperature'), 0.8)
+    .option('--top-k <k>', 'sample among the k most likely characters (0 = all)', int('--top-k'), 20)
+    .option('--seed <n>', 'sampling seed', int('--seed'), 1)
+    .option('--model <spec>', 'model module (default: the example named by the checkpoint\'s model id)')
+    .addOption(backendOption())
+    .option('--threads <n>', 'WASM threads', int('--threads'), 0)
+    .option('--json', 'print one JSON object')
+    .action(async (run: string, flags: import('./commands/sample.ts').SampleFlags & { json?: boolean }) => {
+      const { sampleCommand } = await import('./commands/sample.ts');
+      const r = await sampleCommand(run, flags);
+      if (flags.json) process.stdout.write(JSON.stringify({ prompt: r.prompt, text: r.text, tokens: flags.tokens, tokens_per_s: +r.tokensPerSecond.toFixed(1), seconds: +r.seconds.toFixed(3), compile_seconds: +r.compileSeconds.toFixed(2), backend: flags.backend, checkpoint: r.checkpoint }) + '\n');
+      else process.stdout.write(`${r.prompt}${r.text}\n\n(${flags.tokens} characters in ${r.seconds.toFixed(2)} s: ${r.tokensPerSecond.toFixed(1)} chars/s on ${flags.backend}, re-running the window per character; compiled in ${r.compileSeconds.toFixed(2)} s)\n`);
     });
 
   withOptionFlags(program.command('eval <model>'))
@@ -214,6 +278,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--batch-size <n>', 'batch size', int('--batch-size', 1))
     .option('--out <dir>', 'where to write the graph pictures (default runs/<model id>/explain)')
     .option('--no-svg', 'skip the graph pictures')
+    .option('--shape <name=dims>', 'for an .onnx model: fix an input shape (repeatable)', collect)
     .option('--json', 'print one JSON object (nodes_before, nodes_after, kernels, arena_bytes, lower_bound_bytes, …)')
     .action(async (model: string, flags: import('./commands/explain.ts').ExplainFlags & OptionFlags) => {
       const { explainCommand } = await import('./commands/explain.ts');

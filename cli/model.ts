@@ -39,6 +39,10 @@ export interface SessionOptions {
   threads: number;
   /** model hyperparameters read by `ctx.option(name, fallback)` (e.g. { hidden: 64 }) */
   options?: Record<string, number>;
+  /** compile the training step with trainStep's skipNonFinite guard (output "skipped") */
+  skipNonFinite?: boolean;
+  /** the run's planned number of training steps (learning-rate schedules) */
+  totalSteps?: number;
 }
 
 export interface TrainingSessions {
@@ -60,11 +64,23 @@ export interface TrainableModel {
    * A custom training graph instead of forward + softmax cross-entropy + optimizer (e.g. the
    * perceptron's own update rule). Inputs x [B, ...inputShape] and y i32 [B]; outputs loss and logits.
    */
-  trainGraph?: (batchSize: number, options: { lr: number; seed: number }) => Graph;
+  trainGraph?: (batchSize: number, options: { lr: number; seed: number; skipNonFinite?: boolean }) => Graph;
   /** the data instead of Fashion-MNIST (synthetic sets of the small lecture models) */
   dataset?: (split: 'train' | 'test') => ImageDataset;
-  /** the optimizer for a learning rate (default: Adam) */
-  optimizer?: (lr: number) => import('../compiler/frontend/optim.ts').Optimizer;
+  /** the optimizer for a learning rate (default: Adam); `totalSteps` is the run's planned step count (for schedules) */
+  optimizer?: (lr: number, run?: { options: Record<string, number>; totalSteps: number }) => import('../compiler/frontend/optim.ts').Optimizer;
+  /**
+   * A self-supervised objective computed from x alone (next-character prediction over a
+   * window) instead of softmax cross-entropy against labels y: the training graph outputs
+   * its mean `loss` (and no logits), the evaluation graph each sample's `sampleLoss` [B].
+   */
+  objective?: (x: Tensor, ctx: ModelContext) => { loss: Tensor; sampleLoss: Tensor };
+  /**
+   * A character-level text model: `axon train` reads a UTF-8 corpus (--data FILE, default the
+   * fortunes package) and feeds windows of `window(options)` token ids as x (f32 [B, window]);
+   * the vocabulary size is handed to the model as the option "vocab".
+   */
+  text?: { window: (options: Record<string, number>) => number };
   /** name of a [O, C, KH, KW] param to draw as a filter grid */
   filterParam?: string;
   /** hand-built sessions instead of compiled ones (tests, JS reference models) */
@@ -101,6 +117,7 @@ async function importModelModule(path: string): Promise<{ default?: unknown; mod
 }
 
 export async function loadModel(spec: string): Promise<TrainableModel> {
+  if (/\.onnx$/i.test(spec)) return (await import('./onnx-model.ts')).onnxTrainableModel(spec);
   const path = resolveModelPath(spec);
   const mod = await importModelModule(path);
   const model = (mod.default ?? mod.model) as TrainableModel | undefined;

@@ -16,8 +16,11 @@ export function jsonReporter(write: (line: string) => void = (l) => process.stdo
 
 const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
-export function barReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+/** `tokensPerSample`: text models count characters (tokens/s) instead of samples. */
+export function barReporter(stream: NodeJS.WriteStream = process.stderr, tokensPerSample?: number): Reporter {
+  const unit = tokensPerSample ? 'tokens' : 'samples', per = tokensPerSample ?? 1;
   let bar: cliProgress.SingleBar | null = null;
+  let skippedShown = 0;
   const stop = () => { bar?.stop(); bar = null; };
   return (e) => {
     switch (e.type) {
@@ -26,12 +29,22 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
           stream, hideCursor: true, clearOnComplete: true, etaBuffer: 50,
           // In a log (no TTY) print a line every few seconds instead of redrawing.
           noTTYOutput: true, notTTYSchedule: 5000,
-          format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} samples/s | eta {eta_formatted}`,
+          format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {rate} ${unit}/s | eta {eta_formatted}`,
         }, cliProgress.Presets.shades_classic);
         bar.start(e.batches, 0, { loss: '—', acc: '—', rate: '0' });
         break;
       case 'batch':
-        bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond).toString() });
+        bar?.update(e.batch, { loss: fmt(e.loss), acc: fmt(e.accuracy, 3), rate: Math.round(e.samplesPerSecond * per).toString() });
+        break;
+      case 'skipped-step':
+        if (++skippedShown <= 5) {
+          stream.write(`\nskipped step ${e.batch} of epoch ${e.epoch}: loss or gradients not finite (loss ${e.loss}); params unchanged`
+            + `${skippedShown === 5 ? ' (further skips are counted in the epoch lines)' : ''}\n`);
+        }
+        break;
+      case 'nonfinite-loss':
+        stream.write(`\nwarning: the loss is ${e.loss} at step ${e.batch} of epoch ${e.epoch}; the params have likely turned non-finite too. `
+          + 'Check the data and the learning rate, or pass --skip-nonfinite to skip such steps.\n');
         break;
       case 'eval-start':
         stop();
@@ -41,7 +54,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
         const m = e.metrics;
         stream.write(`Epoch ${m.epoch}\t train loss: ${fmt(m.trainLoss, 3)}, train acc: ${fmt(m.trainAccuracy, 3)}\t`
           + `val loss: ${fmt(m.valLoss, 3)}, val acc: ${fmt(m.valAccuracy, 3)}\t time: ${m.seconds.toFixed(1)}s`
-          + `, ${Math.round(m.samplesPerSecond)} samples/s${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
+          + `, ${Math.round(m.samplesPerSecond * per)} ${unit}/s${m.skippedSteps ? `, ${m.skippedSteps} steps skipped (non-finite)` : ''}${e.improved ? '  (best so far, saved)' : `  (patience left ${e.patienceLeft})`}\n`);
         break;
       }
       case 'early-stop':

@@ -4,6 +4,7 @@
  *         → render (backends/) → artifact (manifest, module files, weights)
  */
 import type { Graph } from './ir/graph.ts';
+import { GraphError } from './ir/errors.ts';
 import type { Artifact, Backend } from '../runtime/artifact.ts';
 import type { BackendRenderer } from './backends/backend.ts';
 import { optimize, type OptimizeReport } from './passes/optimize.ts';
@@ -36,6 +37,9 @@ export interface CompiledProgram {
 
 /** Graph → optimized, planned kernel program (backend-neutral). */
 export function compileProgram(graph: Graph, options: { layout?: ActivationLayout } = {}): CompiledProgram {
+  if (graph.outputs.size === 0 && graph.updates.size === 0) {
+    throw new GraphError(`compile: graph "${graph.name}" has no outputs and no updates, so there is nothing to compute; add one with graph.output(name, tensor)`);
+  }
   const { program, report } = optimize(graph, options);
   const plan = planMemory(program);
   return { program, plan, report };
@@ -52,8 +56,7 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
   const name = options.name ?? graph.name;
   const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });
   const t2 = performance.now();
-  // sealed: the manifest lists every file with its size and SHA-256 (docs/artifact-format.md)
-  return sealArtifact(buildArtifact(program, rendered, {
+  const artifact = buildArtifact(program, rendered, {
     name,
     backend: options.backend,
     training: graph.updates.size > 0,
@@ -67,5 +70,12 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
       optimizeMs: +(t1 - t0).toFixed(2),
       renderMs: +(t2 - t1).toFixed(2),
     },
-  }));
+  });
+  // class-index inputs: the runtime checks fed labels against the class count (runtime/session.ts)
+  for (const spec of artifact.manifest.inputs) {
+    const classes = graph.classIndexInputs.get(spec.name);
+    if (classes !== undefined) spec.classes = classes;
+  }
+  // sealed: the manifest lists every file with its size and SHA-256 (docs/artifact-format.md)
+  return sealArtifact(artifact);
 }

@@ -23,7 +23,7 @@ const model: TrainableModel = {
     const { w, b } = params(ctx.graph);
     return logitsOf(F.add(F.matmul(x, w), b));
   },
-  trainGraph: (batch, { lr }) => {
+  trainGraph: (batch, { lr, skipNonFinite }) => {
     const g = new Graph('logistic-regression');
     const x = g.input('x', [batch, 2]);
     const y = g.input('y', [batch], 'i32');
@@ -31,7 +31,7 @@ const model: TrainableModel = {
     const ypm = F.sub(F.mul(cast(y, 'f32'), 2), 1);
     g.output('loss', losses.logisticRegressionObjective(x, ypm, w, b, C));
     g.output('logits', logitsOf(F.add(F.matmul(x, w), b)));
-    return trainStep(g, { optimizer: optim.sgd({ lr }) });
+    return trainStep(g, { optimizer: optim.sgd({ lr }), skipNonFinite });
   },
 };
 export default model;

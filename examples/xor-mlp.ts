@@ -19,14 +19,14 @@ const model: TrainableModel = {
   defaults: { epochs: 80, batchSize: 4, lr: 2, patience: 0 },
   dataset: () => truthTable([0, 1, 1, 0]),
   buildForward: (x, ctx) => twoClass(net(x, ctx)),
-  trainGraph: (batch, { lr, seed }) => {
+  trainGraph: (batch, { lr, seed, skipNonFinite }) => {
     const g = new Graph('xor-mlp');
     const x = g.input('x', [batch, 2]);
     const t = F.reshape(cast(g.input('y', [batch], 'i32'), 'f32'), [batch, 1]);
     const y = net(x, new nn.ModelContext(g, { seed }));
     g.output('loss', losses.squaredError(y, t));
     g.output('logits', twoClass(y));
-    return trainStep(g, { optimizer: optim.sgd({ lr }) });
+    return trainStep(g, { optimizer: optim.sgd({ lr }), skipNonFinite });
   },
 };
 export default model;

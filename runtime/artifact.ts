@@ -23,6 +23,8 @@ export interface TensorSpec {
   dtype: DType;
   /** byte offset in the arena */
   offset: number;
+  /** an i32 input read as class indices: fed values must lie in [0, classes) */
+  classes?: number;
 }
 
 /** Bytes copied from `weights.bin` into the arena when a session starts. */

@@ -2,7 +2,7 @@
 # Installs the system packages Axon needs on Debian 12 (bookworm):
 #  - a Vulkan driver new enough for Dawn (mesa 25 from bookworm-backports) so WebGPU runs on llvmpipe,
 #  - Debian's Chromium for the browser tests,
-#  - the Fashion-MNIST data set, and PyTorch/ONNX (only for regenerating goldens; tests never need them).
+#  - the Fashion-MNIST data set, the `fortunes` text corpus (char-gpt's default data), ONNX's node test suite (libonnx-testdata, for the ONNX conformance run), and PyTorch/ONNX (only for regenerating goldens; tests never need them).
 # Idempotent: it installs only what is missing. Elsewhere it says what is missing and how to get it.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ if [ ! -r /etc/os-release ] || ! grep -q 'VERSION_CODENAME=bookworm' /etc/os-rel
   echo "  - a Vulkan driver Dawn accepts (Mesa >= 24 lavapipe/llvmpipe, or a GPU driver) for WebGPU" >&2
   echo "  - Chromium (set AXON_CHROMIUM=/path/to/chromium) for browser tests" >&2
   echo "  - Fashion-MNIST IDX files (set AXON_DATA=/dir) for the main training job" >&2
+  echo "  - a text corpus for char-gpt (Debian's fortunes, or pass --data FILE)" >&2
   exit 0
 fi
 
@@ -26,6 +27,8 @@ mesa_ok || need+=(mesa)
 have_pkg libvulkan1 || need+=(mesa)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte ] || need+=(data)
+[ -d /usr/share/libonnx-testdata/data/node ] || need+=(onnxdata)
+[ -e /usr/share/games/fortunes/cookie ] || need+=(fortunes)
 if [ "${AXON_SETUP_PYTHON:-0}" = 1 ]; then
   /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(torch)
 fi
@@ -49,6 +52,8 @@ for n in "${need[@]}"; do
     mesa) $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null ;;
     chromium) $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null ;;
     data) $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null ;;
+    onnxdata) $SUDO apt-get install -y -qq libonnx-testdata >/dev/null ;;
+    fortunes) $SUDO apt-get install -y -qq fortunes >/dev/null ;;
     torch) $SUDO apt-get install -y -qq python3-torch python3-onnx >/dev/null ;;
   esac
 done

@@ -14,6 +14,8 @@ import { compile } from '../../compiler/node.ts';
 import { modelGraph, trainingStepGraph } from '../compile-model.ts';
 import { loadModel } from '../model.ts';
 import { modelOptions } from './analysis-steps.ts';
+import { importOnnxFile, isOnnxPath } from '../onnx-model.ts';
+import { prepareOutputDir } from '../files.ts';
 
 export interface CompileFlags {
   backend: Backend;
@@ -25,6 +27,8 @@ export interface CompileFlags {
   options?: Record<string, number>;
   /** bake this checkpoint's trained values into weights.bin */
   checkpoint?: string;
+  /** .onnx models: input shapes (`--shape name=dims`) */
+  shape?: string[];
 }
 
 export interface CompileResult {
@@ -38,6 +42,16 @@ export interface CompileResult {
 
 export async function compileCommand(spec: string, flags: CompileFlags, io: { log?: (s: string) => void } = {}): Promise<CompileResult> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  prepareOutputDir(flags.out, '-o', { createLeaf: false });
+  if (isOnnxPath(spec)) {
+    if (flags.train) throw new Error('axon compile: --train is not available for .onnx models yet (compile the forward graph)');
+    if (flags.checkpoint) throw new Error('axon compile: --checkpoint is not available for .onnx models yet (export the trained weights with axon export --checkpoint, then compile the .onnx)');
+    const { graph } = await importOnnxFile(spec, flags.shape);
+    const t0 = performance.now();
+    const artifact = await compile(graph, { backend: flags.backend });
+    await saveArtifact(artifact, flags.out);
+    return { dir: flags.out, manifest: artifact.manifest, files: ['manifest.json', ...Object.keys(artifact.files)], seconds: (performance.now() - t0) / 1000 };
+  }
   const model = await loadModel(spec);
   const ckpt = flags.checkpoint ? loadCheckpoint(flags.checkpoint, model.id) : undefined;
   if (!model.buildForward && !(flags.train && model.trainGraph)) {

@@ -57,6 +57,7 @@ export async function evalCommand(modelSpec: string, flags: EvalFlags, io: { log
   if (saved && flags.options && JSON.stringify(flags.options) !== JSON.stringify(saved)) {
     log(`note: the checkpoint was trained with options ${JSON.stringify(saved)}; using them (ignoring ${JSON.stringify(flags.options)})`);
   }
+  if (model.dataset && flags.data !== undefined) log(`note: model "${model.id}" brings its own data; --data ${flags.data} is ignored`);
   const evalSession = await openEvalSession(model, { backend: flags.backend, batchSize, lr: 0, seed: 1, threads: flags.threads, options });
   try {
     const fitted = fitCheckpoint(ckpt, evalSession.manifest, { what: ckptPath });

@@ -6,10 +6,18 @@
  * values of the input's dtype (f32 or i32). Inputs not given are fed zeros, with a note.
  */
 import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../files.ts';
 import { extname } from 'node:path';
 import { createSession, loadArtifact } from '../../runtime/node/index.ts';
 import { elementCount, type TensorSpec } from '../../runtime/artifact.ts';
 import type { Feeds, TensorData } from '../../runtime/session.ts';
+import { importOnnxFile, isOnnxPath } from '../onnx-model.ts';
+
+async function compileOnnx(file: string, flags: RunFlags) {
+  const { compile } = await import('../../compiler/compile.ts');
+  const { graph } = await importOnnxFile(file, flags.shape);
+  return compile(graph, { backend: flags.backend ?? 'wasm' });
+}
 
 export interface RunFlags {
   /** name=file pairs (--input, repeatable) */
@@ -19,6 +27,9 @@ export interface RunFlags {
   threads?: number;
   /** run this many times (the outputs are those of the last run; later runs show warm timings) */
   repeat?: number;
+  /** an .onnx model instead of an artifact: compiled for this backend first, with these input shapes */
+  backend?: 'wasm' | 'webgpu';
+  shape?: string[];
 }
 
 export interface RunResult {
@@ -34,11 +45,11 @@ export interface RunResult {
 
 export async function runCommand(dir: string, flags: RunFlags, io: { log?: (s: string) => void } = {}): Promise<RunResult> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const artifact = await loadArtifact(dir);
+  const artifact = isOnnxPath(dir) ? await compileOnnx(dir, flags) : await loadArtifact(dir);
   const m = artifact.manifest;
   const given = new Map<string, FeedSource>();
   if (flags.inputs) {
-    const obj = JSON.parse(readFileSync(flags.inputs, 'utf8')) as unknown;
+    const obj = readJsonFile(flags.inputs, `--inputs ${flags.inputs}`);
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`--inputs ${flags.inputs}: expected a JSON object mapping input names to arrays`);
     for (const [name, v] of Object.entries(obj)) given.set(name, { value: v, from: flags.inputs });
   }
@@ -84,12 +95,17 @@ function readFeed(spec: TensorSpec, src: FeedSource): TensorData {
   const n = elementCount(spec.shape);
   let data: TensorData;
   if ('file' in src && extname(src.file).toLowerCase() === '.bin') {
-    const buf = readFileSync(src.file);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(src.file);
+    } catch (e) {
+      throw new Error(`--input ${spec.name}=${src.file}: ${(e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory, not a file' : (e as Error).message}`);
+    }
     if (buf.byteLength !== n * 4) throw new Error(`input "${spec.name}" (${describe(spec)}) needs ${n * 4} bytes of little-endian ${spec.dtype}, but ${src.file} has ${buf.byteLength}`);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     data = spec.dtype === 'i32' ? Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, true)) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(i * 4, true));
   } else {
-    const value = 'file' in src ? (JSON.parse(readFileSync(src.file, 'utf8')) as unknown) : src.value;
+    const value = 'file' in src ? readJsonFile(src.file, `--input ${spec.name}=${src.file}`) : src.value;
     const flat = typeof value === 'number' ? [value] : Array.isArray(value) ? (value.flat(Infinity) as unknown[]) : null;
     if (!flat || flat.some((v) => typeof v !== 'number')) throw new Error(`input "${spec.name}" from ${src.from}: expected a number or an array of numbers`);
     if (flat.length !== n) throw new Error(`input "${spec.name}" (${describe(spec)}) needs ${n} values, but ${src.from} has ${flat.length}`);

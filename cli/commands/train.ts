@@ -17,13 +17,16 @@ import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
 import { loadCheckpoint, removeStaleTemporaries, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
 import { fitCheckpoint } from '../../runtime/train/checkpoint-fit.ts';
 import { appendStatsRow, startStatsCsv } from '../../runtime/node/stats-csv.ts';
-import { evaluate, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
+import { evaluate, syncParams, trainLoop, type EpochMetrics, type LoopState, type Snapshot } from '../../runtime/train/loop.ts';
 import { confusionMatrix } from '../../runtime/train/metrics.ts';
 import { openTrainingSessions } from '../compile-model.ts';
+import { openSampler, prepareTextModel } from '../text-model.ts';
+import { sampleText } from '../../runtime/train/sample-text.ts';
 import { loadModel, type TrainHyperparams, type TrainableModel } from '../model.ts';
 import { barReporter, jsonReporter, type Reporter } from '../progress.ts';
 import { deadReluReport, modelOptions, pictureReport } from './analysis-steps.ts';
 import { loadPictures, type Pictures } from '../pictures/load.ts';
+import { prepareOutputDir } from '../files.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
 import type { SaliencyReport } from '../analysis/saliency-report.ts';
 
@@ -40,6 +43,8 @@ export interface TrainFlags {
   resume: boolean;
   json: boolean;
   overfitBatch: boolean;
+  /** --skip-nonfinite (commander's camel case): guard each step: a non-finite loss or gradient skips the step (trainStep skipNonFinite) */
+  skipNonfinite?: boolean;
   limit?: number;
   valFraction: number;
   /** draw curves, confusion matrix, filters, saliency and adversarial examples (commander's --no-pictures sets false) */
@@ -50,13 +55,17 @@ export interface TrainFlags {
   epsilon?: number | 'auto';
   /** model options read by ctx.option(name, fallback), e.g. { hidden: 64 } (--hidden, --option) */
   options?: Record<string, number>;
+  /** stop after N training steps in all */
+  steps?: number;
+  /** text models: print a generated sample every N steps (0: only at the end of each epoch's validation) */
+  sampleEvery?: number;
 }
 
 export interface TrainSummary {
   modelId: string;
   outDir: string;
   epochs: number;
-  stoppedBy: 'epochs' | 'early-stop' | 'signal';
+  stoppedBy: 'epochs' | 'early-stop' | 'signal' | 'steps';
   bestEpoch: number | null;
   bestValLoss: number | null;
   bestValAccuracy: number | null;
@@ -67,6 +76,8 @@ export interface TrainSummary {
   adversarial?: SaliencyReport;
   history: EpochMetrics[];
   files: string[];
+  /** text models: characters per sample, the vocabulary size, parameter count and the last generated sample */
+  text?: { tokensPerSample: number; vocab: number; params: number; sample?: string; source: string };
 }
 
 const BUILTIN: TrainHyperparams = { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 };
@@ -75,8 +86,11 @@ export async function trainCommand(
   modelSpec: string, flags: TrainFlags, io: { signal?: AbortSignal; reporter?: Reporter; log?: (s: string) => void } = {},
 ): Promise<TrainSummary> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const model = await loadModel(modelSpec);
+  let model = await loadModel(modelSpec);
   const outDir = flags.out ?? join('runs', model.id);
+  prepareOutputDir(outDir, '--out');
+  if (model.dataset && flags.data !== undefined) log(`note: model "${model.id}" brings its own data; --data ${flags.data} is ignored`);
+  if (model.dataset && flags.limit !== undefined) log(`note: model "${model.id}" brings its own data; --limit ${flags.limit} is ignored`);
   const paths = {
     last: join(outDir, 'checkpoints', 'last.axckpt'), best: join(outDir, 'checkpoints', 'best.axckpt'), stats: join(outDir, 'stats.csv'),
   };
@@ -93,19 +107,26 @@ export async function trainCommand(
   const seed = saved?.seed ?? flags.seed ?? 1;
   if (saved && flags.seed !== undefined && flags.seed !== saved.seed) log(`note: --resume keeps the checkpoint's seed ${saved.seed} (ignoring --seed ${flags.seed})`);
   // The params' shapes depend on the options (e.g. hidden width), so a resumed run keeps them too.
-  const options = saved?.options ?? modelOptions(model, flags.options);
+  let options = saved?.options ?? flags.options ?? {};
   if (saved?.options && flags.options && Object.entries(flags.options).some(([k, v]) => saved.options![k] !== v)) {
     log(`note: --resume keeps the checkpoint's model options ${JSON.stringify(saved.options)} (ignoring ${optionFlags(flags.options)})`);
   }
   // a save killed mid-write leaves its temporary file; the atomic rename never happened, so it is garbage
   for (const stale of removeStaleTemporaries(join(outDir, 'checkpoints'))) log(`note: removed ${stale}, left by an interrupted checkpoint save`);
+  // a text model is sized by its corpus (window from the options, vocabulary from the text)
+  const text = model.text ? prepareTextModel(model, options, { data: flags.data, seed, valFraction: flags.valFraction, limit: flags.limit }) : null;
+  if (text) ({ model, options } = text);
+  if (!saved?.options) options = modelOptions(model, options);
 
-  const data = model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+  const data = text ? text.text.data : model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
   checkModelFitsData(model, data.sampleShape, data.classNames.length);
 
   let trainIndices: Int32Array;
   let valIndices: Int32Array;
-  if (flags.overfitBatch) {
+  if (text && !flags.overfitBatch) {
+    trainIndices = text.text.trainIndices;
+    valIndices = text.text.valIndices;
+  } else if (flags.overfitBatch) {
     // Lecture 003's debugging tip: a model that cannot drive one batch's loss to ~0 is broken.
     if (data.count < hyper.batchSize) throw new Error(`--overfit-batch needs ${hyper.batchSize} images, only ${data.count} loaded`);
     trainIndices = Int32Array.from({ length: hyper.batchSize }, (_, i) => i);
@@ -117,9 +138,26 @@ export async function trainCommand(
   }
 
   // say what is happening while the training step and the evaluation graph compile
+  if (text && !flags.json) log(`${model.id}: ${text.source}: ${text.text.trainChars} training and ${text.text.valChars} validation characters, vocabulary ${text.text.vocab.chars.length}; windows of ${data.sampleShape[0]} characters`);
+  const totalSteps = flags.steps ?? hyper.epochs * Math.floor(trainIndices.length / hyper.batchSize);
   if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
-  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options });
+  const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, skipNonFinite: flags.skipNonfinite ?? false, totalSteps });
+  if (flags.skipNonfinite && !sessions.train.manifest.outputs.some((s) => s.name === 'skipped')) {
+    log(`note: --skip-nonfinite has no effect on model "${model.id}": it builds its own training step or sessions, which have no non-finite guard`);
+  }
+  const sampler = text ? await openSampler(model, options, flags.backend, flags.threads) : null;
+  const params = sessions.train.manifest.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${data.sampleShape[0]! - 1} characters`);
+  let lastSample: string | undefined;
+  let stepsDone = 0;
+  const sampleNow = async (step: number) => {
+    if (!sampler || !text) return;
+    await syncParams(sessions.train, sampler);
+    const r = await sampleText(sampler, text.text.vocab, { prompt: '', tokens: 200, temperature: 0.8, topK: 20, seed: step });
+    lastSample = r.text;
+    log(`--- sample after ${step} steps (${r.tokensPerSecond.toFixed(0)} chars/s) ---\n${r.text}\n---`);
+  };
   if (!flags.json) {
     const stats = sessions.train.manifest.stats ?? {};
     const arena = Number(stats.arenaBytes ?? 0);
@@ -131,8 +169,12 @@ export async function trainCommand(
     // before anything is written: a checkpoint that does not fit the compiled step is refused
     const resumeValues = resume ? fitResume(resume, sessions.train.manifest, paths) : undefined;
     startStatsCsv(paths.stats, resume?.state.epoch ?? 0);
-    const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter());
-    const meta = (state: LoopState): CheckpointMeta => ({ loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options });
+    const perSample = text ? data.sampleShape[0]! - 1 : undefined;
+    const report = io.reporter ?? (flags.json ? jsonReporter((l) => process.stderr.write(l + '\n')) : barReporter(process.stderr, perSample));
+    const meta = (state: LoopState): CheckpointMeta => ({
+      loop: state, hyper, seed, backend: flags.backend, valFraction: flags.valFraction, overfitBatch: flags.overfitBatch, options,
+      ...(text ? { vocab: text.text.vocab.chars.join('') } : {}),
+    });
     const save = async (s: Snapshot) => {
       saveCheckpoint(s.kind === 'best' ? paths.best : paths.last, {
         modelId: model.id, epoch: s.state.epoch, params: s.params, state: s.optimizerState, metadata: jsonSafe(meta(s.state)),
@@ -142,8 +184,11 @@ export async function trainCommand(
       train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
       epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
       resume: resumeValues,
+      ...(flags.steps !== undefined ? { maxSteps: flags.steps } : {}),
+      ...(text && flags.sampleEvery ? { periodic: { every: flags.sampleEvery, run: sampleNow } } : {}),
       onEvent: (e) => {
         if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
+        if (e.type === 'batch') stepsDone = (e.epoch - 1) * e.batches + e.batch;
         report(e);
       },
     });
@@ -157,6 +202,16 @@ export async function trainCommand(
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
       ...(Object.keys(options).length ? { options } : {}),
     };
+    if (text) {
+      // text models: no labels, so none of the classification pictures; a final sample instead
+      if (result.stoppedBy !== 'signal' && !(flags.sampleEvery && stepsDone % flags.sampleEvery === 0)) await sampleNow(stepsDone);
+      summary.text = { tokensPerSample: data.sampleShape[0]! - 1, vocab: text.text.vocab.chars.length, params, source: text.source, ...(lastSample !== undefined ? { sample: lastSample } : {}) };
+      mkdirSync(outDir, { recursive: true });
+      const summaryPath = join(outDir, 'summary.json');
+      files.push(summaryPath);
+      writeFileSync(summaryPath, JSON.stringify(jsonSafe(summary), null, 2) + '\n');
+      return summary;
+    }
     // Loaded only when drawing: vega and resvg take a while to import (and are optional packages).
     const pictures = flags.pictures !== false ? await loadPictures(log) : undefined;
     const drawing = pictures !== undefined;
@@ -199,6 +254,7 @@ export async function trainCommand(
   } finally {
     sessions.train.dispose();
     sessions.eval.dispose();
+    sampler?.dispose();
   }
 }
 
@@ -210,6 +266,8 @@ interface CheckpointMeta {
   valFraction: number;
   overfitBatch: boolean;
   options?: Record<string, number>;
+  /** text models: the vocabulary's characters in id order */
+  vocab?: string;
 }
 
 function loadResume(paths: { last: string; best: string }, model: TrainableModel) {

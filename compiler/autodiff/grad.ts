@@ -15,6 +15,10 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   const g = loss.graph;
   if (loss.size !== 1) throw new GraphError(`gradients: the loss must be a scalar, got ${fmtType(loss)}`, userCallSite());
   if (loss.dtype !== 'f32') throw new GraphError(`gradients: the loss must be f32, got ${fmtType(loss)}`, userCallSite());
+  wrt.forEach((t, i) => {
+    if (t.graph !== g) throw new GraphError(`gradients: wrt[${i}] ${t} belongs to graph "${t.graph.name}", but the loss is in graph "${g.name}"`, userCallSite());
+    if (t.dtype !== 'f32') throw new GraphError(`gradients: wrt[${i}] ${t} is ${t.dtype}; only f32 tensors have gradients`, userCallSite());
+  });
   // only tensors on a path from some wrt to the loss need cotangents
   const dependsOnWrt = new Set<Tensor>(wrt);
   for (const n of g.nodes) if (n.inputs.some((i) => dependsOnWrt.has(i))) dependsOnWrt.add(n);

@@ -41,6 +41,11 @@ export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor): Tensor {
 /** one-hot f32 [B, K] from i32 labels [B] */
 export function oneHot(labels: Tensor, classes: number): Tensor {
   if (labels.dtype !== 'i32' || labels.rank !== 1) throw new GraphError(`oneHot: labels must be i32 [batch], got ${fmtType(labels)}`, userCallSite());
+  // labels out of range would give an all-zero row (a silently wrong loss): the runtime checks fed labels
+  if (labels.op === 'input' && labels.name) {
+    const known = labels.graph.classIndexInputs.get(labels.name);
+    labels.graph.classIndexInputs.set(labels.name, known === undefined ? classes : Math.min(known, classes));
+  }
   const ids = F.iota(labels.graph, [labels.shape[0]!, classes], 1);
   return F.cast(F.equal(ids, F.reshape(labels, [labels.shape[0]!, 1])), 'f32');
 }

@@ -157,7 +157,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const p = perm ? [...perm] : [...x.shape.keys()].reverse();
-  if (p.every((v, i) => v === i)) return x;
+  // an identity perm is a no-op; anything else (a wrong length too) goes to the rule, which checks it
+  if (p.length === x.rank && p.every((v, i) => v === i)) return x;
   return prim('transpose', [x], { perm: p });
 }
 

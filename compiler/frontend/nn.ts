@@ -13,6 +13,9 @@ import { glorotUniform, heUniform, Rng, zeros, type Initializer } from './init.t
 import { convOutSize } from '../ops/conv.ts';
 import type { Pad4 } from '../ops/attrs.ts';
 import { batchNormOp } from './normalization.ts';
+import { checkAt, checkConvAttrs, checkLayerSizes } from '../ops/validate.ts';
+
+export { embedding, layerNorm, rmsNorm, attention, transformerBlock, residual } from './nn-transformer.ts';
 
 export class ModelContext {
   readonly rng: Rng;
@@ -120,9 +123,12 @@ export function conv2d(outChannels: number, kernel: number | [number, number], o
     if (x.rank !== 4) throw new GraphError(`conv2d: input must be [N, C, H, W], got ${fmtType(x)}`, userCallSite());
     const [kh, kw] = pair(kernel);
     const stride = pair(o.stride ?? 1), dilation = pair(o.dilation ?? 1), groups = o.groups ?? 1;
+    const attrs = { stride, pad: padOf(o.padding ?? 'valid', kh, kw, dilation[0], dilation[1], stride, 'conv2d'), dilation, groups };
+    // before the weight is created: its shape depends on the attributes
+    checkAt('conv2d', [x], () => { checkLayerSizes(outChannels, [kh, kw]); checkConvAttrs(attrs, { in: x.shape[1]!, out: outChannels }); });
     const name = ctx.name('conv', o.name);
     const w = ctx.param(`${name}/w`, [outChannels, x.shape[1]! / groups, kh, kw], (o.init ?? heUniform)(ctx.rng));
-    const y = F.conv2d(x, w, { stride, pad: padOf(o.padding ?? 'valid', kh, kw, dilation[0], dilation[1], stride, 'conv2d'), dilation, groups });
+    const y = F.conv2d(x, w, attrs);
     return o.bias === false ? y : channelBias(y, ctx.param(`${name}/b`, [outChannels], zeros));
   };
 }
@@ -144,6 +150,10 @@ export function convTranspose2d(outChannels: number, kernel: number | [number, n
     const [kh, kw] = pair(kernel);
     const name = ctx.name('convt', o.name);
     const groups = o.groups ?? 1;
+    checkAt('convTranspose2d', [x], () => {
+      checkLayerSizes(outChannels, [kh, kw]);
+      checkConvAttrs({ stride: pair(o.stride ?? 1), pad: [...pair(o.padding ?? 0), ...pair(o.padding ?? 0)] as Pad4, dilation: pair(o.dilation ?? 1), groups }, { in: x.shape[1]!, out: outChannels });
+    });
     const w = ctx.param(`${name}/w`, [x.shape[1]!, outChannels / groups, kh, kw], (o.init ?? heUniform)(ctx.rng));
     const y = convTranspose2dOp(x, w, o);
     return o.bias === false ? y : channelBias(y, ctx.param(`${name}/b`, [outChannels], zeros));

@@ -125,3 +125,44 @@ export function adam(o: Common & { beta1?: number; beta2?: number; eps?: number;
 
 export const adamw = (o: Common & { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }) =>
   adam({ ...o, weightDecay: 0, decoupledWeightDecay: o.weightDecay ?? 0.01 });
+
+/**
+ * Linear warm-up over `warmup` steps, then cosine decay to minRatio·lr at step `total` (held
+ * after): lr·λ(t) with λ(t) = (t+1)/warmup during warm-up, else
+ * minRatio + (1 − minRatio)·½(1 + cos(π·(t − warmup)/(total − warmup))) — PyTorch's LambdaLR with
+ * that λ. The rates are computed here in float64 and looked up in-graph with a one-hot of the
+ * step (a few thousand steps cost nothing next to a training step), so the schedule needs no
+ * trigonometric primitive.
+ */
+export function warmupCosine(lr: number, o: { warmup: number; total: number; minRatio?: number }): Schedule {
+  const total = Math.max(1, Math.round(o.total)), warmup = Math.max(0, Math.round(o.warmup)), minRatio = o.minRatio ?? 0.1;
+  const table = Float32Array.from({ length: total }, (_, t) => lr * warmupCosineFactor(t, warmup, total, minRatio));
+  return (t) => {
+    const step = F.minimum(F.cast(t, 'i32'), total - 1);
+    const hot = F.cast(F.equal(F.iota(t.graph, [total], 0), F.broadcastTo(step, [total])), 'f32');
+    return F.sum(F.mul(t.graph.constant(table, [total]), hot));
+  };
+}
+
+/** λ(t) of warmupCosine (exported for the PyTorch parity script and tests) */
+export function warmupCosineFactor(t: number, warmup: number, total: number, minRatio: number): number {
+  if (t < warmup) return (t + 1) / warmup;
+  const progress = Math.min(1, (t - warmup) / Math.max(1, total - warmup));
+  return minRatio + (1 - minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/**
+ * Gradient clipping by global norm, in-graph: every gradient is scaled by
+ * min(1, maxNorm/(‖g‖₂ + 1e-6)) over all params together (torch.nn.utils.clip_grad_norm_)
+ * before `optimizer` sees it.
+ */
+export function clipByGlobalNorm(optimizer: Optimizer, maxNorm: number): Optimizer {
+  return {
+    name: optimizer.name,
+    apply(g, ps, gs) {
+      const norm = F.sqrt(gs.map((d) => F.sum(F.square(d))).reduce((a, b) => F.add(a, b)));
+      const scale = F.minimum(F.div(maxNorm, F.add(norm, 1e-6)), 1);
+      optimizer.apply(g, ps, gs.map((d) => F.mul(d, scale)));
+    },
+  };
+}

@@ -2,7 +2,8 @@
  * Build-time errors that point at the user's code: every graph error carries the call site of
  * the frontend call that created the offending node (the first stack frame outside compiler/).
  */
-const internalFrame = /[\\/]compiler[\\/]|node:internal|node_modules|<anonymous>/;
+// a bare "at <anonymous>" has no location; top-level module code prints "at <anonymous> (file:line:col)" and counts
+const internalFrame = /[\\/]compiler[\\/]|node:internal|node_modules|^\s*at <anonymous>\s*$/;
 
 function firstUserFrame(stack: string | undefined): string | undefined {
   for (const line of stack?.split('\n').slice(1) ?? []) {

@@ -8,6 +8,7 @@ import { CallSite, GraphError, userCallSite } from './errors.ts';
 import { fmtType, sizeOf, type DType, type Shape, type TensorType } from './types.ts';
 import type { OpAttrs, OpName } from '../ops/attrs.ts';
 import { shapeRules } from '../ops/shapes.ts';
+import { nonFiniteError } from '../ops/validate.ts';
 
 export type LeafKind = 'input' | 'param' | 'state' | 'const';
 
@@ -45,6 +46,8 @@ export class Graph {
   readonly outputs = new Map<string, Tensor>();
   /** param/state leaf → its value after one run */
   readonly updates = new Map<Tensor, Tensor>();
+  /** i32 inputs that a loss reads as class indices → the class count (runtimes check fed labels lie in [0, count)) */
+  readonly classIndexInputs = new Map<string, number>();
 
   constructor(readonly name = 'model') {}
 
@@ -76,6 +79,7 @@ export class Graph {
     this.checkName('param', name);
     this.checkShape('param', name, shape);
     const value = typeof init === 'function' ? init(shape) : init;
+    nonFiniteError(`param "${name}": initial value`, value, userCallSite());
     if (value.length !== sizeOf(shape)) throw new GraphError(`param "${name}": initial value has ${value.length} elements, shape ${fmtType({ shape, dtype: 'f32' })} needs ${sizeOf(shape)}`, userCallSite());
     const t = this.push('param', [], {}, { shape, dtype: 'f32' }, name, new Float32Array(value));
     this.params.set(name, t);
@@ -87,6 +91,7 @@ export class Graph {
     this.checkName('state', name);
     this.checkShape('state', name, shape);
     if (init.length !== sizeOf(shape)) throw new GraphError(`state "${name}": initial value has ${init.length} elements, needs ${sizeOf(shape)}`, userCallSite());
+    nonFiniteError(`state "${name}": initial value`, init, userCallSite());
     const t = this.push('state', [], {}, { shape, dtype }, name, dtype === 'i32' ? new Int32Array(init) : new Float32Array(init));
     this.state.set(name, t);
     return t;
@@ -95,6 +100,7 @@ export class Graph {
   constant(value: number | ArrayLike<number>, shape: Shape = typeof value === 'number' ? [] : [value.length], dtype: DType = 'f32'): Tensor {
     const arr = typeof value === 'number' ? [value] : Array.from(value);
     if (arr.length !== sizeOf(shape)) throw new GraphError(`constant: ${arr.length} values do not fill shape [${shape.join(', ')}]`, userCallSite());
+    nonFiniteError('constant', arr, userCallSite());
     return this.push('const', [], {}, { shape, dtype }, undefined, dtype === 'i32' ? Int32Array.from(arr) : Float32Array.from(arr));
   }
 
@@ -143,6 +149,7 @@ export class Graph {
     for (const [k, v] of this.state) g.state.set(k, map.get(v)!);
     for (const [k, v] of this.outputs) g.outputs.set(k, map.get(v)!);
     for (const [k, v] of this.updates) g.updates.set(map.get(k)!, map.get(v)!);
+    for (const [k, v] of this.classIndexInputs) g.classIndexInputs.set(k, v);
     return { graph: g, map };
   }
 }

@@ -6,6 +6,8 @@
  * parallel). A read through another view (a transpose, a broadcast, a reduction's body, a
  * matmul/conv/pool operand) could see another point's new value.
  */
+import { assertNever } from '../util/never.ts';
+import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, viewsOf } from './expr.ts';
 import type { Expr, Kernel, View } from './ir.ts';
 
 /** the iteration space of a kernel's stores */
@@ -23,30 +25,25 @@ function storeSpace(k: Kernel): number[] {
       const g = k.geometry;
       return k.mode === 'max' || k.mode === 'avg' ? [g.batch, g.channels, g.outHeight, g.outWidth] : [g.batch, g.channels, g.inHeight, g.inWidth];
     }
+    case 'scatter_add': return k.shape;
+    default: return assertNever(k, 'kernel kind');
   }
 }
 
+/** the plain loads of an expression (gathers are reported separately: they read any element) */
 function loads(e: Expr, out: View[]): View[] {
-  switch (e.op) {
-    case 'load': out.push(e.view); break;
-    case 'unary': loads(e.a, out); break;
-    case 'binary': loads(e.a, out); loads(e.b, out); break;
-    case 'select': loads(e.cond, out); loads(e.a, out); loads(e.b, out); break;
-    case 'random': loads(e.seed, out); break;
-    case 'const': case 'index': case 'acc': break;
-  }
+  forEachNode(e, (n) => { if (n.op === 'load') out.push(n.view); });
+  return out;
+}
+
+function gathers(e: Expr, out: View[]): View[] {
+  forEachNode(e, (n) => { if (n.op === 'gather') out.push(n.view); });
   return out;
 }
 
 /** views the kernel reads outside its stores' expressions (a whole window or row per point) */
 function operandViews(k: Kernel): View[] {
-  switch (k.kind) {
-    case 'elementwise': return [];
-    case 'reduce': return loads(k.body, []);
-    case 'matmul': return [k.a, k.b];
-    case 'conv2d': return [k.input, k.other];
-    case 'pool2d': return k.grad ? [k.input, k.grad] : [k.input];
-  }
+  return k.kind === 'reduce' ? [...kernelOperandViews(k), ...viewsOf(k.body)] : kernelOperandViews(k);
 }
 
 /** same elements at every point of `space` (strides along extent-1 axes never matter) */
@@ -61,14 +58,17 @@ function sameElements(a: View, b: View, space: readonly number[]): boolean {
 export function checkUpdateHazards(kernel: Kernel): string | null {
   const space = storeSpace(kernel);
   const written = new Map<number, View>();
-  for (const s of kernel.stores) {
-    if (written.has(s.view.buffer)) return `two stores of ${kernel.name} write buffer ${s.view.buffer}`;
-    written.set(s.view.buffer, s.view);
+  for (const v of kernelWriteViews(kernel)) {
+    if (written.has(v.buffer)) return `two stores of ${kernel.name} write buffer ${v.buffer}`;
+    written.set(v.buffer, v);
   }
   for (const v of operandViews(kernel)) {
     if (written.has(v.buffer)) return `${kernel.name} reads buffer ${v.buffer} as an operand while it writes it`;
   }
-  for (const s of kernel.stores) {
+  for (const s of kernelStores(kernel)) {
+    for (const v of gathers(s.expr, [])) {
+      if (written.has(v.buffer)) return `${kernel.name} gathers from buffer ${v.buffer} while it writes it`;
+    }
     for (const v of loads(s.expr, [])) {
       const w = written.get(v.buffer);
       if (w && !sameElements(v, w, space)) return `${kernel.name} reads buffer ${v.buffer} through another view than it writes it`;

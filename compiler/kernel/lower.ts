@@ -572,7 +572,10 @@ class Lowering {
     const target = w.writes!;
     const param = this.leafBuffer.get(target)!;
     const temp = this.newBuffer('temp', `t_${target.name}_new`, target.shape, target.dtype);
-    const kernel = { ...w.kernel, stores: w.kernel.stores.map((s) => (s.view.buffer === param ? { ...s, view: { ...s.view, buffer: temp } } : s)) } as Kernel;
+    const redirect = (v: View): View => (v.buffer === param ? { ...v, buffer: temp } : v);
+    const kernel: Kernel = w.kernel.kind === 'scatter_add'
+      ? { ...w.kernel, out: redirect(w.kernel.out) }
+      : { ...w.kernel, stores: w.kernel.stores.map((s) => ({ ...s, view: redirect(s.view) })) } as Kernel;
     this.sources.set(kernel, this.sources.get(w.kernel) ?? []);
     this.deferred[index] = { kernel, reads: w.reads, fresh: w.fresh };
     const strides = contiguousStrides(target.shape);

@@ -6,6 +6,7 @@
 import type { Shape } from '../ir/types.ts';
 import type { ConvGeometry, PoolGeometry } from '../kernel/ir.ts';
 import type { ConvAttrs, PoolAttrs } from './attrs.ts';
+import { checkConvAttrs, checkPoolAttrs } from './validate.ts';
 
 export function convOutSize(inSize: number, k: number, stride: number, padA: number, padB: number, dilation: number): number {
   return Math.floor((inSize + padA + padB - dilation * (k - 1) - 1) / stride) + 1;
@@ -15,6 +16,7 @@ export function convOutSize(inSize: number, k: number, stride: number, padA: num
 export function convGeometry(x: Shape, w: Shape, a: ConvAttrs): ConvGeometry {
   if (x.length !== 4) throw new Error(`input must be [N, C, H, W], got [${x.join(', ')}]`);
   if (w.length !== 4) throw new Error(`weight must be [O, C/groups, KH, KW], got [${w.join(', ')}]`);
+  checkConvAttrs(a);
   const [n, c, h, wd] = x as [number, number, number, number];
   const [o, cg, kh, kw] = w as [number, number, number, number];
   const g = a.groups;
@@ -32,6 +34,7 @@ export function convGeometry(x: Shape, w: Shape, a: ConvAttrs): ConvGeometry {
 
 export function poolGeometry(x: Shape, a: PoolAttrs): PoolGeometry {
   if (x.length !== 4) throw new Error(`input must be [N, C, H, W], got [${x.join(', ')}]`);
+  checkPoolAttrs(a);
   const [n, c, h, w] = x as [number, number, number, number];
   const [kh, kw] = a.kernel;
   if (a.pad[0] > kh / 2 || a.pad[2] > kw / 2) throw new Error(`padding [${a.pad.join(', ')}] must be at most half the kernel ${kh}×${kw}`);

@@ -8,6 +8,7 @@
 import { fmtShape, fmtType, normAxis, sameShape, sizeOf, type TensorType } from '../ir/types.ts';
 import type { OpAttrs, OpName } from './attrs.ts';
 import { convGeometry, poolGeometry } from './geometry.ts';
+import { checkPerm } from './validate.ts';
 
 export type ShapeRule<K extends OpName> = (inputs: readonly TensorType[], attrs: OpAttrs[K]) => TensorType;
 export type ShapeTable = { [K in OpName]: ShapeRule<K> };
@@ -82,8 +83,8 @@ export const shapeRules: ShapeTable = {
   },
   transpose: (ins, a) => {
     const r = ins[0]!.shape.length;
+    checkPerm(a.perm, r);
     const p = a.perm.map((x) => normAxis(x, r, 'transpose'));
-    if (p.length !== r || new Set(p).size !== r) throw new Error(`perm [${a.perm.join(', ')}] is not a permutation of ${r} axes`);
     return { shape: p.map((i) => ins[0]!.shape[i]!), dtype: ins[0]!.dtype };
   },
   broadcast: (ins, a) => {

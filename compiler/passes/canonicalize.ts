@@ -4,6 +4,8 @@
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
 import { contiguousStrides, sizeOf } from '../ir/types.ts';
+import type { View } from '../kernel/ir.ts';
+import { isMasked } from '../kernel/views.ts';
 import { liveNodes } from './dce.ts';
 import { rules } from '../ops/index.ts';
 import type { Lowering } from '../ops/rule.ts';
@@ -113,15 +115,16 @@ export const simplify: Rewrite = (n, ins, ctx) => {
 function reexpandsInPlace(sum: Tensor, denom: Tensor): boolean {
   const chain: Tensor[] = [];
   for (let t = denom; t !== sum; t = t.inputs[0]!) chain.unshift(t);
-  let strides: readonly number[] = contiguousStrides(sum.shape);
+  let view: View = { buffer: 0, offset: 0, strides: contiguousStrides(sum.shape) };
   for (const t of chain) {
     const lower = rules[t.op as 'reshape' | 'broadcast'].lower as Extract<Lowering<'reshape'>, { kind: 'movement' }>;
-    const next = lower.strides(t.inputs[0]!.shape, strides, t.attrs as never, t.shape);
-    if (!next) return false;
-    strides = next;
+    const next = lower.view(t.inputs[0]!.shape, view, t.attrs as never, t.shape);
+    // a masked or shifted view reads fill values or other elements: not the sums in place
+    if (!next || next.offset !== 0 || isMasked(next, t.shape)) return false;
+    view = next;
   }
   const want = contiguousStrides(sum.shape).map((st, d) => (sum.shape[d] === 1 ? 0 : st));
-  return denom.shape.every((n, d) => n === 1 || strides[d] === want[d]);
+  return denom.shape.every((n, d) => n === 1 || view.strides[d] === want[d]);
 }
 
 const FOLD_LIMIT = 1024;
@@ -146,6 +149,8 @@ export const foldConstants: Rewrite = (n, ins, ctx) => {
     if (foldMemo.size > 4096) foldMemo.clear();
     foldMemo.set(key, v);
   }
+  // graphs hold only finite constants (Graph.constant refuses others): a NaN/Inf result stays an op
+  if (!v.every(Number.isFinite)) return undefined;
   return ctx.graph.constant(v, n.shape, n.dtype);
 };
 

@@ -49,8 +49,13 @@ function readIdxFile(dirs: string[], name: string): { bytes: Uint8Array; path: s
   for (const dir of dirs) {
     for (const path of [join(dir, name), join(dir, `${name}.gz`)]) {
       if (!existsSync(path)) continue;
-      const raw = new Uint8Array(readFileSync(path));
-      return { bytes: isGzip(raw) ? new Uint8Array(gunzipSync(raw)) : raw, path };
+      try {
+        const raw = new Uint8Array(readFileSync(path));
+        return { bytes: isGzip(raw) ? new Uint8Array(gunzipSync(raw)) : raw, path };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(`${path}: ${code === 'EISDIR' ? 'is a directory, not an IDX file' : code?.startsWith('Z_') ? `not a readable gzip file (${(e as Error).message})` : (e as Error).message}`);
+      }
     }
   }
   throw new Error(missingDataMessage(dirs, name));

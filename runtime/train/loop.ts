@@ -24,6 +24,8 @@ export interface EpochMetrics {
   valAccuracy: number;
   seconds: number;
   samplesPerSecond: number;
+  /** steps a `skipNonFinite` training step skipped (non-finite loss or gradients); not in the means above */
+  skippedSteps?: number;
 }
 
 /** Everything needed to continue a run exactly; kept in checkpoint metadata. */
@@ -42,6 +44,10 @@ export interface LoopState {
 export type TrainEvent =
   | { type: 'epoch-start'; epoch: number; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSecond: number }
+  /** the step's loss or gradients were not finite and its guard (trainStep skipNonFinite) left params and state unchanged */
+  | { type: 'skipped-step'; epoch: number; batch: number; loss: number }
+  /** the first non-finite loss of an unguarded step: the params are now likely NaN as well */
+  | { type: 'nonfinite-loss'; epoch: number; batch: number; loss: number }
   | { type: 'eval-start'; epoch: number; batches: number }
   | { type: 'epoch-end'; metrics: EpochMetrics; improved: boolean; patienceLeft: number }
   | { type: 'early-stop'; epoch: number; bestEpoch: number }
@@ -69,7 +75,8 @@ export interface TrainLoopOptions {
   patience: number;
   /** shuffling seed; dropout seeds derive from it too */
   seed: number;
-  names?: { x?: string; y?: string; seed?: string; loss?: string; logits?: string };
+  /** input and output names; `skipped` is the 0/1 output of a step built with trainStep's skipNonFinite */
+  names?: { x?: string; y?: string; seed?: string; loss?: string; logits?: string; skipped?: string };
   /** continue from a checkpoint: its loop state, params and optimizer state (and the best params, if kept) */
   resume?: {
     state: LoopState;
@@ -88,20 +95,28 @@ export interface TrainLoopOptions {
   yieldEveryMs?: number;
   /** clock in ms for metrics (tests pass a fake one) */
   now?: () => number;
+  /** stop after this many training steps in all (the last epoch is then partial, and still validated) */
+  maxSteps?: number;
+  /** awaited every `every` steps (e.g. to print a text sample), with the number of steps done */
+  periodic?: { every: number; run: (step: number) => Promise<void> };
 }
 
 export interface TrainResult {
   state: LoopState;
   bestParams: Record<string, TensorData> | null;
-  stoppedBy: 'epochs' | 'early-stop' | 'signal';
+  stoppedBy: 'epochs' | 'early-stop' | 'signal' | 'steps';
 }
 
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
-  const names = { x: 'x', y: 'y', seed: 'seed', loss: 'loss', logits: 'logits', ...o.names };
+  const names = { x: 'x', y: 'y', seed: 'seed', loss: 'loss', logits: 'logits', skipped: 'skipped', ...o.names };
   const now = o.now ?? (() => performance.now());
   const batchSize = staticBatchSize(o.train, names.x);
   const hasSeedInput = o.train.manifest.inputs.some((s) => s.name === names.seed);
   const trainHasLogits = o.train.manifest.outputs.some((s) => s.name === names.logits);
+  const guarded = o.train.manifest.outputs.some((s) => s.name === names.skipped);
+  let warnedNonFinite = false;
+  // a self-supervised model (next-character prediction) takes no labels
+  const hasLabelInput = o.train.manifest.inputs.some((s) => s.name === names.y);
   const valIndices = o.valIndices && o.valIndices.length > 0 ? o.valIndices : null;
   if (valIndices && !o.eval) throw new Error('trainLoop: validation data given but no eval session');
   if (o.eval) staticBatchSize(o.eval, names.x);
@@ -133,19 +148,32 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     const start = now() - partial.seconds * 1000;
     const order = epochOrder(o.trainIndices, o.seed, epoch);
     let { lossSum, correct, samples } = partial;
+    let skippedSteps = 0;
     let interrupted = false;
     for (const batch of batches(o.data, order, batchSize, 'drop')) {
       if (batch.index < partial.batchesDone) continue;
+      const stepsBefore = (epoch - 1) * trainBatches + batch.index;
+      if (o.maxSteps !== undefined && stepsBefore >= o.maxSteps) { stoppedBy = 'steps'; break; }
       if (o.signal?.aborted) {
         state.partial = { batchesDone: batch.index, lossSum, correct, samples, seconds: (now() - start) / 1000 };
         interrupted = true;
         break;
       }
-      const feeds: Record<string, TensorData> = { [names.x]: batch.x, [names.y]: batch.y };
+      const feeds: Record<string, TensorData> = { [names.x]: batch.x };
+      if (hasLabelInput) feeds[names.y] = batch.y;
       if (hasSeedInput) feeds[names.seed] = Int32Array.of(mixSeed(o.seed, (epoch - 1) * trainBatches + batch.index) | 0);
       const out = await o.train.run(feeds);
       await yieldToEventLoop(o.yieldEveryMs);
       const loss = scalarOutput(out, names.loss, o.train);
+      if (guarded && scalarOutput(out, names.skipped, o.train) !== 0) {
+        skippedSteps++;
+        o.onEvent?.({ type: 'skipped-step', epoch, batch: batch.index + 1, loss });
+        continue;
+      }
+      if (!Number.isFinite(loss) && !warnedNonFinite) {
+        warnedNonFinite = true;
+        o.onEvent?.({ type: 'nonfinite-loss', epoch, batch: batch.index + 1, loss });
+      }
       lossSum += loss * batch.size;
       samples += batch.size;
       if (trainHasLogits) correct += correctCount(out[names.logits]!, batch.y, classes, batch.size);
@@ -154,6 +182,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
         type: 'batch', epoch, batch: batch.index + 1, batches: trainBatches, loss,
         accuracy: trainHasLogits ? correct / samples : NaN, samplesPerSecond: elapsed > 0 ? samples / elapsed : 0,
       });
+      if (o.periodic && (stepsBefore + 1) % o.periodic.every === 0) await o.periodic.run(stepsBefore + 1);
     }
     if (interrupted) {
       o.onEvent?.({ type: 'stopped', epoch, batchesDone: state.partial!.batchesDone });
@@ -176,6 +205,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     const metrics: EpochMetrics = {
       epoch, trainLoss: lossSum / samples, trainAccuracy: trainHasLogits ? correct / samples : NaN,
       valLoss, valAccuracy, seconds, samplesPerSecond: samples / Math.max(trainSeconds, 1e-9),
+      ...(skippedSteps ? { skippedSteps } : {}),
     };
     state.history.push(metrics);
     state.epoch = epoch;
@@ -194,6 +224,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     }
     o.onEvent?.({ type: 'epoch-end', metrics, improved, patienceLeft: state.patienceLeft });
     await o.save?.(await snapshot('last'));
+    if (stoppedBy === 'steps' || (o.maxSteps !== undefined && epoch * trainBatches >= o.maxSteps)) {
+      stoppedBy = 'steps';
+      break;
+    }
     if (o.patience > 0 && state.patienceLeft <= 0) {
       o.onEvent?.({ type: 'early-stop', epoch, bestEpoch: state.bestEpoch! });
       stoppedBy = 'early-stop';
@@ -236,6 +270,14 @@ export async function evaluate(
   let correct = 0;
   const predictions = new Int32Array(indices.length);
   for (const batch of batches(data, indices, batchSize, 'pad')) {
+    if (session.manifest.outputs.some((s) => s.name === 'sampleLoss')) {
+      // a self-supervised model's eval graph gives each sample's loss directly (no labels, no accuracy)
+      const l = (await session.run({ [xName]: batch.x }, { outputs: ['sampleLoss'] })).sampleLoss!;
+      await yieldToEventLoop();
+      for (let r = 0; r < batch.size; r++) lossSum += l[r]!;
+      correct = NaN;
+      continue;
+    }
     const out = await session.run({ [xName]: batch.x }, { outputs: [logitsName] });
     await yieldToEventLoop();
     const logits = out[logitsName];

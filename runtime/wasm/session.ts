@@ -63,7 +63,7 @@ export class WasmSession implements Session {
   }
 
   async run(feeds: Feeds, options?: RunOptions): Promise<Outputs> {
-    for (const [spec, data] of validateFeeds(this.manifest, feeds)) this.view(spec).set(data);
+    for (const [spec, data] of validateFeeds(this.manifest, feeds, options)) this.view(spec).set(data);
     this.entry();
     const wanted = options?.outputs;
     const specs = wanted ? wanted.map((name) => {

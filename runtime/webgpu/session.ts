@@ -194,7 +194,7 @@ class WebGpuSessionImpl implements WebGpuSession {
 
   async run(feeds: Feeds, options: RunOptions = {}): Promise<Outputs> {
     this.check('run');
-    const data = validateFeeds(this.manifest, feeds);
+    const data = validateFeeds(this.manifest, feeds, options);
     const specs = this.outputSpecs(options.outputs);
     const started = performance.now();
     const dispatches = this.manifest.webgpu!.dispatches;

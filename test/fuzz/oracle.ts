@@ -93,6 +93,23 @@ function windowArgmax(x: Arr, xs: readonly number[], a: OpAttrs['maxpool2d'], ou
   return arg;
 }
 
+
+/** erf in float64 by the everywhere-convergent series e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) (all terms positive: no cancellation) */
+function erf64(x: number): number {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? NaN : Math.sign(x);
+  const ax = Math.abs(x);
+  if (ax > 6) return Math.sign(x);
+  let term = ax, sum = ax;
+  for (let n = 1; n < 500 && term > sum * 1e-17; n++) { term *= (2 * ax * ax) / (2 * n + 1); sum += term; }
+  return Math.sign(x) * Math.min(1, (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * sum);
+}
+/** half to even, like torch.round */
+function roundHalfEven(x: number): number {
+  const r = Math.floor(x), d = x - r;
+  return d > 0.5 ? r + 1 : d < 0.5 ? r : r % 2 === 0 ? r : r + 1;
+}
+const clampIndex = (i: number, n: number) => Math.min(Math.max(Math.trunc(i), 0), n - 1);
+
 const impls: { [K in OpName]: Impl<K> } = {
   neg: map1((x) => -x),
   exp: map1(Math.exp),
@@ -105,6 +122,12 @@ const impls: { [K in OpName]: Impl<K> } = {
   sigmoid: map1((x) => 1 / (1 + Math.exp(-x))),
   relu: map1((x) => Math.max(x, 0)),
   step: map1((x) => (x > 0 ? 1 : 0)),
+  erf: map1(erf64),
+  sin: map1(Math.sin),
+  cos: map1(Math.cos),
+  floor: map1(Math.floor),
+  ceil: map1(Math.ceil),
+  round: map1(roundHalfEven),
   cast: ([a], at) => a!.map((x) => (at.dtype === 'i32' ? Math.trunc(x) | 0 : x)),
   stop_gradient: ([a]) => a!.slice(),
   add: map2((x, y) => x + y),
@@ -117,6 +140,15 @@ const impls: { [K in OpName]: Impl<K> } = {
   less: map2((x, y) => +(x < y)),
   greater: map2((x, y) => +(x > y)),
   equal: map2((x, y) => +(x === y)),
+  less_equal: map2((x, y) => +(x <= y)),
+  greater_equal: map2((x, y) => +(x >= y)),
+  not_equal: map2((x, y) => +(x !== y)),
+  // floored remainder (torch.remainder); an i32 remainder by 0 is 0, as in the IR
+  mod: ([a, b]: Arr[], _: unknown, n: Tensor) => a!.map((x, i) => {
+    const y = b![i]!;
+    if (n.dtype === 'i32') return y === 0 ? 0 : fix(x - y * Math.floor(x / y), n);
+    return x - y * Math.floor(x / y);
+  }),
   where: ([c, a, b]) => c!.map((v, i) => (v !== 0 ? a![i]! : b![i]!)),
   random_uniform: ([seed], at) => Float64Array.from({ length: size(at.shape) }, (_, i) => hashUniform(seed![0]! | 0, i)),
   iota: (_, at) => Float64Array.from({ length: size(at.shape) }, (_, i) => unravel(i, at.shape)[at.axis]!),
@@ -132,6 +164,54 @@ const impls: { [K in OpName]: Impl<K> } = {
       if (arg[o] === -1 && x![i] === best[o]) arg[o] = idx[ax]!;
     }
     return arg;
+  },
+  min: ([x], at, n) => reduceOver(x!, n.inputs[0]!.shape, norm(at.axes, n), Infinity, (acc, v) => (v < acc || Number.isNaN(v) ? v : acc), n.shape),
+  pad: ([x], at, n) => {
+    const inShape = n.inputs[0]!.shape, is = stridesOf(inShape);
+    return Float64Array.from({ length: size(n.shape) }, (_, i) => {
+      const src = unravel(i, n.shape).map((v, d) => v - at.before[d]!);
+      return src.every((v, d) => v >= 0 && v < inShape[d]!) ? x![ravel(src, is)]! : at.value;
+    });
+  },
+  slice: ([x], at, n) => {
+    const is = stridesOf(n.inputs[0]!.shape);
+    return Float64Array.from({ length: size(n.shape) }, (_, i) => x![ravel(unravel(i, n.shape).map((v, d) => at.start[d]! + v * at.step[d]!), is)]!);
+  },
+  concat: (ins, at, n) => {
+    const ax = norm([at.axis], n)[0]!;
+    const out = new Float64Array(size(n.shape));
+    const os = stridesOf(n.shape);
+    let base = 0;
+    ins.forEach((x, k) => {
+      const shape = n.inputs[k]!.shape;
+      for (let i = 0; i < x.length; i++) {
+        const idx = unravel(i, shape);
+        idx[ax] = idx[ax]! + base;
+        out[ravel(idx, os)] = x[i]!;
+      }
+      base += shape[ax]!;
+    });
+    return out;
+  },
+  gather: ([x, idx], at, n) => {
+    const xs = n.inputs[0]!.shape, is = n.inputs[1]!.shape, ax = at.axis < 0 ? at.axis + xs.length : at.axis;
+    const xst = stridesOf(xs), ist = stridesOf(is);
+    return Float64Array.from({ length: size(n.shape) }, (_, i) => {
+      const o = unravel(i, n.shape);
+      const j = ravel(o.slice(ax, ax + is.length), ist);
+      const src = [...o.slice(0, ax), clampIndex(idx![j]!, xs[ax]!), ...o.slice(ax + is.length)];
+      return x![ravel(src, xst)]!;
+    });
+  },
+  scatter_add: ([u, idx], at, n) => {
+    const us = n.inputs[0]!.shape, ax = norm([at.axis], n)[0]!, os = stridesOf(n.shape);
+    const out = new Float64Array(size(n.shape));
+    for (let i = 0; i < u!.length; i++) {
+      const o = unravel(i, us);
+      o[ax] = clampIndex(idx![o[ax]!]!, at.size);
+      out[ravel(o, os)] += u![i]!;
+    }
+    return out;
   },
   reshape: ([x]) => x!.slice(),
   transpose: ([x], at, n) => {

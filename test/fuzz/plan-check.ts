@@ -8,26 +8,36 @@
 import type { Expr, Kernel, Program, View } from '../../compiler/kernel/ir.ts';
 import { ARENA_ALIGN } from '../../compiler/kernel/plan.ts';
 
+const unreachable = (x: never): never => { throw new Error(`plan-check: unknown node ${JSON.stringify(x)}`); };
+
 function exprViews(e: Expr, out: View[]): View[] {
   switch (e.op) {
     case 'load': out.push(e.view); break;
+    case 'gather': out.push(e.view); exprViews(e.index, out); break;
     case 'unary': exprViews(e.a, out); break;
     case 'binary': exprViews(e.a, out); exprViews(e.b, out); break;
     case 'select': exprViews(e.cond, out); exprViews(e.a, out); exprViews(e.b, out); break;
     case 'random': exprViews(e.seed, out); break;
     case 'const': case 'index': case 'acc': break;
+    default: unreachable(e);
   }
   return out;
 }
 
+function writes(k: Kernel): number[] {
+  return k.kind === 'scatter_add' ? [k.out.buffer] : k.stores.map((s) => s.view.buffer);
+}
+
 function reads(k: Kernel): number[] {
-  const views = k.stores.flatMap((s) => exprViews(s.expr, []));
+  const views = k.kind === 'scatter_add' ? [] : k.stores.flatMap((s) => exprViews(s.expr, []));
   switch (k.kind) {
     case 'elementwise': break;
+    case 'scatter_add': views.push(k.indices, k.updates); break;
     case 'reduce': views.push(...exprViews(k.body, [])); break;
     case 'matmul': views.push(k.a, k.b); break;
     case 'conv2d': views.push(k.input, k.other); break;
     case 'pool2d': views.push(k.input, ...(k.grad ? [k.grad] : [])); break;
+    default: unreachable(k);
   }
   return views.map((v) => v.buffer);
 }
@@ -47,7 +57,7 @@ export function checkPlan(program: Program): string | null {
       if (buffers[id]!.role === 'temp' && !first.has(id)) return `kernel ${i} (${k.name}) reads temporary ${name(id)} before any kernel writes it`;
       touch(id, i);
     }
-    for (const s of k.stores) touch(s.view.buffer, i);
+    for (const id of writes(k)) touch(id, i);
   }
   const persistent = (id: number) => buffers[id]!.role !== 'temp';
   const live = buffers.filter((b) => persistent(b.id) || first.has(b.id));

@@ -1,9 +1,10 @@
 // Sanity checks on the golden files themselves; the op tests that run them through Axon live elsewhere.
 import { describe, expect, it } from 'vitest';
 import { goldenSize, listGoldenFamilies, loadGoldens, type GoldenCase, type GoldenTensor } from './load.ts';
+import { compositeSignatures } from './composite-signatures.ts';
 
 const expectedFamilies = [
-  'conv', 'elementwise', 'indexing', 'losses', 'math', 'matmul', 'movement', 'norm', 'objectives', 'optim', 'pool', 'reductions', 'softmax',
+  'composites', 'conv', 'elementwise', 'indexing', 'losses', 'math', 'matmul', 'movement', 'norm', 'objectives', 'optim', 'pool', 'reductions', 'softmax',
 ];
 
 /** Argument order and attribute names per op, as documented in README.md. `b?` marks an optional input. */
@@ -59,6 +60,7 @@ const opSignatures: Record<string, { inputs: string[]; attrs: string[] }> = {
   adagrad: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'eps', 'steps'] },
   adam: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'beta1', 'beta2', 'eps', 'steps'] },
   adamw: { inputs: ['w', 'a', 'b'], attrs: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'steps'] },
+  ...compositeSignatures,
 };
 
 const optimizerOps = new Set(['sgd', 'momentum', 'nesterov', 'adagrad', 'adam', 'adamw']);

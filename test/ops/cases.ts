@@ -10,6 +10,7 @@ import { channelBias, convTranspose2dOp, padOf } from '../../compiler/frontend/n
 import { batchNormOp } from '../../compiler/frontend/normalization.ts';
 import { gradients } from '../../compiler/autodiff/grad.ts';
 import type { GoldenCase } from '../goldens/load.ts';
+import { compositeBuilders } from './composite-cases.ts';
 
 type Attrs = Record<string, unknown>;
 type Build = (ins: Tensor[], a: Attrs) => Record<string, Tensor>;
@@ -72,6 +73,7 @@ export const builders: Record<string, Build> = {
     const r = batchNormOp(x!, gamma!, beta!, rm!, rv!, { training: a.training as boolean, momentum: a.momentum as number, eps: a.eps as number });
     return { out: r.y, ...(r.runningMean ? { runningMean: r.runningMean, runningVar: r.runningVar! } : {}) };
   },
+  ...compositeBuilders,
 };
 
 export interface FamilyGraph {

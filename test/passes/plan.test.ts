@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, losses, nn, optim, trainStep } from '../../compiler/index.ts';
 import { compileProgram } from '../../compiler/compile.ts';
 import { planMemory } from '../../compiler/kernel/plan.ts';
-import type { BufferDecl, BufferRole, Kernel, Program } from '../../compiler/kernel/ir.ts';
+import type { BufferDecl, BufferRole, ElementwiseKernel, Kernel, Program } from '../../compiler/kernel/ir.ts';
 import { Rng } from '../../compiler/frontend/init.ts';
 import { fashionSimpleNet } from '../../examples/fashion-simple-net.ts';
 import { checkPlan } from '../fuzz/plan-check.ts';
@@ -72,9 +72,10 @@ describe('memory planner', () => {
     const temps = program.buffers.filter((b) => b.role === 'temp');
     const bad = structuredClone(program);
     // two temporaries that are live together (written by consecutive kernels, the second reading the first)
-    const [a, b] = [bad.kernels[0]!.stores[0]!.view.buffer, bad.kernels[1]!.stores[0]!.view.buffer];
+    const ks = bad.kernels as ElementwiseKernel[]; // randomProgram makes elementwise kernels only
+    const [a, b] = [ks[0]!.stores[0]!.view.buffer, ks[1]!.stores[0]!.view.buffer];
     bad.buffers[b]!.offset = bad.buffers[a]!.offset;
-    bad.kernels[1] = { ...bad.kernels[1]!, stores: [{ ...bad.kernels[1]!.stores[0]!, expr: { op: 'load', view: { buffer: a, offset: 0, strides: [0] }, dtype: 'f32' } }] } as Kernel;
+    bad.kernels[1] = { ...ks[1]!, stores: [{ ...ks[1]!.stores[0]!, expr: { op: 'load', view: { buffer: a, offset: 0, strides: [0] }, dtype: 'f32' } }] } as Kernel;
     expect(checkPlan(bad)).toMatch(/overlap while both are live/);
     const misaligned = structuredClone(program);
     misaligned.buffers[temps[0]!.id]!.offset += 4;

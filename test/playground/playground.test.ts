@@ -1,7 +1,9 @@
 /**
  * The playground end to end in a real browser: build it with Vite, serve the static build with
  * COOP/COEP, open it in headless Chromium, train XOR through the page on WASM and on WebGPU
- * (compiled in the browser), classify the bundled Fashion-MNIST images, and save a screenshot.
+ * (compiled in the browser), classify the bundled Fashion-MNIST images, and save a screenshot and
+ * the run metrics under out/playground/ (ignored; `npm run playground:screenshot` copies the
+ * screenshot to the one the README shows).
  * In CI (CI=true) a missing Chromium or WebGPU adapter fails the test instead of skipping it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,8 @@ import type { PlaygroundSettings } from '../../web/playground/src/controls.ts';
 
 const CI = process.env.CI === 'true';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const SCREENSHOT_DIR = repo('test/playground/__screenshots__');
+/** test outputs go to an ignored folder: a test never rewrites tracked files */
+const OUTPUT_DIR = repo('out/playground');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   if (CI) throw new Error(`playground test: Chromium is required in CI but ${CHROMIUM} is missing`);
@@ -144,9 +147,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     metrics['wasm, second compile (spirals, 8-6 units, 20 steps/frame)'] = await page.evaluate((s) => window.__axonPlayground!.train({ ...s, steps: 600, stepsPerFrame: 20 }), settings);
     await page.locator('#samples canvas').nth(0).click();
     expect(await page.locator('#units-view canvas').count()).toBe(14);
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/playground.png`, fullPage: true });
-    if (Object.keys(metrics).length) writeFileSync(`${SCREENSHOT_DIR}/metrics.json`, `${JSON.stringify(metrics, null, 1)}\n`);
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground.png`, fullPage: true });
+    if (Object.keys(metrics).length) writeFileSync(`${OUTPUT_DIR}/metrics.json`, `${JSON.stringify(metrics, null, 1)}\n`);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -94,7 +94,7 @@ describe('axon train (JS linear model through the CLI wiring)', () => {
       stderr.mockRestore();
     }
     const help = execFileSync(process.execPath, [bin, 'train', '--help'], { encoding: 'utf8' });
-    for (const f of ['--epochs', '--batch-size', '--lr', '--backend', '--threads', '--seed', '--data', '--out', '--patience', '--resume', '--json', '--overfit-batch', '--limit']) {
+    for (const f of ['--epochs', '--batch-size', '--lr', '--backend', '--threads', '--seed', '--data', '--out', '--patience', '--resume', '--json', '--overfit-batch', '--limit', '--skip-nonfinite']) {
       expect(help).toContain(f);
     }
   });

@@ -1,6 +1,7 @@
 /**
  * Session lifecycle on WebGPU: pipelined runs stay ordered and correct, steady-state runs create
- * no buffers, 10,000 training steps leak neither GPU buffers nor process memory, dispose settles
+ * no buffers, 10,000 training steps keep in-flight runs bounded and leak neither GPU buffers, JS
+ * objects nor process memory, dispose settles
  * in-flight readbacks before freeing, and GPU errors name what failed.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -19,7 +20,11 @@ const device = await testDevice();
 // wrappers are collected, so without it RSS follows GC timing rather than leaks.
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
-const rssMiB = () => { gc(); gc(); return process.memoryUsage().rss / 2 ** 20; };
+const memory = () => {
+  gc(); gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20 };
+};
 
 /** p ← p + x, y = the new p: each run's output depends on every earlier run. */
 function accumulator() {
@@ -64,30 +69,46 @@ describe.skipIf(!device)('webgpu session lifecycle', () => {
     expect(session.stats.buffersDestroyed).toBe(session.stats.buffersCreated);
   });
 
-  it('trains 10,000 steps without growing GPU buffers or process memory', { timeout: 120_000 }, async () => {
+  it('trains 10,000 steps with bounded in-flight runs, without growing GPU buffers, the JS heap or process memory', { timeout: 180_000 }, async () => {
     const artifact = await compile(trainStep(xorGraph(), { optimizer: optim.sgd({ lr: 2 }) }), { backend: 'webgpu' });
     const session = await createWebGpuSession(artifact, { device });
     const feeds = { x: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), t: new Float32Array([0, 1, 1, 0]) };
+    const DEPTH = 100;
+    let maxInFlight = 0;
     const batch = async (n: number) => {
       const runs = Array.from({ length: n }, () => session.run(feeds, { outputs: ['loss'] }));
-      return (await Promise.all(runs)).at(-1)!['loss']![0]!;
+      maxInFlight = Math.max(maxInFlight, session.stats.inFlight);
+      const last = (await Promise.all(runs)).at(-1)!['loss']![0]!;
+      // every run settled: nothing is left queued behind the batch
+      expect(session.stats.inFlight).toBe(0);
+      return last;
     };
-    await batch(2000);
+    // warm-up at the same depth (2,000 runs issued at once would size the pools for 2,000)
+    for (let step = 0; step < 2000; step += DEPTH) await batch(DEPTH);
     const live0 = session.stats.liveBuffers, created0 = session.stats.buffersCreated;
-    const rss: number[] = [rssMiB()];
+    const samples = [{ step: 2000, ...memory() }];
     let loss = NaN;
-    for (let step = 2000; step < 10_000; step += 100) {
-      loss = await batch(100);
-      if (step % 2000 === 1900) rss.push(rssMiB());
+    for (let step = 2000; step < 10_000; step += DEPTH) {
+      loss = await batch(DEPTH);
+      if ((step + DEPTH) % 1000 === 0) samples.push({ step: step + DEPTH, ...memory() });
     }
     expect(session.stats.runs).toBe(10_000);
+    // what a queue under load can grow: the runs in flight (never more than were issued) and the
+    // staging pool (up to the deepest pipeline seen), never per run
+    expect(maxInFlight).toBeLessThanOrEqual(DEPTH);
     expect(session.stats.liveBuffers).toBe(live0);
-    // the pool may grow to the deepest pipeline seen, never per run
-    expect(session.stats.buffersCreated - created0).toBeLessThanOrEqual(100);
-    // RSS first rises while allocators warm up (glibc arenas of Dawn's threads), then must stay
-    // flat: over the last 6,000 steps a leak of 2 KiB per step would add 12 MiB
-    const grown = rss.at(-1)! - rss[1]!;
-    expect(grown, `RSS (MiB) every 2,000 steps: ${rss.map((r) => r.toFixed(1)).join(', ')}`).toBeLessThan(12);
+    expect(session.stats.buffersCreated - created0).toBeLessThanOrEqual(DEPTH);
+    const trace = `(MiB) every 1,000 steps from 2,000: RSS ${samples.map((m) => m.rss.toFixed(1)).join(', ')}; JS heap ${samples.map((m) => m.heap.toFixed(2)).join(', ')}`;
+    // JS objects kept per run (outputs, promises, wrappers) show in the collected heap: 256 B per run is 2 MiB
+    // (measured: flat within ±0.6 MiB)
+    expect(samples.at(-1)!.heap - samples[0]!.heap, trace).toBeLessThan(2);
+    // RSS is a coarse signal: the allocators and Dawn's upload and command pools grow it in lumps
+    // and level off, later under load when the GPU thread lags (measured on the loaded 2-core
+    // machine: +26 MiB from step 2,000 to 10,000, then flat to step 30,000; quiet: +1 MiB). So
+    // it only catches a large native leak (5 KiB per run adds 40 MiB); the heap check above
+    // catches what the runtime's own code could keep per run.
+    const grown = samples.at(-1)!.rss - samples[0]!.rss;
+    expect(grown, `RSS grew ${grown.toFixed(1)} MiB ${trace}`).toBeLessThan(40);
     expect(loss).toBeLessThan(0.05);
     await session.dispose();
     expect(session.stats.liveBuffers).toBe(0);

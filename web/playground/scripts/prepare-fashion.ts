@@ -23,7 +23,8 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = fileURLToPath(new URL('../public/fashion/', import.meta.url));
 /** bumped when the files written here change shape, so stale copies are regenerated */
 export const PREPARED_FORMAT = 3;
-const DEFAULT_CHECKPOINT = join(repoRoot, 'runs', model.id, 'checkpoints', 'best.axckpt');
+/** the best checkpoint of the README's full run (docs/fashion-run), committed so every build ships the same weights */
+const DEFAULT_CHECKPOINT = join(repoRoot, 'docs', 'fashion-run', 'best.axckpt');
 
 export interface PrepareResult {
   outDir: string;
@@ -52,11 +53,12 @@ export async function prepareFashion(options: { checkpoint?: string; data?: stri
     const fitted = fitCheckpoint(ckpt, artifact.manifest, { what: checkpoint });
     // the page loads weights.bin like any artifact: no checkpoint decoding in the browser
     artifact = await bakeWeights(artifact, { ...fitted.params, ...fitted.state }, checkpoint);
-    const summary = await readJson(join(dirname(dirname(checkpoint)), 'summary.json'));
+    // a run folder keeps checkpoints/ beside summary.json; docs/fashion-run keeps them side by side
+    const summary = (await readJson(join(dirname(checkpoint), 'summary.json'))) ?? (await readJson(join(dirname(dirname(checkpoint)), 'summary.json')));
     const valAccuracy = typeof summary?.bestValAccuracy === 'number' ? summary.bestValAccuracy : undefined;
     info = { modelId: model.id, trained: true, note: `checkpoint ${relative(repoRoot, checkpoint)}, epoch ${ckpt.epoch}`, ...(valAccuracy !== undefined ? { valAccuracy } : {}) };
   } else {
-    info = { modelId: model.id, trained: false, note: `Train it with "npm run main" (writes ${relative(repoRoot, DEFAULT_CHECKPOINT)}), then rebuild the playground.` };
+    info = { modelId: model.id, trained: false, note: `No checkpoint at ${relative(repoRoot, checkpoint)}: train with "npx axon train fashion-simple-net" and pass --checkpoint runs/<model>/checkpoints/best.axckpt, then rebuild the playground.` };
   }
   await saveArtifact(artifact, outDir);
   log(`compiled ${model.id} (batch 1, wasm) into ${relative(repoRoot, outDir)}`);

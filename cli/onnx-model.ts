@@ -1,0 +1,77 @@
+/** ONNX files on the command line: `--shape name=1,3,224,224` flags and importing a .onnx path. */
+import { importOnnx, type ImportedModel } from '../compiler/onnx/import.ts';
+import * as proto from '../compiler/onnx/proto.ts';
+import type { Graph, Tensor } from '../compiler/ir/graph.ts';
+
+export const isOnnxPath = (spec: string) => /\.onnx$/i.test(spec);
+
+/** Parses repeated `--shape name=d0,d1,…` flags. */
+export function parseShapes(flags: readonly string[] | undefined): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const f of flags ?? []) {
+    const m = /^([^=]+)=(\d+(?:,\d+)*)$/.exec(f.trim());
+    if (!m) throw new Error(`--shape "${f}": expected name=d0,d1,… (e.g. --shape input=1,3,224,224)`);
+    out[m[1]!] = m[2]!.split(',').map(Number);
+  }
+  return out;
+}
+
+export function importOnnxFile(path: string, shapeFlags: readonly string[] | undefined): Promise<ImportedModel> {
+  return importOnnx(path, { shapes: parseShapes(shapeFlags) });
+}
+
+/**
+ * An ONNX classifier as a TrainableModel, so `axon train | eval | export model.onnx` work: the
+ * graph is re-imported at each batch size the CLI asks for and replayed into the CLI's graph
+ * (input → x, initializers → params under their ONNX names, first output → logits).
+ */
+export async function onnxTrainableModel(path: string): Promise<import('./model.ts').TrainableModel> {
+  const { readFile } = await import('node:fs/promises');
+  const { basename } = await import('node:path');
+  const { importOnnxBytes } = await import('../compiler/onnx/import.ts');
+  const bytes = new Uint8Array(await readFile(path));
+  const probe = importOnnxBytes(bytes, { shapes: probeShapes(bytes) });
+  if (probe.inputs.length !== 1) throw new Error(`${path}: axon train takes a model with one input (image batch), this one has ${probe.inputs.length}`);
+  const [input] = probe.inputs;
+  const logits = probe.outputs[0]!;
+  return {
+    id: `onnx-${basename(path).replace(/\.onnx$/i, '')}`,
+    description: `imported from ${path}`,
+    inputShape: input!.shape.slice(1),
+    classes: logits.shape[logits.shape.length - 1]!,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, patience: 3 },
+    buildForward: (x) => {
+      const m = importOnnxBytes(bytes, { shapes: { [input!.name]: [...x.shape] } });
+      return replayInto(m.graph, x);
+    },
+  };
+}
+
+/** batch 1 for a symbolic leading dim, so the structure can be read once */
+function probeShapes(bytes: Uint8Array): Record<string, number[]> {
+  const { decodeModel, toInt } = proto;
+  const m = decodeModel(bytes, 'ONNX model');
+  const inits = new Set((m.graph?.initializer ?? []).map((i) => i.name));
+  const out: Record<string, number[]> = {};
+  for (const vi of m.graph?.input ?? []) {
+    if (inits.has(vi.name)) continue;
+    const dims = vi.type?.tensorType?.shape?.dim ?? [];
+    out[vi.name ?? ''] = dims.map((d, i) => (d.dimValue ? toInt(d.dimValue, 'dim') : i === 0 ? 1 : 0));
+  }
+  return out;
+}
+
+function replayInto(src: Graph, x: Tensor): Tensor {
+  const g = x.graph;
+  const map = new Map<Tensor, Tensor>();
+  for (const n of src.nodes) {
+    let t: Tensor;
+    if (n.op === 'input') t = x;
+    else if (n.op === 'param') t = g.param(n.name!, n.shape, n.value as Float32Array);
+    else if (n.op === 'const') t = g.constant(n.value!, n.shape, n.dtype);
+    else if (n.op === 'state') t = g.stateTensor(n.name!, n.shape, n.value!, n.dtype);
+    else t = g.apply(n.op, n.inputs.map((i) => map.get(i)!), n.attrs as never);
+    map.set(n, t);
+  }
+  return map.get([...src.outputs.values()][0]!)!;
+}
