@@ -104,6 +104,23 @@ export function fuzzGraph(seed: number, o: FuzzOptions = {}): FuzzGraph {
     // matmul
     (x) => (x.rank === 2 ? F.matmul(x, F.transpose(x)) : F.matmul(F.reshape(x, [-1, x.shape[x.rank - 1]!]), F.transpose(F.reshape(x, [-1, x.shape[x.rank - 1]!])))),
     (x) => { const w = pick(params); return F.matmul(F.reshape(x, [-1, w.shape[0]!]), w); },
+    // kernel IR v2: masked and shifted views (pad, slice with any step, flip, concat of views)
+    // fused into their consumers, gathers with repeated indices, and scatter_add (via gradients)
+    (x) => F.pad(F.relu(x), x.shape.map(() => [int(0, 2), int(0, 2)] as const), pick([0, 0.5])),
+    (x) => F.tanh(F.pad(x, x.shape.map(() => [int(0, 1), int(0, 1)] as const), -0.25)),
+    (x) => F.slice(x, x.shape.map((n) => (chance(0.5) ? [int(0, n - 1), null, pick([1, 2, -1, -2])] as const : null))),
+    (x) => F.flip(F.sigmoid(x), int(0, x.rank - 1)),
+    (x) => { const ax = int(0, x.rank - 1); return F.concat([x, F.flip(F.transpose(F.transpose(x)), ax), F.relu(x)], ax); },
+    (x) => { const ax = int(0, x.rank - 1); const n = x.shape[ax]!; const idx = Array.from({ length: int(1, 6) }, () => int(0, n - 1)); return F.gather(x, g.constant(idx, [idx.length], 'i32'), ax); },
+    (x) => {
+      // an embedding-style lookup and its gradient (scatter_add with repeated indices)
+      const n = x.shape[0]!, idx = Array.from({ length: int(1, 6) }, () => int(0, n - 1));
+      const rows = F.gather(x, g.constant(idx, [idx.length], 'i32'), 0);
+      const [d] = gradients(F.sum(F.mul(rows, rows)), [x]);
+      return d!;
+    },
+    (x) => pick([F.sin, F.cos, F.erf])(x),
+    (x) => F.min(x, axesOf(x), chance(0.5)),
   ];
   if (image) ops.push(() => convPool(image, rng, params.length + pool.length));
 
