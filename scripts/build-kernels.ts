@@ -1,14 +1,14 @@
 /**
  * `npm run build:kernels`: compiles the AssemblyScript kernel library (assembly/index.ts) once
- * per variant into compiler/backends/wasm/kernels/, with kernels.json (source hash, sizes and the
- * constants the backend plans scratch with). The outputs are committed (about 30 KB each), so
- * a fresh clone runs without building; test/backends/wasm/kernels.test.ts fails when they are
- * stale.
+ * per variant and writes compiler/backends/wasm/kernels/kernels.generated.ts (scripts/kernels-module.ts):
+ * the build info (source hash, sizes and the constants the backend plans scratch with) and each
+ * variant's .wasm as base64. The module is committed (about 40 KB of base64 per variant), so a
+ * fresh clone runs without building; test/backends/wasm/kernels.test.ts fails when it is stale.
  */
 import asc from 'assemblyscript/asc';
 import ascPackage from 'assemblyscript/package.json' with { type: 'json' };
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -17,10 +17,10 @@ import {
 } from '../compiler/backends/wasm/kernel-variants.ts';
 
 import { enableRelaxedSimdInNode } from '../runtime/node/wasm-relaxed.ts';
+import { KERNELS_MODULE, renderKernelsModule } from './kernels-module.ts';
 
 enableRelaxedSimdInNode();
 const root = fileURLToPath(new URL('../', import.meta.url));
-const outDir = join(root, 'compiler/backends/wasm/kernels');
 
 async function build(v: KernelVariant): Promise<Uint8Array> {
   let wasm: Uint8Array | undefined;
@@ -58,14 +58,19 @@ function constantsOf(v: KernelVariant, wasm: Uint8Array): KernelConstants {
 }
 
 const sources = Object.fromEntries(await Promise.all(KERNEL_SOURCES.map(async (f) => [f, await readFile(join(root, 'assembly', f), 'utf8')] as const)));
-await mkdir(outDir, { recursive: true });
 const variants = {} as KernelBuildInfo['variants'];
+const wasmOf = {} as Record<KernelVariant, Uint8Array>;
 for (const v of KERNEL_VARIANTS) {
   const t0 = performance.now();
   const wasm = await build(v);
-  await writeFile(join(outDir, KERNEL_FILES[v]), wasm);
+  wasmOf[v] = wasm;
   variants[v] = { file: KERNEL_FILES[v], bytes: wasm.length, sha256: createHash('sha256').update(wasm).digest('hex'), constants: constantsOf(v, wasm) };
   console.log(`${KERNEL_FILES[v]}: ${wasm.length} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 const info: KernelBuildInfo = { sourceHash: await kernelSourceHash(sources, ascPackage.version), ascVersion: ascPackage.version, variants };
-await writeFile(join(outDir, 'kernels.json'), JSON.stringify(info, null, 2) + '\n');
+const text = renderKernelsModule(info, wasmOf);
+// written only when it changed: `npm pack` runs this while tests may be importing the module
+if (await readFile(KERNELS_MODULE, 'utf8').catch(() => '') !== text) {
+  await writeFile(KERNELS_MODULE, text);
+  console.log(`wrote ${KERNELS_MODULE}`);
+}

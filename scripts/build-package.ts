@@ -29,7 +29,7 @@ for (const dir of PACKAGE_DIRS) rmSync(join(dist, dir), { recursive: true, force
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
 
 // binary assets the compiled modules locate with `new URL(…, import.meta.url)` (tsc copies only
-// the .json files they import): e.g. the prebuilt kernel library's .wasm files
+// the .json files they import); none today (the kernel library is embedded as a module)
 const ASSET = /\.wasm$/;
 for (const dir of PACKAGE_DIRS) {
   for (const file of walk(join(root, dir))) {

@@ -72,8 +72,13 @@ function flags(req: CompileRequest): string[] {
  */
 type Asc = typeof import('assemblyscript/asc').default;
 let ascModule: Promise<Asc> | undefined;
-// the only place the package imports assemblyscript (a dependency until the prebuilt kernel library lands)
-const loadAsc = () => (ascModule ??= import('assemblyscript/asc').then((m) => m.default));
+// the only place the package imports assemblyscript: an optional peer dependency, needed only by
+// the `codegen: 'asc'` debugging path (the default bytecode path links the prebuilt library)
+const ascSpecifier = 'assemblyscript/asc';
+const loadAsc = () => (ascModule ??= (import(/* @vite-ignore */ ascSpecifier) as Promise<{ default: Asc }>).then((m) => m.default, (e: Error) => {
+  ascModule = undefined;
+  throw new Error(`wasm backend: codegen: 'asc' needs the AssemblyScript compiler; install assemblyscript (npm install -D assemblyscript) to use it (${e.message})`);
+}));
 
 export async function compileProgram(req: CompileRequest, host?: CompileHost): Promise<CompileResult> {
   const h = host ?? await getDefaultHost();

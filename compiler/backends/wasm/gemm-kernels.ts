@@ -14,7 +14,7 @@ import type { Source } from './source.ts';
 import { KERNEL_BUILD } from './kernel-library.ts';
 
 // assembly/gemm.ts's planning constants (the largest tile and m-block of both builds), read from
-// the built library's exports (kernels/kernels.json), so they are defined once, in assembly/.
+// the built library's exports (KERNEL_BUILD_INFO in kernels/kernels.generated.ts), so they are defined once, in assembly/.
 const { PLAN_EDGE_ROWS: GEMM_EDGE_ROWS, PLAN_MC: GEMM_MC, KC: GEMM_KC, NR: GEMM_NR } = KERNEL_BUILD.variants.plain.constants;
 
 /** Edge tile + packed A + packed B, as assembly/gemm.ts's gemmPackBytes. */

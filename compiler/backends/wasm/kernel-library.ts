@@ -1,13 +1,14 @@
 /**
- * Loads the prebuilt kernel library (compiler/backends/wasm/kernels/, built by
- * `npm run build:kernels`) for a variant: Node reads the file next to this module, a browser
- * fetches it (bundlers resolve the `new URL(…, import.meta.url)`). Parsed once per variant.
+ * The prebuilt kernel library (built by `npm run build:kernels` into
+ * kernels/kernels.generated.ts): each variant's .wasm is embedded as base64 in a plain module,
+ * so it loads the same way in Node, an installed package, Vite's dev server and a bundle — no
+ * file read, fetch or JSON import. Decoded and parsed once per variant.
  */
-import buildInfo from './kernels/kernels.json' with { type: 'json' };
 import type { KernelBuildInfo, KernelConstants, KernelVariant } from './kernel-variants.ts';
 import { parseLibrary, type LibraryModule } from './bytecode/link.ts';
+import { KERNEL_BUILD_INFO, KERNEL_WASM_BASE64 } from './kernels/kernels.generated.ts';
 
-export const KERNEL_BUILD: KernelBuildInfo = buildInfo as KernelBuildInfo;
+export const KERNEL_BUILD: KernelBuildInfo = KERNEL_BUILD_INFO;
 
 export interface KernelLibrary {
   variant: KernelVariant;
@@ -15,35 +16,21 @@ export interface KernelLibrary {
   constants: KernelConstants;
 }
 
-/** Reads a file of the kernels/ folder; the default picks fs (Node) or fetch. */
-export type ReadKernelFile = (file: string) => Promise<Uint8Array>;
+/** The embedded .wasm bytes of a variant (atob: in every browser and in Node ≥ 16). */
+export function kernelLibraryBytes(variant: KernelVariant): Uint8Array {
+  const text = atob(KERNEL_WASM_BASE64[variant]);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+const loaded = new Map<KernelVariant, KernelLibrary>();
 
-export const defaultReadKernelFile: ReadKernelFile = async (file) => {
-  const url = new URL(`./kernels/${file}`, import.meta.url);
-  if (isNode && url.protocol === 'file:') {
-    // a variable specifier keeps bundlers from resolving a Node module for the browser
-    const fsModule = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fsModule) as typeof import('node:fs/promises');
-    return new Uint8Array(await readFile(url));
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`wasm backend: cannot load the kernel library ${url.href} (HTTP ${res.status})`);
-  return new Uint8Array(await res.arrayBuffer());
-};
-
-const loaded = new Map<ReadKernelFile, Map<KernelVariant, Promise<KernelLibrary>>>();
-
-export function loadKernelLibrary(variant: KernelVariant, read: ReadKernelFile = defaultReadKernelFile): Promise<KernelLibrary> {
-  let byVariant = loaded.get(read);
-  if (!byVariant) loaded.set(read, byVariant = new Map());
-  let lib = byVariant.get(variant);
+export function loadKernelLibrary(variant: KernelVariant): Promise<KernelLibrary> {
+  let lib = loaded.get(variant);
   if (!lib) {
-    const info = KERNEL_BUILD.variants[variant];
-    lib = read(info.file).then((bytes) => ({ variant, module: parseLibrary(bytes), constants: info.constants }));
-    lib.catch(() => byVariant!.delete(variant));
-    byVariant.set(variant, lib);
+    lib = { variant, module: parseLibrary(kernelLibraryBytes(variant)), constants: KERNEL_BUILD.variants[variant].constants };
+    loaded.set(variant, lib);
   }
-  return lib;
+  return Promise.resolve(lib);
 }

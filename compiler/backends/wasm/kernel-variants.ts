@@ -59,7 +59,7 @@ export interface KernelConstants {
 export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['KC', 'NR', 'PLAN_EDGE_ROWS', 'PLAN_MC', 'GEMM_MR', 'GEMM_MC'];
 export const THREAD_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['CONTROL_BYTES', 'JOB_ARG_BYTES', 'GEMM_JOB_BYTES', 'POOL_JOB_BYTES'];
 
-/** kernels.json, written by the build next to the .wasm files. */
+/** KERNEL_BUILD_INFO of kernels/kernels.generated.ts, written by `npm run build:kernels`. */
 export interface KernelBuildInfo {
   /** kernelSourceHash of the sources and flags the files were built from */
   sourceHash: string;
