@@ -1,7 +1,22 @@
 /** ONNX files on the command line: `--shape name=1,3,224,224` flags and importing a .onnx path. */
-import { importOnnx, type ImportedModel } from '../compiler/onnx/import.ts';
-import * as proto from '../compiler/onnx/proto.ts';
+import type { ImportedModel } from '../compiler/onnx/import.ts';
 import type { Graph, Tensor } from '../compiler/ir/graph.ts';
+
+/**
+ * The ONNX modules, loaded on first use: they need the optional package onnx-proto, so commands
+ * that never see an .onnx file (and installs without it) do not load it.
+ */
+export async function loadOnnx(): Promise<{ importer: typeof import('../compiler/onnx/import.ts'); proto: typeof import('../compiler/onnx/proto.ts') }> {
+  try {
+    const [importer, proto] = await Promise.all([import('../compiler/onnx/import.ts'), import('../compiler/onnx/proto.ts')]);
+    return { importer, proto };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('onnx-proto')) {
+      throw new Error('ONNX files need the optional package onnx-proto: npm install onnx-proto');
+    }
+    throw e;
+  }
+}
 
 export const isOnnxPath = (spec: string) => /\.onnx$/i.test(spec);
 
@@ -16,8 +31,9 @@ export function parseShapes(flags: readonly string[] | undefined): Record<string
   return out;
 }
 
-export function importOnnxFile(path: string, shapeFlags: readonly string[] | undefined): Promise<ImportedModel> {
-  return importOnnx(path, { shapes: parseShapes(shapeFlags) });
+export async function importOnnxFile(path: string, shapeFlags: readonly string[] | undefined): Promise<ImportedModel> {
+  const shapes = parseShapes(shapeFlags);
+  return (await loadOnnx()).importer.importOnnx(path, { shapes });
 }
 
 /**
@@ -28,9 +44,9 @@ export function importOnnxFile(path: string, shapeFlags: readonly string[] | und
 export async function onnxTrainableModel(path: string): Promise<import('./model.ts').TrainableModel> {
   const { readFile } = await import('node:fs/promises');
   const { basename } = await import('node:path');
-  const { importOnnxBytes } = await import('../compiler/onnx/import.ts');
+  const { importer: { importOnnxBytes }, proto } = await loadOnnx();
   const bytes = new Uint8Array(await readFile(path));
-  const probe = importOnnxBytes(bytes, { shapes: probeShapes(bytes) });
+  const probe = importOnnxBytes(bytes, { shapes: probeShapes(bytes, proto) });
   if (probe.inputs.length !== 1) throw new Error(`${path}: axon train takes a model with one input (image batch), this one has ${probe.inputs.length}`);
   const [input] = probe.inputs;
   const logits = probe.outputs[0]!;
@@ -48,7 +64,7 @@ export async function onnxTrainableModel(path: string): Promise<import('./model.
 }
 
 /** batch 1 for a symbolic leading dim, so the structure can be read once */
-function probeShapes(bytes: Uint8Array): Record<string, number[]> {
+function probeShapes(bytes: Uint8Array, proto: typeof import('../compiler/onnx/proto.ts')): Record<string, number[]> {
   const { decodeModel, toInt } = proto;
   const m = decodeModel(bytes, 'ONNX model');
   const inits = new Set((m.graph?.initializer ?? []).map((i) => i.name));
