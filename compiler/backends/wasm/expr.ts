@@ -5,6 +5,7 @@
 import type { DType, Expr, View } from '../../kernel/ir.ts';
 import { assertNever } from '../../util/never.ts';
 import { convertScalar, convertVector, scalarBinary, scalarLiteral, scalarUnary, vectorBinary, vectorUnary } from './alu.ts';
+import { canVectorizeWith, computeType, type VectorTables } from './vectorize.ts';
 
 export { usesIndex, viewsOf } from '../../kernel/expr.ts';
 
@@ -20,10 +21,7 @@ export interface Scope {
   acc?: { scalar: string; vector?: string; dtype: DType };
 }
 
-/** The wider of two dtypes for computing: any f32 operand makes the math f32, like the interpreter's f64. */
-function computeType(...ts: DType[]): DType {
-  return ts.includes('f32') ? 'f32' : 'i32';
-}
+const tables: VectorTables = { unary: vectorUnary, binary: vectorBinary };
 
 /**
  * A masked view's bounds test at the current point (AssemblyScript bool), or undefined when the
@@ -83,33 +81,9 @@ export function renderScalar(e: Expr, s: Scope): string {
   }
 }
 
-/**
- * Vector lanes of the innermost axis (`axis`): what each view's stride there allows. `random`
- * needs the lanes' linear indices to be consecutive, i.e. `axis` the last of the space
- * (`lastAxis`).
- */
+/** Whether `e` runs four lanes at a time along `axis` with this renderer's ALU tables (vectorize.ts). */
 export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastAxis = true): boolean {
-  switch (e.op) {
-    case 'load': {
-      // masked loads and gathers run in the scalar loop
-      const st = e.view.strides[axis];
-      return !e.view.mask && (st === 0 || st === 1);
-    }
-    case 'gather': return false;
-    case 'const': case 'index': return true;
-    case 'unary': {
-      const t = computeType(e.a.dtype, e.dtype);
-      return vectorUnary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis);
-    }
-    case 'binary': {
-      const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
-      return vectorBinary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
-    }
-    case 'select': return canVectorize(e.cond, axis, hasVectorAcc, lastAxis) && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
-    case 'random': return lastAxis && canVectorize(e.seed, axis, hasVectorAcc, lastAxis);
-    case 'acc': return hasVectorAcc;
-    default: return assertNever(e, 'Expr node');
-  }
+  return canVectorizeWith(tables, e, axis, hasVectorAcc, lastAxis);
 }
 
 /** Renders `e` as a v128 holding lanes i..i+3 of `axis` (the caller checked canVectorize). */

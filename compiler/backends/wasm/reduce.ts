@@ -10,6 +10,7 @@ import { scalarLiteral } from './alu.ts';
 import type { MemoryLayout } from './layout.ts';
 import { emitStores, linearIndexOf } from './pointwise.ts';
 import { collapseReduceAxes } from './rewrite.ts';
+import { reduceVectorPlan } from './vectorize.ts';
 import type { Source } from './source.ts';
 
 function initial(k: ReduceKernel, t: DType): string {
@@ -42,13 +43,8 @@ export function emitReduce(out: Source, layout: MemoryLayout, kernel: ReduceKern
     indexVars: outer, linearIndex: linearIndexOf(outer, k.shape), address: (v) => layout.address(v, outer),
     acc: { scalar: 'acc', dtype: accType, ...(vector ? { vector } : {}) },
   });
-  const rInner = all.length - 1;
+  const { rInner, oInner, vectorInner, vectorOuter } = reduceVectorPlan(k, canVectorize);
   const rExtent = k.reduceShape[k.reduceShape.length - 1] ?? 0;
-  const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);
-  const oInner = k.shape.length - 1;
-  const vectorOuter = !vectorInner && k.reduce !== 'argmax' && oInner >= 0 && k.shape[oInner]! >= 4
-    && canVectorize(k.body, oInner, false, false)
-    && k.stores.every((s) => s.view.strides[oInner] === 1 && canVectorize(s.expr, oInner, true));
 
   /** The scalar fold over all reduced axes (the innermost possibly vectorized) for one output point. */
   const emitPoint = (): void => {

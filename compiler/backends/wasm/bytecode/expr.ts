@@ -6,6 +6,7 @@
  */
 import type { DType, Expr, View } from '../../../kernel/ir.ts';
 import { convertScalar, convertVector, scalarBinary, scalarLiteral, scalarUnary, vectorBinary, vectorUnary, type Emitter } from './alu.ts';
+import { canVectorizeWith, computeType, type VectorTables } from '../vectorize.ts';
 import type { FunctionBuilder } from './encoder.ts';
 
 /** A byte address: `base` + Σ local·coefficient (i32 arithmetic, wrapping like the interpreter's views). */
@@ -30,10 +31,7 @@ function assertNever(x: never): never {
   throw new Error(`wasm backend: unhandled expression ${JSON.stringify(x)}`);
 }
 
-/** The wider of two dtypes for computing: any f32 operand makes the math f32. */
-function computeType(...ts: DType[]): DType {
-  return ts.includes('f32') ? 'f32' : 'i32';
-}
+const tables: VectorTables = { unary: vectorUnary, binary: vectorBinary };
 
 /**
  * Pushes an address and returns the memarg offset to use with it: a non-negative constant part
@@ -154,32 +152,9 @@ export function emitScalar(e: Expr, s: Scope): void {
   }
 }
 
-/**
- * Vector lanes of the innermost axis (`axis`): what each view's stride there allows. `random`
- * needs the lanes' linear indices to be consecutive, i.e. `axis` the last of the space.
- */
+/** Whether `e` runs four lanes at a time along `axis` with this renderer's ALU tables (vectorize.ts). */
 export function canVectorize(e: Expr, axis: number, hasVectorAcc: boolean, lastAxis = true): boolean {
-  switch (e.op) {
-    case 'load': {
-      // masked loads and gathers run in the scalar loop
-      const st = e.view.strides[axis];
-      return !e.view.mask && (st === 0 || st === 1);
-    }
-    case 'gather': return false;
-    case 'const': case 'index': return true;
-    case 'unary': {
-      const t = computeType(e.a.dtype, e.dtype);
-      return vectorUnary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis);
-    }
-    case 'binary': {
-      const t = computeType(e.a.dtype, e.b.dtype, e.dtype);
-      return vectorBinary[t][e.fn] !== null && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
-    }
-    case 'select': return canVectorize(e.cond, axis, hasVectorAcc, lastAxis) && canVectorize(e.a, axis, hasVectorAcc, lastAxis) && canVectorize(e.b, axis, hasVectorAcc, lastAxis);
-    case 'random': return lastAxis && canVectorize(e.seed, axis, hasVectorAcc, lastAxis);
-    case 'acc': return hasVectorAcc;
-    default: return assertNever(e);
-  }
+  return canVectorizeWith(tables, e, axis, hasVectorAcc, lastAxis);
 }
 
 const LANES = [0, 1, 2, 3];

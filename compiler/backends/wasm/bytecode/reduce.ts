@@ -6,6 +6,7 @@
  */
 import type { DType, ReduceKernel } from '../../../kernel/ir.ts';
 import { collapseReduceAxes } from '../rewrite.ts';
+import { reduceVectorPlan } from '../vectorize.ts';
 import type { Emitter } from './alu.ts';
 import { canVectorize, emitScalar, emitVector, pushLinearIndex, type Scope } from './expr.ts';
 import { emitStores, innerLoops, layoutAddress, type ProgramContext } from './nest.ts';
@@ -56,13 +57,8 @@ export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel
     ...e, indexVars: outer, shape: k.shape, address: (v) => addressOf(v, outer),
     acc: { scalar: acc, dtype: accType, ...(vector ? { vector: vacc } : {}) },
   });
-  const rInner = all.length - 1;
+  const { rInner, oInner, vectorInner, vectorOuter } = reduceVectorPlan(k, canVectorize);
   const rExtent = k.reduceShape[k.reduceShape.length - 1] ?? 0;
-  const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);
-  const oInner = k.shape.length - 1;
-  const vectorOuter = !vectorInner && k.reduce !== 'argmax' && oInner >= 0 && k.shape[oInner]! >= 4
-    && canVectorize(k.body, oInner, false, false)
-    && k.stores.every((s) => s.view.strides[oInner] === 1 && canVectorize(s.expr, oInner, true));
 
   /** The scalar fold over all reduced axes (the innermost possibly vectorized) for one output point. */
   const emitPoint = (): void => {
