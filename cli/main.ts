@@ -86,6 +86,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--shape <name=dims>', 'fix an input shape, e.g. --shape input=1,3,224,224 (repeatable)', collect)
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, flags: import('./commands/import.ts').ImportFlags) => {
+      await (await import('./onnx-model.ts')).loadOnnx(); // says "npm install onnx-proto" when it is missing
       const { formatImport, importCommand } = await import('./commands/import.ts');
       const s = await importCommand(file, flags);
       process.stdout.write(`${flags.json ? JSON.stringify(s) : formatImport(s)}\n`);
@@ -100,6 +101,7 @@ export function buildProgram(exitCode: { value: number }): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['onnx', 'safetensors']).default('onnx'))
     .option('--batch-size <n>', 'static batch size of the exported graph', int('--batch-size', 1), 1))
     .action(async (model: string, flags: import('./commands/export.ts').ExportFlags & OptionFlags) => {
+      await (await import('./onnx-model.ts')).loadOnnx(); // says "npm install onnx-proto" when it is missing
       const { exportCommand } = await import('./commands/export.ts');
       const r = await exportCommand(model, { ...flags, options: modelOptionFlags(flags) });
       process.stdout.write(`wrote ${r.file} (${r.format}, ${r.tensors} tensors, ${r.bytes} bytes; weights from ${r.weightsFrom})\n`);
