@@ -28,7 +28,7 @@
  * every reader of its new value after (`orderUpdates`). A write that cannot be ordered so (two
  * updates that read each other's old values, a swap) or that reads its own target through
  * another view (`checkUpdateHazards`, e.g. p ← pᵀ) goes to a temporary and is copied into the
- * param at the end (`writeThroughTemp`).
+ * param at the end (`writeThroughTemp`). That update phase lives in kernel/updates.ts.
  */
 import type { Graph, Tensor } from '../ir/graph.ts';
 import { contiguousStrides, sizeOf, type Shape } from '../ir/types.ts';
@@ -55,8 +55,7 @@ function merged(args: readonly Value[]): Pick<Value, 'leaves' | 'fresh' | 'ops'>
     ops: args.flatMap((a) => a.ops ?? []),
   };
 }
-import { kernelAccess } from './plan.ts';
-import { checkUpdateHazards } from './hazards.ts';
+import { FreshReadConflict, fuseUpdateKernels, orderUpdates, separateSelfHazards, type DeferredKernel, type UpdatePhase } from './updates.ts';
 import { dimOrder, stridesInOrder, type ActivationLayout } from './layout.ts';
 
 export interface LowerOptions {
@@ -106,24 +105,7 @@ export function lowerGraph(graph: Graph, options: LowerOptions): Program {
   }
 }
 
-/** Some update-phase kernels need both old and new values of `targets` from the same buffers. */
-class FreshReadConflict extends Error {
-  constructor(readonly targets: Tensor[]) {
-    super(`cannot order the in-place updates of ${targets.map((t) => `"${t.name}"`).join(', ')}: a kernel reads both their old and new values`);
-  }
-}
 
-/** An update-phase kernel: `writes` is the param/state it overwrites in place, if any. */
-interface DeferredKernel {
-  kernel: Kernel;
-  writes?: Tensor;
-  /** params/state whose old value the kernel reads */
-  reads: Set<Tensor>;
-  /** params/state whose new value the kernel reads (from the param's buffer) */
-  fresh: Set<Tensor>;
-  /** a copy from a temporary into `writes` (writeThroughTemp): never redirected again */
-  copy?: boolean;
-}
 
 class Lowering {
   private readonly buffers: BufferDecl[] = [];
@@ -173,9 +155,10 @@ class Lowering {
     const outputs: Program['outputs'] = [];
     for (const [name, t] of this.graph.outputs) outputs.push({ name, buffer: this.storeOutput(name, t) });
     for (const [target, v] of this.graph.updates) this.storeUpdate(target, v);
-    this.separateSelfHazards();
-    this.orderUpdates();
-    this.fuseUpdateKernels();
+    const phase = this.updatePhaseContext();
+    separateSelfHazards(phase);
+    orderUpdates(phase);
+    fuseUpdateKernels(phase);
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
     const kernels = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
     return {
@@ -526,115 +509,11 @@ class Lowering {
     }
   }
 
-  /**
-   * Sibling fusion in the update phase: consecutive elementwise kernels over the same space
-   * become one kernel with several stores (e.g. Adam's m, v and w of one param). A kernel
-   * evaluates every store of a point before writing any, so this is exact when the later kernel
-   * reads nothing the earlier one writes (it wanted the new value) and the merged kernel has no
-   * in-place hazard: the earlier kernel may read what the later one overwrites only at the very
-   * element being written (`checkUpdateHazards`), never through a transpose or a broadcast.
-   */
-  private fuseUpdateKernels(): void {
-    const d = this.deferred;
-    const fused: typeof d = [];
-    for (const k of d) {
-      const prev = fused[fused.length - 1];
-      if (prev && prev.kernel.kind === 'elementwise' && k.kernel.kind === 'elementwise'
-        && prev.kernel.shape.join() === k.kernel.shape.join()) {
-        const prevWrites = kernelAccess(prev.kernel).writes;
-        const { reads } = kernelAccess(k.kernel);
-        const merged: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
-        if (![...reads].some((b) => prevWrites.has(b)) && checkUpdateHazards(merged) === null) {
-          this.sources.set(merged, [...(this.sources.get(prev.kernel) ?? []), ...(this.sources.get(k.kernel) ?? [])]);
-          fused[fused.length - 1] = { kernel: merged, reads: new Set([...prev.reads, ...k.reads]), fresh: new Set([...prev.fresh, ...k.fresh]) };
-          continue;
-        }
-      }
-      fused.push(k);
-    }
-    d.splice(0, d.length, ...fused);
-  }
-
-  /** An in-place update kernel that reads its own target through another view writes a temporary instead. */
-  private separateSelfHazards(): void {
-    this.deferred.forEach((k, i) => {
-      if (k.writes && checkUpdateHazards(k.kernel) !== null) this.writeThroughTemp(i);
-    });
-  }
-
-  /**
-   * Redirects deferred kernel `index`'s in-place write of its target to a new temporary and
-   * appends a kernel that copies the temporary into the target; `orderUpdates` runs that copy
-   * after every reader of the old value and before every reader of the new one.
-   */
-  private writeThroughTemp(index: number): void {
-    const w = this.deferred[index]!;
-    const target = w.writes!;
-    const param = this.leafBuffer.get(target)!;
-    const temp = this.newBuffer('temp', `t_${target.name}_new`, target.shape, target.dtype);
-    const redirect = (v: View): View => (v.buffer === param ? { ...v, buffer: temp } : v);
-    const kernel: Kernel = w.kernel.kind === 'scatter_add'
-      ? { ...w.kernel, out: redirect(w.kernel.out) }
-      : { ...w.kernel, stores: w.kernel.stores.map((s) => ({ ...s, view: redirect(s.view) })) } as Kernel;
-    this.sources.set(kernel, this.sources.get(w.kernel) ?? []);
-    this.deferred[index] = { kernel, reads: w.reads, fresh: w.fresh };
-    const strides = contiguousStrides(target.shape);
-    const copy: Kernel = {
-      kind: 'elementwise', name: `k${this.kernelCount++}_copy`, shape: [...target.shape],
-      stores: [{ view: { buffer: param, offset: 0, strides }, expr: { op: 'load', view: { buffer: temp, offset: 0, strides }, dtype: target.dtype } }],
+  private updatePhaseContext(): UpdatePhase {
+    return {
+      deferred: this.deferred, buffers: this.buffers, sources: this.sources, leafBuffer: this.leafBuffer,
+      newBuffer: (role, name, shape, dtype) => this.newBuffer(role, name, shape, dtype),
+      kernelName: (what) => `k${this.kernelCount++}_${what}`,
     };
-    this.sources.set(copy, ['copy']);
-    this.deferred.push({ kernel: copy, writes: target, reads: new Set(), fresh: new Set(), copy: true });
-  }
-
-  /**
-   * Orders the in-place update kernels: a kernel reading a param's old value runs before the
-   * kernel that overwrites it, one reading the new value runs after, and a temporary's writer
-   * before its readers; otherwise program order. When that is impossible (updates that read each
-   * other's old values), one writer of a param that a waiting kernel still reads goes through a
-   * temporary (`writeThroughTemp`), and ordering starts again.
-   */
-  private orderUpdates(): void {
-    for (;;) {
-      const d = this.deferred;
-      const { order, waiting } = this.updateOrder();
-      if (!waiting.length) {
-        const sorted = order.map((i) => d[i]!);
-        d.splice(0, d.length, ...sorted);
-        return;
-      }
-      const stuck = waiting.map((i) => d[i]!);
-      const victim = waiting.find((i) => {
-        const w = d[i]!;
-        return w.writes && !w.copy && stuck.some((k) => k !== w && k.reads.has(w.writes!));
-      });
-      if (victim === undefined) throw new FreshReadConflict([...new Set(stuck.flatMap((k) => [...k.fresh]))]);
-      this.writeThroughTemp(victim);
-    }
-  }
-
-  /** A topological order of the deferred kernels by their hazards, and the kernels left waiting on a cycle. */
-  private updateOrder(): { order: number[]; waiting: number[] } {
-    const d = this.deferred;
-    const before = d.map(() => new Set<number>());
-    const access = d.map((k) => kernelAccess(k.kernel));
-    const isTemp = (id: number) => this.buffers[id]!.role === 'temp' || this.buffers[id]!.role === 'output';
-    d.forEach((k, i) => d.forEach((w, j) => {
-      if (i === j) return;
-      // a temporary (written once) is read after it is written
-      if ([...access[j]!.writes].some((b) => isTemp(b) && access[i]!.reads.has(b))) before[i]!.add(j);
-      if (!w.writes) return;
-      if (k.reads.has(w.writes)) before[j]!.add(i); // reader i precedes writer j
-      if (k.fresh.has(w.writes)) before[i]!.add(j); // writer j precedes new-value reader i
-    }));
-    const order: number[] = [];
-    const done = new Set<number>();
-    for (;;) {
-      const next = d.findIndex((_, i) => !done.has(i) && [...before[i]!].every((j) => done.has(j)));
-      if (next < 0) break;
-      order.push(next);
-      done.add(next);
-    }
-    return { order, waiting: d.flatMap((_, i) => (done.has(i) ? [] : [i])) };
   }
 }
