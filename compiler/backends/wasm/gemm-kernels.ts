@@ -135,9 +135,14 @@ export function inputGradAsForward(k: ConvKernel): ConvKernel | undefined {
   };
 }
 
-export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, ctx: KernelContext): number {
-  const k = inputGradAsForward(kernel) ?? kernel;
-  const outer = out;
+/**
+ * The plan both WASM renderers give a convolution (k already in its forward form where the input
+ * gradient runs as one): per-group sizes, the result space, and the scratch areas — the
+ * accumulator (none when the conv writes its output directly; one block per image, per thread,
+ * when the epilogue runs per image) and the im2col column matrix (one per thread when threaded
+ * builds split the batch by image).
+ */
+export function planConv(layout: MemoryLayout, k: ConvKernel, threads: number) {
   const g = k.geometry;
   for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
     if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
@@ -149,21 +154,29 @@ export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, 
   const oPerG = g.outChannels / g.groups;
   const taps = cPerG * g.kernelHeight * g.kernelWidth; // the GEMM's reduction length per group
   const pixels = g.outHeight * g.outWidth;
-  const geom = `${g.inHeight}, ${g.inWidth}, ${g.kernelHeight}, ${g.kernelWidth}, ${g.outHeight}, ${g.outWidth}, ` +
-    `${g.strideH}, ${g.strideW}, ${g.padTop}, ${g.padLeft}, ${g.dilationH}, ${g.dilationW}`;
   const space = k.mode === 'forward' ? [g.batch, g.outChannels, g.outHeight, g.outWidth]
     : k.mode === 'input_grad' ? [g.batch, g.inChannels, g.inHeight, g.inWidth]
     : [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth];
   const scratch = new ScratchPlan(layout.scratchBase);
   const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
   // threaded builds split the batch: every thread gets its own column matrix and GEMM scratch
-  const perImage = k.mode !== 'input_grad' && ctx.threads > 1 && g.batch > 1;
+  const perImage = k.mode !== 'input_grad' && threads > 1 && g.batch > 1;
   // a forward conv's epilogue runs per image while its accumulator block is still in cache
   const byImage = k.mode === 'forward' && !direct && imageEpilogueApplies(layout, k);
   const accImageStride = align(g.outChannels * pixels * 4, 64);
-  const acc = direct ? 0 : scratch.take(byImage ? accImageStride * (perImage ? ctx.threads : 1) : space.reduce((a, b) => a * b, 1) * 4);
+  const acc = direct ? 0 : scratch.take(byImage ? accImageStride * (perImage ? threads : 1) : space.reduce((a, b) => a * b, 1) * 4);
   const colStride = align(taps * pixels * 4, 64);
-  const colArea = scratch.take(perImage ? colStride * ctx.threads : taps * pixels * 4);
+  const colArea = scratch.take(perImage ? colStride * threads : taps * pixels * 4);
+  return { cPerG, oPerG, taps, pixels, space, scratch, direct, perImage, byImage, accImageStride, acc, colStride, colArea };
+}
+
+export function emitConv(out: Source, layout: MemoryLayout, kernel: ConvKernel, ctx: KernelContext): number {
+  const k = inputGradAsForward(kernel) ?? kernel;
+  const outer = out;
+  const g = k.geometry;
+  const { cPerG, oPerG, taps, pixels, space, scratch, direct, perImage, byImage, accImageStride, acc, colStride, colArea } = planConv(layout, k, ctx.threads);
+  const geom = `${g.inHeight}, ${g.inWidth}, ${g.kernelHeight}, ${g.kernelWidth}, ${g.outHeight}, ${g.outWidth}, ` +
+    `${g.strideH}, ${g.strideW}, ${g.padTop}, ${g.padLeft}, ${g.dilationH}, ${g.dilationW}`;
   const col = perImage ? 'col' : String(colArea);
   const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);

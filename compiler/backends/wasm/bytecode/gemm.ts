@@ -6,7 +6,7 @@
  */
 import type { ConvGeometry, ConvKernel, MatmulKernel, Store, View } from '../../../kernel/ir.ts';
 import {
-  directConvOutput, directOutput, gemmPackBytes, imageEpilogueApplies, imageStores, inputGradAsForward, ScratchPlan, viewBase, type ImageView,
+  directOutput, gemmPackBytes, imageStores, inputGradAsForward, planConv, ScratchPlan, viewBase, type ImageView,
 } from '../gemm-kernels.ts';
 import { ACC_BUFFER, align, type MemoryLayout } from '../layout.ts';
 import { bindAccToScratch } from '../rewrite.ts';
@@ -193,29 +193,7 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   const layout = ctx.layout;
   const k = inputGradAsForward(kernel) ?? kernel;
   const g = k.geometry;
-  for (const [what, v] of [['input', k.input], ['other', k.other]] as const) {
-    if (layout.dtype(v.buffer) !== 'f32') throw new Error(`wasm backend: conv2d "${k.name}" operand ${what} must be f32`);
-  }
-  if (g.inChannels % g.groups || g.outChannels % g.groups) {
-    throw new Error(`wasm backend: conv2d "${k.name}": channels ${g.inChannels}→${g.outChannels} not divisible by groups ${g.groups}`);
-  }
-  const cPerG = g.inChannels / g.groups;
-  const oPerG = g.outChannels / g.groups;
-  const taps = cPerG * g.kernelHeight * g.kernelWidth; // the GEMM's reduction length per group
-  const pixels = g.outHeight * g.outWidth;
-  const space = k.mode === 'forward' ? [g.batch, g.outChannels, g.outHeight, g.outWidth]
-    : k.mode === 'input_grad' ? [g.batch, g.inChannels, g.inHeight, g.inWidth]
-    : [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth];
-  const scratch = new ScratchPlan(layout.scratchBase);
-  const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
-  // threaded builds split the batch: every thread gets its own column matrix and GEMM scratch
-  const perImage = k.mode !== 'input_grad' && ctx.threads > 1 && g.batch > 1;
-  // a forward conv's epilogue runs per image while its accumulator block is still in cache
-  const byImage = k.mode === 'forward' && !direct && imageEpilogueApplies(layout, k);
-  const accImageStride = align(g.outChannels * pixels * 4, 64);
-  const acc = direct ? 0 : scratch.take(byImage ? accImageStride * (perImage ? ctx.threads : 1) : space.reduce((a, b) => a * b, 1) * 4);
-  const colStride = align(taps * pixels * 4, 64);
-  const colArea = scratch.take(perImage ? colStride * ctx.threads : taps * pixels * 4);
+  const { cPerG, oPerG, taps, pixels, space, scratch, direct, perImage, byImage, accImageStride, acc, colStride, colArea } = planConv(layout, k, ctx.threads);
   const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
   /** im2col of image n, group grp into `col` */
