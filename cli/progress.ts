@@ -5,7 +5,10 @@
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../runtime/train/loop.ts';
 
-export type Reporter = (event: TrainEvent) => void;
+export type Reporter = ((event: TrainEvent) => void) & {
+  /** releases what the reporter holds (the progress bar's redraw timer, which would keep the process alive after an error) */
+  close?: () => void;
+};
 
 export function jsonReporter(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Reporter {
   return (e) => {
@@ -22,7 +25,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr, tokensP
   let bar: cliProgress.SingleBar | null = null;
   let skippedShown = 0;
   const stop = () => { bar?.stop(); bar = null; };
-  return (e) => {
+  const report: Reporter = (e) => {
     switch (e.type) {
       case 'epoch-start':
         bar = new cliProgress.SingleBar({
@@ -66,4 +69,6 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr, tokensP
         break;
     }
   };
+  report.close = stop;
+  return report;
 }

@@ -180,18 +180,23 @@ export async function trainCommand(
         modelId: model.id, epoch: s.state.epoch, params: s.params, state: s.optimizerState, metadata: jsonSafe(meta(s.state)),
       });
     };
-    const result = await trainLoop({
-      train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
-      epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
-      resume: resumeValues,
-      ...(flags.steps !== undefined ? { maxSteps: flags.steps } : {}),
-      ...(text && flags.sampleEvery ? { periodic: { every: flags.sampleEvery, run: sampleNow } } : {}),
-      onEvent: (e) => {
-        if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
-        if (e.type === 'batch') stepsDone = (e.epoch - 1) * e.batches + e.batch;
-        report(e);
-      },
-    });
+    let result: Awaited<ReturnType<typeof trainLoop>>;
+    try {
+      result = await trainLoop({
+        train: sessions.train, eval: sessions.eval, data, trainIndices, valIndices,
+        epochs: hyper.epochs, patience: hyper.patience, seed, signal: io.signal, save,
+        resume: resumeValues,
+        ...(flags.steps !== undefined ? { maxSteps: flags.steps } : {}),
+        ...(text && flags.sampleEvery ? { periodic: { every: flags.sampleEvery, run: sampleNow } } : {}),
+        onEvent: (e) => {
+          if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
+          if (e.type === 'batch') stepsDone = (e.epoch - 1) * e.batches + e.batch;
+          report(e);
+        },
+      });
+    } finally {
+      report.close?.(); // an error must not leave the bar's timer keeping the process alive
+    }
     files.push(paths.stats, paths.last);
     if (existsSync(paths.best)) files.push(paths.best);
 
