@@ -287,8 +287,8 @@ function loadResume(paths: { last: string; best: string }, model: TrainableModel
 /** The resume point's values, checked against the compiled training step: every param and the whole optimizer state. */
 function fitResume(resume: NonNullable<ReturnType<typeof loadResume>>, manifest: Manifest, paths: { last: string; best: string }) {
   const last = fitCheckpoint(resume.last, manifest, { what: paths.last, needState: true });
-  const best = resume.best ? fitCheckpoint(resume.best, manifest, { what: paths.best }).params : undefined;
-  return { state: resume.state, params: last.params, optimizerState: last.state, ...(best ? { bestParams: best } : {}) };
+  const best = resume.best ? fitCheckpoint(resume.best, manifest, { what: paths.best }) : undefined;
+  return { state: resume.state, params: last.params, optimizerState: last.state, ...(best ? { bestParams: best.params, bestState: best.state } : {}) };
 }
 
 /** Model options as the flags that set them (`--hidden 8`, `--option name=value`). */

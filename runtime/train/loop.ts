@@ -58,7 +58,11 @@ export interface Snapshot {
   kind: 'last' | 'best';
   state: LoopState;
   params: Record<string, TensorData>;
-  /** optimizer state etc.; copied only for 'last' (a best model is for inference) */
+  /**
+   * 'last': the whole state (optimizer moments, step counters, running statistics), to resume;
+   * 'best': only the state an inference session reads (batch-norm running statistics: the eval
+   * session's state tensors), since a best model is for inference
+   */
   optimizerState: Record<string, TensorData>;
 }
 
@@ -83,6 +87,8 @@ export interface TrainLoopOptions {
     params: Record<string, TensorData>;
     optimizerState: Record<string, TensorData>;
     bestParams?: Record<string, TensorData>;
+    /** the best model's inference state (its batch-norm running statistics), if kept */
+    bestState?: Record<string, TensorData>;
   };
   onEvent?: (event: TrainEvent) => void;
   /** stop request: honoured between batches; the run then saves a 'last' snapshot and returns */
@@ -131,6 +137,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     : { epoch: 0, history: [], bestLoss: null, bestEpoch: null, patienceLeft: o.patience };
   if (o.resume) await o.train.setParams({ ...o.resume.params, ...o.resume.optimizerState });
   let bestParams: Record<string, TensorData> | null = o.resume?.bestParams ?? null;
+  // the state tensors that go with the best params (running statistics the eval session reads)
+  let bestState: Record<string, TensorData> = o.resume?.bestState ?? {};
   let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
 
   const snapshot = async (kind: Snapshot['kind']): Promise<Snapshot> => ({
@@ -218,7 +226,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       state.bestEpoch = epoch;
       state.patienceLeft = o.patience;
       bestParams = copyAll(await o.train.getParams(false));
-      await o.save?.({ kind: 'best', state: structuredClone(state), params: bestParams, optimizerState: {} });
+      bestState = o.eval ? sharedState(await o.train.getParams(true), o.eval) : {};
+      await o.save?.({ kind: 'best', state: structuredClone(state), params: bestParams, optimizerState: bestState });
     } else if (o.patience > 0) {
       state.patienceLeft -= 1;
     }
@@ -241,7 +250,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
   }
 
   if ((o.restoreBest ?? true) && bestParams && stoppedBy !== 'signal') {
-    await o.train.setParams(bestParams);
+    await o.train.setParams({ ...bestParams, ...bestState });
     if (o.eval) await syncParams(o.train, o.eval);
   }
   return { state, bestParams, stoppedBy };
@@ -319,6 +328,13 @@ function scalarOutput(out: Record<string, TensorData>, name: string, session: Se
 function copyAll(values: Record<string, TensorData>): Record<string, TensorData> {
   const out: Record<string, TensorData> = {};
   for (const [k, v] of Object.entries(values)) out[k] = v.slice();
+  return out;
+}
+
+/** The values of `to`'s state tensors (e.g. batch-norm running statistics) among `values`. */
+function sharedState(values: Record<string, TensorData>, to: Session): Record<string, TensorData> {
+  const out: Record<string, TensorData> = {};
+  for (const s of to.manifest.state) if (values[s.name]) out[s.name] = values[s.name]!.slice();
   return out;
 }
 

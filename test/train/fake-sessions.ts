@@ -88,10 +88,15 @@ export class LinearSession extends JsSession {
  * when there is one batch per epoch) into 2-class logits whose cross-entropy against label 0
  * is exactly script[t - 1]. The train loss reported is 1 / t.
  */
-export function scriptedSessions(batch: number, features: number, script: number[]): { train: JsSession; eval: JsSession } {
+export function scriptedSessions(batch: number, features: number, script: number[], o: { withState?: boolean } = {}): { train: JsSession; eval: JsSession } {
   class ScriptedTrain extends JsSession {
     compute(): Outputs {
       this.values.t![0]! += 1;
+      if (o.withState) {
+        // like batch norm's running mean (read by the eval session) and an optimizer moment (train only)
+        this.values.running![0] = 10 * this.values.t![0]!;
+        this.values.moment![0] = this.values.t![0]!;
+      }
       return { loss: Float32Array.of(1 / this.values.t![0]!) };
     }
   }
@@ -106,9 +111,11 @@ export function scriptedSessions(batch: number, features: number, script: number
     }
   }
   const params = [spec('t', [])];
-  const train = new ScriptedTrain(manifestFor('scripted-train', true, [spec('x', [batch, features]), spec('y', [batch], 'i32')], [spec('loss', [])], params, []));
-  const evalSession = new ScriptedEval(manifestFor('scripted-eval', false, [spec('x', [batch, features])], [spec('logits', [batch, 2])], params, []));
-  train.values = { t: new Float32Array(1) };
-  evalSession.values = { t: new Float32Array(1) };
+  const trainState = o.withState ? [spec('running', []), spec('moment', [])] : [];
+  const evalState = o.withState ? [spec('running', [])] : [];
+  const train = new ScriptedTrain(manifestFor('scripted-train', true, [spec('x', [batch, features]), spec('y', [batch], 'i32')], [spec('loss', [])], params, trainState));
+  const evalSession = new ScriptedEval(manifestFor('scripted-eval', false, [spec('x', [batch, features])], [spec('logits', [batch, 2])], params, evalState));
+  train.values = { t: new Float32Array(1), ...(o.withState ? { running: new Float32Array(1), moment: new Float32Array(1) } : {}) };
+  evalSession.values = { t: new Float32Array(1), ...(o.withState ? { running: new Float32Array(1) } : {}) };
   return { train, eval: evalSession };
 }

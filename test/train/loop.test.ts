@@ -127,6 +127,23 @@ describe('early stopping and the best model', () => {
     expect(saves.filter((s) => s.kind === 'best').map((s) => s.params.t![0])).toEqual([1, 2, 4]);
   });
 
+  it('the best snapshot keeps the state an eval session reads (running statistics), not the optimizer state, and restores it', async () => {
+    const { train, eval: evalS } = scriptedSessions(4, 2, [0.9, 0.5, 0.6, 0.4, 0.45, 0.41], { withState: true });
+    const saves: Snapshot[] = [];
+    const r = await trainLoop({
+      train, eval: evalS, data: tiny(8), trainIndices: Int32Array.of(0, 1, 2, 3), valIndices: Int32Array.of(4, 5, 6, 7), seed: 1,
+      epochs: 6, patience: 0, save: async (s) => { saves.push(s); },
+    });
+    expect(r.state.bestEpoch).toBe(4);
+    const best = saves.filter((s) => s.kind === 'best');
+    expect(best.map((s) => Object.keys(s.optimizerState))).toEqual([['running'], ['running'], ['running']]);
+    expect(best.map((s) => s.optimizerState.running![0])).toEqual([10, 20, 40]);
+    // the eval session ends with the best epoch's statistics, not the last epoch's (60)
+    expect(evalS.values.running![0]).toBe(40);
+    expect(train.values.running![0]).toBe(40);
+    expect(Object.keys(saves.filter((s) => s.kind === 'last').at(-1)!.optimizerState).sort()).toEqual(['moment', 'running']);
+  });
+
   it('patience 0 runs all epochs', async () => {
     const { opts } = setup([0.5, 0.6, 0.7]);
     const r = await trainLoop({ ...opts, epochs: 3, patience: 0 });
