@@ -1,0 +1,108 @@
+/**
+ * The playground's char-gpt panel run in a real browser (Debian's Chromium, headless, through
+ * playwright-core): the panel's training step and KV-cache decode step (web/playground/src/gpt/
+ * graphs.ts), compiled here for WASM and WebGPU, are trained in the page by the panel's own
+ * GptTrainer on the panel's text (the fortunes excerpt of web/playground/scripts/prepare-gpt-text.ts).
+ * On each backend the mean loss of steps 81–100 must be below 3.0 nats/char, from ln(vocab) ≈ 4.4
+ * at the start (measured in Node: 2.84 on WASM and WebGPU alike), and the sample must be made of
+ * the text's characters. In CI (CI=true) a missing Chromium, WebGPU adapter or fortunes package
+ * fails the test; elsewhere it is skipped with a loud warning.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/index.ts';
+import { saveArtifact } from '../../runtime/node/index.ts';
+import { buildVocabulary } from '../../runtime/data/text.ts';
+import { FORTUNES_DIR } from '../../runtime/node/text-corpus.ts';
+import { gptSampleGraph, gptTrainGraph } from '../../web/playground/src/gpt/graphs.ts';
+import { panelText } from '../../web/playground/scripts/prepare-gpt-text.ts';
+import type { GptRunResult } from '../../web/browser-test/main.ts';
+import { CHROMIUM, launchChromium, type LaunchedBrowser } from '../playground/chromium.ts';
+import { serve } from './page-server.ts';
+
+const PAGE_DIR = resolve(import.meta.dirname, '../../web/browser-test');
+const STEPS = 100;
+const LOSS_BELOW = 3.0;
+const inCi = process.env.CI === 'true';
+
+function unavailable(why: string): boolean {
+  if (inCi) throw new Error(`char-gpt browser test cannot run: ${why}`);
+  const bar = '!'.repeat(100);
+  console.warn(`\n${bar}\nSKIPPING CHAR-GPT BROWSER TEST: ${why}\n${bar}\n`);
+  return true;
+}
+
+const skip = (!existsSync(CHROMIUM) && unavailable(`${CHROMIUM} is missing (sudo bash scripts/setup-system.sh)`))
+  || (!existsSync(FORTUNES_DIR) && unavailable(`${FORTUNES_DIR} is missing (sudo apt-get install fortunes)`));
+
+describe.skipIf(skip)('the playground\'s char-gpt run in Chromium (WASM, and WebGPU on SwiftShader)', () => {
+  let dir: string, server: Server, browser: LaunchedBrowser, page: Page, base: string, vocabSize: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'axon-browser-gpt-'));
+    const { text } = panelText();
+    vocabSize = buildVocabulary(text).chars.length;
+    await Promise.all((['wasm', 'webgpu'] as const).flatMap((backend) => [
+      compile(gptTrainGraph(vocabSize), { backend }).then((a) => saveArtifact(a, join(dir, backend, 'train'))),
+      compile(gptSampleGraph(vocabSize), { backend }).then((a) => saveArtifact(a, join(dir, backend, 'decode'))),
+    ]));
+    const bundle = await build({ entryPoints: [join(PAGE_DIR, 'main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
+    const bundleJs = bundle.outputFiles[0]!.text;
+    server = await serve(async (path) => {
+      if (path === '/index.html') return readFile(join(PAGE_DIR, 'index.html'));
+      if (path === '/bundle.js') return bundleJs;
+      if (path === '/corpus.txt') return text;
+      if (path.startsWith('/artifacts/')) return readFile(join(dir, path.slice('/artifacts/'.length)));
+      return undefined;
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, { timeout: 20_000 })
+      .catch((e: Error) => { throw new Error(`the test page did not start: ${pageErrors.join('; ') || e.message}`); });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const train = (backend: string): Promise<GptRunResult> =>
+    page.evaluate(([b, a, n]) => (globalThis as unknown as { axonTest: { trainGpt: (t: string, d: string, c: string, n: number) => Promise<GptRunResult> } }).axonTest.trainGpt(`${a}/train`, `${a}/decode`, `${b}/corpus.txt`, n),
+      [base, `${base}/artifacts/${backend}`, STEPS] as const);
+
+  function expectLearned(r: GptRunResult, backend: string): void {
+    console.log(`char-gpt in Chromium on ${backend}: loss ${r.losses[0]!.toFixed(3)} → ${r.recentLoss.toFixed(3)} (mean of the last 20 of ${STEPS} steps), ${r.msPerStep.toFixed(1)} ms/step; sample ${JSON.stringify(r.sample)} (${r.sampleTokensPerSecond.toFixed(0)} chars/s)`);
+    expect(r.backend).toBe(backend);
+    expect(r.losses).toHaveLength(STEPS);
+    expect(r.losses.every(Number.isFinite)).toBe(true);
+    // the first step starts near uniform over the vocabulary
+    expect(Math.abs(r.losses[0]! - Math.log(vocabSize))).toBeLessThan(0.3);
+    expect(r.recentLoss).toBeLessThan(LOSS_BELOW);
+    expect([...r.sample]).toHaveLength(60);
+  }
+
+  it(`WASM: the loss falls below ${LOSS_BELOW} nats/char within ${STEPS} steps`, async () => {
+    expectLearned(await train('wasm'), 'wasm');
+  }, 120_000);
+
+  it(`WebGPU: the loss falls below ${LOSS_BELOW} nats/char within ${STEPS} steps`, async () => {
+    const adapter = await page.evaluate(() => (globalThis as unknown as { axonTest: { adapterName: () => Promise<string | undefined> } }).axonTest.adapterName());
+    if (!adapter) {
+      unavailable('Chromium exposes no WebGPU adapter (expected SwiftShader with --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader)');
+      return;
+    }
+    expectLearned(await train('webgpu'), 'webgpu');
+  }, 300_000);
+});
