@@ -3,9 +3,11 @@
  * playwright-core): the panel's training step and KV-cache decode step (web/playground/src/gpt/
  * graphs.ts), compiled here for WASM and WebGPU, are trained in the page by the panel's own
  * GptTrainer on the panel's text (the fortunes excerpt of web/playground/scripts/prepare-gpt-text.ts).
- * On each backend the mean loss of steps 81–100 must be below 3.0 nats/char, from ln(vocab) ≈ 4.4
- * at the start (measured in Node: 2.84 on WASM and WebGPU alike), and the sample must be made of
- * the text's characters. In CI (CI=true) a missing Chromium, WebGPU adapter or fortunes package
+ * From ln(vocab) ≈ 4.4 at the first step, the mean loss of steps 81–100 must be below 3.0
+ * nats/char on WASM (measured: 2.84), and of steps 31–40 below 3.5 on WebGPU, whose 40 losses must
+ * also equal WASM's (same seeds and windows) within f32 tolerance. WebGPU runs fewer steps only
+ * because SwiftShader (a CPU rasterizer) takes ~0.5 s per step of 228 dispatches on this machine,
+ * against ~26 ms for WASM. Each run ends with a 60-character sample from the KV-cache decoder. In CI (CI=true) a missing Chromium, WebGPU adapter or fortunes package
  * fails the test; elsewhere it is skipped with a loud warning.
  */
 import { existsSync } from 'node:fs';
@@ -28,8 +30,8 @@ import { CHROMIUM, launchChromium, type LaunchedBrowser } from '../playground/ch
 import { serve } from './page-server.ts';
 
 const PAGE_DIR = resolve(import.meta.dirname, '../../web/browser-test');
-const STEPS = 100;
-const LOSS_BELOW = 3.0;
+/** steps, and the bound on the mean loss of the last `tail` of them */
+const RUNS = { wasm: { steps: 100, tail: 20, below: 3.0 }, webgpu: { steps: 40, tail: 10, below: 3.5 } } as const;
 const inCi = process.env.CI === 'true';
 
 function unavailable(why: string): boolean {
@@ -78,31 +80,38 @@ describe.skipIf(skip)('the playground\'s char-gpt run in Chromium (WASM, and Web
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const train = (backend: string): Promise<GptRunResult> =>
+  let wasmLosses: number[] | undefined;
+  const train = (backend: keyof typeof RUNS): Promise<GptRunResult> =>
     page.evaluate(([b, a, n]) => (globalThis as unknown as { axonTest: { trainGpt: (t: string, d: string, c: string, n: number) => Promise<GptRunResult> } }).axonTest.trainGpt(`${a}/train`, `${a}/decode`, `${b}/corpus.txt`, n),
-      [base, `${base}/artifacts/${backend}`, STEPS] as const);
+      [base, `${base}/artifacts/${backend}`, RUNS[backend].steps] as const);
 
-  function expectLearned(r: GptRunResult, backend: string): void {
-    console.log(`char-gpt in Chromium on ${backend}: loss ${r.losses[0]!.toFixed(3)} → ${r.recentLoss.toFixed(3)} (mean of the last 20 of ${STEPS} steps), ${r.msPerStep.toFixed(1)} ms/step; sample ${JSON.stringify(r.sample)} (${r.sampleTokensPerSecond.toFixed(0)} chars/s)`);
+  function expectLearned(r: GptRunResult, backend: keyof typeof RUNS): void {
+    const { steps, tail, below } = RUNS[backend];
+    const recent = r.losses.slice(-tail).reduce((a, b) => a + b, 0) / tail;
+    console.log(`char-gpt in Chromium on ${backend}: loss ${r.losses[0]!.toFixed(3)} → ${recent.toFixed(3)} (mean of the last ${tail} of ${steps} steps); first step ${r.firstStepMs.toFixed(0)} ms, then ${r.msPerStep.toFixed(1)} ms/step; sample ${JSON.stringify(r.sample)} (${r.sampleTokensPerSecond.toFixed(0)} chars/s)`);
     expect(r.backend).toBe(backend);
-    expect(r.losses).toHaveLength(STEPS);
+    expect(r.losses).toHaveLength(steps);
     expect(r.losses.every(Number.isFinite)).toBe(true);
     // the first step starts near uniform over the vocabulary
     expect(Math.abs(r.losses[0]! - Math.log(vocabSize))).toBeLessThan(0.3);
-    expect(r.recentLoss).toBeLessThan(LOSS_BELOW);
+    expect(recent).toBeLessThan(below);
     expect([...r.sample]).toHaveLength(60);
   }
 
-  it(`WASM: the loss falls below ${LOSS_BELOW} nats/char within ${STEPS} steps`, async () => {
-    expectLearned(await train('wasm'), 'wasm');
+  it(`WASM: the mean loss of steps ${RUNS.wasm.steps - RUNS.wasm.tail + 1}–${RUNS.wasm.steps} is below ${RUNS.wasm.below} nats/char`, async () => {
+    const r = await train('wasm');
+    expectLearned(r, 'wasm');
+    wasmLosses = r.losses;
   }, 120_000);
 
-  it(`WebGPU: the loss falls below ${LOSS_BELOW} nats/char within ${STEPS} steps`, async () => {
+  it(`WebGPU: the mean loss of steps ${RUNS.webgpu.steps - RUNS.webgpu.tail + 1}–${RUNS.webgpu.steps} is below ${RUNS.webgpu.below} nats/char, and the losses equal WASM's`, async () => {
     const adapter = await page.evaluate(() => (globalThis as unknown as { axonTest: { adapterName: () => Promise<string | undefined> } }).axonTest.adapterName());
     if (!adapter) {
       unavailable('Chromium exposes no WebGPU adapter (expected SwiftShader with --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader)');
       return;
     }
-    expectLearned(await train('webgpu'), 'webgpu');
+    const r = await train('webgpu');
+    expectLearned(r, 'webgpu');
+    if (wasmLosses) r.losses.forEach((l, i) => expect(Math.abs(l - wasmLosses![i]!), `step ${i + 1}: WebGPU ${l}, WASM ${wasmLosses![i]}`).toBeLessThan(2e-3 * wasmLosses![i]!));
   }, 300_000);
 });
