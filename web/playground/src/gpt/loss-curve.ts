@@ -31,8 +31,12 @@ export function paintGptLoss(canvas: HTMLCanvasElement, losses: readonly number[
   let sum = 0;
   line(losses.map((v, i) => { sum += v - (i >= 20 ? losses[i - 20]! : 0); return sum / Math.min(i + 1, 20); }), MEAN);
   if (reference !== undefined) {
+    ctx.beginPath();
     ctx.setLineDash([4, 3]);
-    line([reference, reference], '#aaa');
+    ctx.strokeStyle = '#aaa';
+    ctx.moveTo(pad.l, py(reference));
+    ctx.lineTo(w - pad.r, py(reference));
+    ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillText(`uniform: ln ${Math.round(Math.exp(reference))}`, pad.l + 6, py(reference) + 12);
   }
