@@ -88,7 +88,7 @@ describe.skipIf(skip)('the playground\'s char-gpt run in Chromium (WASM, and Web
   function expectLearned(r: GptRunResult, backend: keyof typeof RUNS): void {
     const { steps, tail, below } = RUNS[backend];
     const recent = r.losses.slice(-tail).reduce((a, b) => a + b, 0) / tail;
-    console.log(`char-gpt in Chromium on ${backend}: loss ${r.losses[0]!.toFixed(3)} → ${recent.toFixed(3)} (mean of the last ${tail} of ${steps} steps); first step ${r.firstStepMs.toFixed(0)} ms, then ${r.msPerStep.toFixed(1)} ms/step; sample ${JSON.stringify(r.sample)} (${r.sampleTokensPerSecond.toFixed(0)} chars/s)`);
+    console.log(`char-gpt in Chromium on ${backend}: loss ${r.losses[0]!.toFixed(3)} → ${recent.toFixed(3)} (mean of the last ${tail} of ${steps} steps); sessions opened in ${r.openMs.toFixed(0)} ms, first step ${r.firstStepMs.toFixed(0)} ms, then ${r.msPerStep.toFixed(1)} ms/step; sample ${JSON.stringify(r.sample)} (${r.sampleTokensPerSecond.toFixed(0)} chars/s)`);
     expect(r.backend).toBe(backend);
     expect(r.losses).toHaveLength(steps);
     expect(r.losses.every(Number.isFinite)).toBe(true);

@@ -47,7 +47,9 @@ export interface GptRunResult {
   losses: number[];
   /** mean of the last 20 steps' losses */
   recentLoss: number;
-  /** the first step (WebGPU: creates the pipelines), then the mean of the others */
+  /** fetching the artifacts and text and creating both sessions (WebGPU: every pipeline) */
+  openMs: number;
+  /** the first step, then the mean of the others */
   firstStepMs: number;
   msPerStep: number;
   sample: string;
@@ -59,18 +61,20 @@ export interface GptRunResult {
  * training-step and decode-step artifacts at `trainUrl` and `decodeUrl`, the text at `textUrl`.
  */
 async function trainGpt(trainUrl: string, decodeUrl: string, textUrl: string, steps: number): Promise<GptRunResult> {
+  const opened = performance.now();
   const [train, decode, text] = await Promise.all([fetchArtifact(trainUrl), fetchArtifact(decodeUrl), fetch(textUrl).then((r) => r.text())]);
   const device = train.manifest.backend === 'webgpu' ? await requestArenaDevice(navigator.gpu, Math.max(train.manifest.arenaBytes, decode.manifest.arenaBytes)) : undefined;
   const options = device ? { device } : {};
   const trainer = new GptTrainer(await createSession(train, options), await createSession(decode, options), text, buildVocabulary(text));
   try {
     const t0 = performance.now();
+    const openMs = t0 - opened;
     await trainer.step();
     const t1 = performance.now();
     for (let s = 1; s < steps; s++) await trainer.step();
     const msPerStep = (performance.now() - t1) / Math.max(1, steps - 1);
     const sample = await trainer.sample('Q: ', 60);
-    return { backend: train.manifest.backend, losses: trainer.losses, recentLoss: trainer.recentLoss(20), firstStepMs: t1 - t0, msPerStep, sample: sample.text, sampleTokensPerSecond: sample.tokensPerSecond };
+    return { backend: train.manifest.backend, losses: trainer.losses, recentLoss: trainer.recentLoss(20), openMs, firstStepMs: t1 - t0, msPerStep, sample: sample.text, sampleTokensPerSecond: sample.tokensPerSecond };
   } finally {
     trainer.dispose();
     device?.destroy();
