@@ -199,12 +199,13 @@ export function buildProgram(exitCode: { value: number }): Command {
     .option('--model <spec>', 'model module (default: the example named by the checkpoint\'s model id)')
     .addOption(backendOption())
     .option('--threads <n>', 'WASM threads', int('--threads'), 0)
+    .option('--no-kv-cache', 're-run the whole window per character instead of the KV-cache decode step')
     .option('--json', 'print one JSON object')
     .action(async (run: string, flags: import('./commands/sample.ts').SampleFlags & { json?: boolean }) => {
       const { sampleCommand } = await import('./commands/sample.ts');
       const r = await sampleCommand(run, flags);
-      if (flags.json) process.stdout.write(JSON.stringify({ prompt: r.prompt, text: r.text, tokens: flags.tokens, tokens_per_s: +r.tokensPerSecond.toFixed(1), seconds: +r.seconds.toFixed(3), compile_seconds: +r.compileSeconds.toFixed(2), backend: flags.backend, checkpoint: r.checkpoint }) + '\n');
-      else process.stdout.write(`${r.prompt}${r.text}\n\n(${flags.tokens} characters in ${r.seconds.toFixed(2)} s: ${r.tokensPerSecond.toFixed(1)} chars/s on ${flags.backend}, re-running the window per character; compiled in ${r.compileSeconds.toFixed(2)} s)\n`);
+      if (flags.json) process.stdout.write(JSON.stringify({ prompt: r.prompt, text: r.text, tokens: flags.tokens, mode: r.mode, tokens_per_s: +r.tokensPerSecond.toFixed(1), seconds: +r.seconds.toFixed(3), compile_seconds: +r.compileSeconds.toFixed(2), backend: flags.backend, checkpoint: r.checkpoint }) + '\n');
+      else process.stdout.write(`${r.prompt}${r.text}\n\n(${flags.tokens} characters in ${r.seconds.toFixed(2)} s: ${r.tokensPerSecond.toFixed(1)} chars/s on ${flags.backend}, ${r.mode === 'kv-cache' ? 'KV-cache decode step' : 're-running the window per character'}; compiled in ${r.compileSeconds.toFixed(2)} s)\n`);
     });
 
   withOptionFlags(program.command('eval <model>'))

@@ -80,7 +80,11 @@ export interface TrainableModel {
    * fortunes package) and feeds windows of `window(options)` token ids as x (f32 [B, window]);
    * the vocabulary size is handed to the model as the option "vocab".
    */
-  text?: { window: (options: Record<string, number>) => number };
+  text?: {
+    window: (options: Record<string, number>) => number;
+    /** the KV-cache decode step (token, pos → logits) for sampling; without it, sampling re-runs the window */
+    decoder?: (options: Record<string, number>) => Graph;
+  };
   /** name of a [O, C, KH, KW] param to draw as a filter grid */
   filterParam?: string;
   /** hand-built sessions instead of compiled ones (tests, JS reference models) */

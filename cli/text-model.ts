@@ -1,7 +1,7 @@
 /**
  * What `axon train` and `axon sample` do for text models (a TrainableModel with `text`): read
  * the corpus, size the model to it (window from the options, vocabulary from the text), and
- * compile the one-window inference program that generates characters.
+ * compile the inference program that generates characters (a KV-cache decode step or the window).
  */
 import type { Backend } from '../runtime/artifact.ts';
 import { textWindows, type TextDataset } from '../runtime/data/text.ts';
@@ -45,7 +45,13 @@ export function samplerGraph(model: TrainableModel, options: Record<string, numb
   return g;
 }
 
-export async function openSampler(model: TrainableModel, options: Record<string, number>, backend: Backend, threads = 1): Promise<Session> {
+/**
+ * The sampling session: the model's KV-cache decode step when it has one and `kvCache` is on
+ * (the default), else the window program (every character re-runs the window).
+ */
+export async function openSampler(model: TrainableModel, options: Record<string, number>, backend: Backend, threads = 1, kvCache = true): Promise<Session> {
   const wasm = backend === 'wasm' ? { relaxedSimd: true, ...(threads > 1 ? { threads } : {}) } : {};
-  return createSession(await compile(samplerGraph(model, options), { backend, ...wasm }), threads > 1 ? { threads } : {});
+  const decoder = kvCache ? model.text?.decoder : undefined;
+  const graph = decoder ? decoder(options) : samplerGraph(model, options);
+  return createSession(await compile(graph, { backend, ...wasm }), threads > 1 ? { threads } : {});
 }

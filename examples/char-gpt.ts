@@ -18,6 +18,7 @@ import { logSoftmax } from '../compiler/frontend/activations.ts';
 import { oneHot } from '../compiler/frontend/composites.ts';
 import { normal } from '../compiler/frontend/init.ts';
 import type { TrainableModel } from '../cli/model.ts';
+import { gptDecodeGraph } from './lib/gpt-decode.ts';
 
 export const GPT_DEFAULTS = { layers: 4, width: 128, heads: 4, context: 128, dropout: 0.1, tied: 1, vocab: 96, warmup: 100, weight_decay: 0.01, clip: 1 } as const;
 
@@ -60,7 +61,7 @@ const model: TrainableModel = {
   inputShape: [GPT_DEFAULTS.context + 1],
   classes: GPT_DEFAULTS.vocab,
   defaults: { epochs: 1, batchSize: 32, lr: 1e-3, patience: 0 },
-  text: { window: (o) => (o.context ?? GPT_DEFAULTS.context) + 1 },
+  text: { window: (o) => (o.context ?? GPT_DEFAULTS.context) + 1, decoder: (o) => gptDecodeGraph(o) },
   buildForward: (x, ctx) => gptLogits(columns(x, 0, x.shape[1]! - 1), ctx),
   objective: (x, ctx) => {
     const perChar = nextCharLosses(x, ctx);

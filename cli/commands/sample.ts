@@ -1,8 +1,9 @@
 /**
  * `axon sample <run dir | checkpoint>`: generate text with a trained text model (char-gpt).
- * Compiles the one-window inference program (x [1, window] → logits), loads the checkpoint's
- * params and draws characters with temperature and top-k. Without a KV cache, every new
- * character re-runs the whole window; the command reports that cost as characters/s.
+ * Compiles the model's KV-cache decode step (token, pos → logits; the prompt prefilled token by
+ * token), or with --no-kv-cache the one-window program (x [1, window] → logits, every new
+ * character re-runs the whole window), loads the checkpoint's params and draws characters with
+ * temperature and top-k. It reports characters/s for the mode it ran.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ export interface SampleFlags {
   seed: number;
   backend: Backend;
   threads: number;
+  /** use the model's KV-cache decode step (default true; --no-kv-cache re-runs the window) */
+  kvCache?: boolean;
 }
 
 export interface SampleReport extends SampleResult {
@@ -41,7 +44,7 @@ export async function sampleCommand(target: string, flags: SampleFlags): Promise
   const vocab = vocabularyOf(Array.from(meta.vocab));
   const sized = sizedTextModel(model, meta.options, vocab.chars.length);
   const t0 = performance.now();
-  const session = await openSampler(sized, meta.options, flags.backend, flags.threads);
+  const session = await openSampler(sized, meta.options, flags.backend, flags.threads, flags.kvCache ?? true);
   const compileSeconds = (performance.now() - t0) / 1000;
   try {
     await session.setParams(ckpt.params);

@@ -8,16 +8,17 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, Graph, losses, nn, optim, trainStep } from '../../compiler/index.ts';
 import { createSession, saveArtifact } from '../../runtime/node/index.ts';
 import type { BrowserRunResult } from '../../web/browser-test/main.ts';
+import { serve } from './page-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -60,24 +61,6 @@ function expectClose(actual: number[], expected: ArrayLike<number>, what: string
     const e = expected[i]!;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`${what}[${i}]: browser ${a}, Node WASM ${e}`);
   });
-}
-
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wgsl': 'text/plain', '.wasm': 'application/wasm' };
-
-/** Serves the page, the bundle and the artifact directories, cross-origin isolated. */
-function serve(files: (path: string) => Promise<Uint8Array | string | undefined>): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const asked = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const path = asked === '/' ? '/index.html' : asked;
-    const body = path.includes('..') ? undefined : await files(path).catch(() => undefined);
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
-    if (body === undefined) {
-      res.writeHead(404, headers).end(`not found: ${path}`);
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
 describe.skipIf(skip)('runtime in Chromium (WebGPU on SwiftShader, and WASM)', () => {

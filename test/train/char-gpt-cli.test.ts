@@ -1,6 +1,6 @@
 /**
  * char-gpt end to end through the CLI commands (WASM): `axon train char-gpt --data FILE --steps N`
- * on a small text, then `axon sample` from the run's checkpoint.
+ * on a small text, then `axon sample` from the run's checkpoint, with and without the KV cache.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,11 @@ describe('char-gpt through axon train and axon sample (WASM)', () => {
     expect([...r.text].length).toBe(12);
     expect([...r.text].every((c) => TEXT.includes(c))).toBe(true);
     expect(r.tokensPerSecond).toBeGreaterThan(0);
+    expect(r.mode).toBe('kv-cache');
+    // --no-kv-cache re-runs the window: the same characters from the same seed (text within the context)
+    const w = await sampleCommand(join(dir, 'run'), { prompt: 'to be', tokens: 10, temperature: 0.8, topK: 5, seed: 1, backend: 'wasm', threads: 0, kvCache: false });
+    expect(w.mode).toBe('window');
+    expect(w.text).toBe([...r.text].slice(0, 10).join(''));
     await expect(sampleCommand(join(dir, 'run'), { prompt: 'Zebra', tokens: 1, temperature: 1, topK: 0, seed: 1, backend: 'wasm', threads: 0 }))
       .rejects.toThrow(/"Z" \(U\+005A\) at position 0 is not in the model's vocabulary/);
   }, 900_000);
