@@ -37,8 +37,19 @@ async function withLoss(name: string, size: number): Promise<Graph> {
 const norm = (xs: ArrayLike<number>) => { let s = 0; for (let i = 0; i < xs.length; i++) s += xs[i]! * xs[i]!; return Math.sqrt(s); };
 const allFinite = (xs: ArrayLike<number>) => { for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i]!)) return false; return true; };
 
+/**
+ * Runs the step twice on one batch: the second loss is the first step's result. Every gradient
+ * must be finite and somewhere nonzero (so the whole network is connected to the loss); not every
+ * weight need move, since with random weights early gradients can be ~1e-7, below f32's step.
+ */
 async function stepTwice(session: Session, feeds: Record<string, Float32Array | Int32Array>, before: Record<string, ArrayLike<number>>) {
-  const first = (await session.run(feeds)).loss![0]!;
+  const out = await session.run(feeds);
+  const first = out.loss![0]!;
+  for (const n of Object.keys(before)) {
+    const d = out[`grad/${n}`]!;
+    expect(allFinite(d), `gradient of ${n} finite`).toBe(true);
+    expect(d.some((x) => x !== 0), `gradient of ${n} not all zero`).toBe(true);
+  }
   const params = await session.getParams();
   const second = (await session.run(feeds)).loss![0]!;
   let changed = 0;
@@ -54,11 +65,11 @@ describe.skipIf(!have)('one training step on each imported architecture', () => 
   for (const arch of ARCHS) {
     for (const backend of ['wasm', 'webgpu'] as const) {
       if (backend === 'webgpu' && !arch.webgpu) continue;
-      it(`${arch.name} on ${backend}: SGD lowers the loss of a repeated batch, every update finite`, async () => {
+      it(`${arch.name} on ${backend}: SGD lowers the loss of a repeated batch; every gradient finite and nonzero`, async () => {
         const device = backend === 'webgpu' ? await requireWebGPU() : undefined;
         const g = await withLoss(arch.name, arch.size);
         const before = Object.fromEntries([...g.params].map(([n, p]) => [n, p.value!]));
-        const step = trainStep(g, { optimizer: optim.sgd({ lr: arch.lr }) });
+        const step = trainStep(g, { optimizer: optim.sgd({ lr: arch.lr }), outputGradients: true });
         const session = await createSession(await compile(step, { backend }), device ? { device } : {});
         const r = mulberry32(7);
         const feeds = { input: Float32Array.from({ length: 3 * arch.size * arch.size }, () => r() * 2 - 1), y: Int32Array.of(3 % arch.classes) };
@@ -68,7 +79,7 @@ describe.skipIf(!have)('one training step on each imported architecture', () => 
         console.info(`${arch.name} on ${backend}: loss ${first} → ${second} after one SGD step (lr ${arch.lr})`);
         expect(first).toBeGreaterThan(0);
         expect(second, `loss before ${first}, after one step ${second}`).toBeLessThan(first);
-        expect(changed, 'params the step changed').toBe(g.params.size);
+        expect(changed, 'params the step changed').toBeGreaterThan(g.params.size / 2);
       }, 600_000);
     }
   }
