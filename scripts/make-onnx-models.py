@@ -3,10 +3,12 @@
 
   /usr/bin/python3 scripts/make-onnx-models.py [--out DIR]      # DIR default: node_modules/.cache/axon/onnx-models
   /usr/bin/python3 scripts/make-onnx-models.py --check FILE...  # the ONNX checker on (Axon-exported) files
+  /usr/bin/python3 scripts/make-onnx-models.py --write-goldens   # also rewrite test/onnx/goldens/squeezenet1_1.grads.json (committed)
 
 Uses Debian's python3-torch, python3-torchvision and python3-onnx; random weights (no downloads).
 The models are too large for git (ResNet-18 is 45 MB), so tests look for them in the cache and
-report themselves skipped when it is empty.
+report themselves skipped when it is empty, except in CI (CI=true), where they fail: there
+scripts/ensure-setup.sh (AXON_SETUP_PYTHON=1, set by .ci/run) generates them first, ~11 s.
 """
 import argparse, os, sys
 
