@@ -130,7 +130,8 @@ export function buildProgram(exitCode: { value: number }): Command {
     .addOption(backendOption())
     .option('--threads <n>', 'WASM threads (0 = backend default)', int('--threads'), 0)
     .option('--seed <n>', 'seed for the split, shuffling and dropout', int('--seed'))
-    .option('--data <dir>', 'directory with the Fashion-MNIST IDX files (default $AXON_DATA, then /usr/share/datasets/fashion-mnist)')
+    .option('--data <dir>', 'directory with the Fashion-MNIST IDX files, or `fashion-mnist` (default $AXON_DATA, then /usr/share/datasets/fashion-mnist)')
+    .addOption(new Option('--loss <loss>', 'what the model\'s output is: logits (softmax-cross-entropy) or log-probabilities (nll, an .onnx model ending in LogSoftmax); both train the mean −log_softmax(output)[label]').choices(['softmax-cross-entropy', 'nll']).default('softmax-cross-entropy'))
     .option('-o, --out <dir>', 'output directory (default runs/<model id> under the current directory)')
     .option('--patience <n>', 'epochs without validation improvement before stopping (0 = never)', int('--patience'))
     .option('--val-fraction <f>', 'fraction of the training images held out for validation', fraction, 0.1)
@@ -289,11 +290,18 @@ export function buildProgram(exitCode: { value: number }): Command {
     });
 
   program.command('bench')
-    .description('the backend comparison (from a clone of the repository): Axon (WASM, relaxed SIMD, 2 threads, WebGPU) against TF.js, ONNX Runtime and jax-js; options as in `npm run bench -- --help` (--quick, --case, --system, --baseline, --json FILE, -o DIR)')
+    .description('the backend comparison (from a clone of the repository): Axon (WASM, relaxed SIMD, 2 threads, WebGPU) against TF.js, ONNX Runtime and jax-js; options as in `npm run bench -- --help` (--quick, --case, --system, --baseline, --json FILE, -o DIR). With a model.onnx: times that model on Axon beside onnxruntime-node (--shape name=dims, --backend wasm,webgpu, --threads 1,2, --runs N, --no-ort, --json)')
     .allowUnknownOption(true)
     .helpOption(false)
     .argument('[options...]', 'passed to the benchmark harness')
     .action(async (args: string[]) => {
+      if (args.some((a) => /\.onnx$/i.test(a))) {
+        // one ONNX model on Axon's backends beside onnxruntime-node (cli/commands/bench.ts)
+        const { benchModelCommand, formatModelBench } = await import('./commands/bench.ts');
+        const r = await benchModelCommand(args);
+        process.stdout.write(`${args.includes('--json') ? JSON.stringify(r, null, 2) : formatModelBench(r)}\n`);
+        return;
+      }
       const { spawnSync } = await import('node:child_process');
       const { existsSync } = await import('node:fs');
       const { fileURLToPath } = await import('node:url');

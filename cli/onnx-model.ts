@@ -91,3 +91,33 @@ function replayInto(src: Graph, x: Tensor): Tensor {
   }
   return map.get([...src.outputs.values()][0]!)!;
 }
+
+export type TrainLoss = 'softmax-cross-entropy' | 'nll';
+
+/**
+ * `axon train model.onnx --loss …`: the trainer computes the mean of −log_softmax(output)[label],
+ * which is softmax cross-entropy for logits and, as log-softmax leaves log-probabilities
+ * unchanged, the NLL for a model ending in LogSoftmax. What it cannot train is probabilities, so
+ * the node that makes the first output is checked against the loss asked for.
+ */
+export async function checkOnnxLoss(path: string, loss: TrainLoss): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const { proto } = await loadOnnx();
+  const m = proto.decodeModel(new Uint8Array(await readFile(path)), path);
+  const out = m.graph?.output?.[0]?.name;
+  const last = (m.graph?.node ?? []).find((n) => n.output?.includes(out ?? ''));
+  const what = last ? `a ${last.opType} node "${last.name || out}"` : 'no node';
+  if (last?.opType === 'Softmax') {
+    throw new Error(`${path}: output "${out}" comes from ${what}, so it is probabilities; --loss ${loss} needs ${loss === 'nll' ? 'log-probabilities' : 'logits'}: export the model without its final Softmax${loss === 'nll' ? ' (or with LogSoftmax)' : ''}`);
+  }
+  if (loss === 'nll' && last?.opType !== 'LogSoftmax') {
+    throw new Error(`${path}: --loss nll needs log-probabilities, but output "${out}" comes from ${what}; for logits use --loss softmax-cross-entropy`);
+  }
+}
+
+/** `--data fashion-mnist` names the data set (its default location) unless such a directory exists. */
+export async function resolveDataFlag(data: string | undefined): Promise<string | undefined> {
+  if (data !== 'fashion-mnist') return data;
+  const { existsSync } = await import('node:fs');
+  return existsSync(data) ? data : undefined;
+}

@@ -8,3 +8,15 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
   echo "ensure-setup: installing npm dependencies (npm ci)…" >&2
   npm ci --no-audit --no-fund >&2
 fi
+# the PyTorch-exported ONNX models (ResNet-18 alone is 45 MB, so they are generated, not committed),
+# once into the ignored cache after npm ci (which empties node_modules): ~11 s on 2 idle cores
+if [ "${AXON_SETUP_PYTHON:-0}" = 1 ]; then
+  models=node_modules/.cache/axon/onnx-models
+  for f in fashion_simple_net.onnx fashion_simple_net.grads.json resnet18.onnx mobilenet_v2.onnx squeezenet1_1.onnx vit_tiny.onnx; do
+    if [ ! -f "$models/$f" ]; then
+      echo "ensure-setup: exporting the torchvision ONNX models into $models…" >&2
+      /usr/bin/python3 scripts/make-onnx-models.py --out "$models" >&2
+      break
+    fi
+  done
+fi

@@ -2,7 +2,9 @@
 # Installs the system packages Axon needs on Debian 12 (bookworm):
 #  - a Vulkan driver new enough for Dawn (mesa 25 from bookworm-backports) so WebGPU runs on llvmpipe,
 #  - Debian's Chromium for the browser tests,
-#  - the Fashion-MNIST data set, the `fortunes` text corpus (char-gpt's default data), ONNX's node test suite (libonnx-testdata, for the ONNX conformance run), and PyTorch/ONNX (only for regenerating goldens; tests never need them).
+#  - the Fashion-MNIST data set, the `fortunes` text corpus (char-gpt's default data), ONNX's node test suite (libonnx-testdata, for the ONNX conformance run),
+#  - with AXON_SETUP_PYTHON=1 (CI sets it): PyTorch, torchvision and ONNX for Python, which export the torchvision models the
+#    ONNX architecture tests and bench cases read (scripts/make-onnx-models.py; without them those tests skip outside CI).
 # Idempotent: it installs only what is missing. Elsewhere it says what is missing and how to get it.
 set -euo pipefail
 
@@ -30,7 +32,7 @@ have_pkg libvulkan1 || need+=(mesa)
 [ -d /usr/share/libonnx-testdata/data/node ] || need+=(onnxdata)
 [ -e /usr/share/games/fortunes/cookie ] || need+=(fortunes)
 if [ "${AXON_SETUP_PYTHON:-0}" = 1 ]; then
-  /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(torch)
+  /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null || need+=(torch)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -54,7 +56,7 @@ for n in "${need[@]}"; do
     data) $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null ;;
     onnxdata) $SUDO apt-get install -y -qq libonnx-testdata >/dev/null ;;
     fortunes) $SUDO apt-get install -y -qq fortunes >/dev/null ;;
-    torch) $SUDO apt-get install -y -qq python3-torch python3-onnx >/dev/null ;;
+    torch) $SUDO apt-get install -y -qq python3-torch python3-torchvision python3-onnx >/dev/null ;;
   esac
 done
 echo "setup-system: done" >&2

@@ -9,6 +9,7 @@ import { createSession, type Session } from '../../runtime/node/index.ts';
 import type { Feeds } from '../../runtime/session.ts';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import * as W from '../workloads.ts';
+import { ONNX_IO, onnxCaseFile, onnxCaseInput, type OnnxWorkload } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 
 export interface AxonVariant {
@@ -84,15 +85,29 @@ function caseGraph(c: BenchCase): { graph: Graph; feeds: Feeds } {
       g.output('loss', losses.softmaxCrossEntropy(cnn(g, g.input('x', d.x.shape), true), g.input('y', [w.batch], 'i32')));
       return { graph: trainStep(g, { optimizer: adam() }), feeds: { x: d.x.data, y: labelsOf(d.labels), seed: 1 } };
     }
+    case 'onnx-infer':
+      throw new Error('ONNX cases are imported (async): see onnxCaseGraph');
   }
 }
 
+/** An ONNX case: the file imported as it is (no bench-side rewriting), its weights in the artifact. */
+async function onnxCaseGraph(w: OnnxWorkload): Promise<{ graph: Graph; feeds: Feeds }> {
+  // lazily: onnx-proto is an optional dependency of axon/onnx, needed by these cases only
+  const { importOnnx } = await import('../../compiler/onnx/import.ts');
+  const x = onnxCaseInput(w);
+  const m = await importOnnx(onnxCaseFile(w), { shapes: { [ONNX_IO.input]: x.shape } });
+  return { graph: m.graph, feeds: { [ONNX_IO.input]: x.data } };
+}
+
 export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promise<PreparedCase> {
-  const { graph, feeds } = caseGraph(c);
+  const { graph, feeds } = c.workload.kind === 'onnx-infer' ? await onnxCaseGraph(c.workload) : caseGraph(c);
   const threads = variant.threads ?? 1;
   const artifact = await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });
   const session: Session = await createSession(artifact, threads > 1 ? { threads } : {});
   const names = [...graph.outputs.keys()];
+  // WebGPU compiles its pipelines on the first run (tens of seconds for a whole CNN on llvmpipe);
+  // for the ONNX models that belongs to preparing them, as ORT's session creation does its own
+  if (c.workload.kind === 'onnx-infer') await session.run(feeds);
   return {
     run: async () => {
       const out = await session.run(feeds);

@@ -5,6 +5,7 @@
  */
 import * as jax from '@jax-js/jax';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
+import { NO_ONNX_READER } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
 
@@ -115,6 +116,8 @@ export function prepareJaxCase(c: BenchCase): PreparedCase {
       const d = W.cnnBatch(w.batch);
       return adamTrainer(Object.values(W.cnnParams()).map(arr), (p, x, y, key) => crossEntropy(cnnForward(p, x, key), y), arr(d.x), arr(d.labels), true);
     }
+    case 'onnx-infer':
+      throw new Error(NO_ONNX_READER.jax);
   }
 }
 

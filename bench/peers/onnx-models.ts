@@ -5,6 +5,7 @@
 import onnxProto from 'onnx-proto';
 import { CNN, type Workload } from '../cases.ts';
 import * as W from '../workloads.ts';
+import { ONNX_IO, onnxCaseBytes, onnxCaseInput } from '../cases-onnx.ts';
 
 const { onnx } = onnxProto;
 type Node = InstanceType<typeof onnx.NodeProto>;
@@ -81,6 +82,10 @@ export function onnxModelFor(w: Workload): OnnxModel | undefined {
           initializer('W3', p.w3), initializer('B3', p.b3), initializer('W4', p.w4), initializer('B4', p.b4),
         ],
         { X: W.cnnBatch(w.batch).x }, ['Y', [w.batch, CNN.classes]]);
+    }
+    case 'onnx-infer': {
+      const x = onnxCaseInput(w);
+      return { bytes: onnxCaseBytes(w), feeds: { [ONNX_IO.input]: x }, output: ONNX_IO.output };
     }
     default:
       return undefined;

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build ships no gradients; the union package's build registers them on the same core
 import '@tensorflow/tfjs';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
+import { NO_ONNX_READER } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
 
@@ -104,6 +105,8 @@ export function prepareTfjsCase(c: BenchCase): PreparedCase {
       const p = trainer(v, () => tf.losses.softmaxCrossEntropy(y, cnnForward(v, x, true)) as tf.Scalar);
       return { run: p.run, dispose: () => { p.dispose(); x.dispose(); y.dispose(); } };
     }
+    case 'onnx-infer':
+      throw new Error(NO_ONNX_READER.tfjs);
   }
 }
 
@@ -132,6 +135,7 @@ const KERNELS_NEEDED: Partial<Record<BenchCase['workload']['kind'], string[]>> =
 
 /** Cases needing kernels the active backend lacks are "not supported", with the kernel named. */
 export function tfjsSupports(c: BenchCase): true | string {
+  if (c.workload.kind === 'onnx-infer') return NO_ONNX_READER.tfjs;
   const needed = c.workload.kind === 'conv' && c.workload.backward ? ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] : KERNELS_NEEDED[c.workload.kind] ?? [];
   const missing = needed.filter((k) => !tf.getKernel(k, tf.getBackend()));
   return missing.length ? `tfjs backend "${tf.getBackend()}" has no ${missing.join(', ')} kernel (needed for the backward pass)` : true;

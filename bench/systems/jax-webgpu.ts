@@ -1,5 +1,6 @@
 import { describeAdapter, installNavigatorGpu, packageVersion } from '../peers/node-webgpu.ts';
 import type { BenchSystem } from '../system.ts';
+import { NO_ONNX_READER, unlessOnnx } from '../cases-onnx.ts';
 
 let prepareJaxCase: typeof import('../peers/jax.ts').prepareJaxCase;
 
@@ -12,6 +13,7 @@ const system: BenchSystem = {
     prepareJaxCase = jax.prepareJaxCase;
     return { versions: { '@jax-js/jax': await packageVersion('@jax-js/jax'), webgpu: await packageVersion('webgpu') }, adapter };
   },
+  supports: unlessOnnx(NO_ONNX_READER.jax),
   prepare: async (c) => prepareJaxCase(c),
 };
 export default system;

@@ -29,6 +29,7 @@ import { loadPictures, type Pictures } from '../pictures/load.ts';
 import { prepareOutputDir } from '../files.ts';
 import type { DeadReluReport } from '../analysis/dead-relu.ts';
 import type { SaliencyReport } from '../analysis/saliency-report.ts';
+import { checkOnnxLoss, isOnnxPath, resolveDataFlag, type TrainLoss } from '../onnx-model.ts';
 
 export interface TrainFlags {
   epochs?: number;
@@ -38,7 +39,10 @@ export interface TrainFlags {
   backend: Backend;
   threads: number;
   seed?: number;
+  /** a directory with the IDX files, or the name `fashion-mnist` (the default location) */
   data?: string;
+  /** how the model's output is read by the loss (cli/onnx-model.ts checkOnnxLoss) */
+  loss?: TrainLoss;
   out?: string;
   resume: boolean;
   json: boolean;
@@ -86,6 +90,9 @@ export async function trainCommand(
   modelSpec: string, flags: TrainFlags, io: { signal?: AbortSignal; reporter?: Reporter; log?: (s: string) => void } = {},
 ): Promise<TrainSummary> {
   const log = io.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  flags = { ...flags, data: await resolveDataFlag(flags.data) };
+  if (isOnnxPath(modelSpec)) await checkOnnxLoss(modelSpec, flags.loss ?? 'softmax-cross-entropy');
+  else if (flags.loss === 'nll') throw new Error(`--loss nll: model "${modelSpec}" outputs logits (as every TS model the CLI trains does); --loss nll is for .onnx models that end in LogSoftmax`);
   let model = await loadModel(modelSpec);
   const outDir = flags.out ?? join('runs', model.id);
   prepareOutputDir(outDir, '--out');
