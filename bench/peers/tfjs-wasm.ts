@@ -23,6 +23,12 @@ export async function initTfjsWasm(threads: number): Promise<SystemInfo> {
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   if (!simd) throw new Error('tfjs-backend-wasm: this Node has no wasm SIMD');
+  // The pthread workers now load (8 are preallocated), but XNNPACK's pool still comes back with
+  // one thread in Node (none of the workers ever runs, also when the pool is re-created later):
+  // a "2 threads" row that runs on one would be a wrong label, so the system says so instead.
+  if (wasm.getThreadsCount() < threads) {
+    throw new Error(`tfjs-backend-wasm in Node: setThreadsCount(${threads}) gives a pool of ${wasm.getThreadsCount()} thread(s) (the pthread workers load but never run)`);
+  }
   return { versions: { '@tensorflow/tfjs-core': tfjsVersion(), '@tensorflow/tfjs-backend-wasm': wasm.version_wasm }, notes: [`SIMD, ${wasm.getThreadsCount()} thread(s)`] };
 }
 
