@@ -91,9 +91,13 @@ const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4
 /**
  * A value read by several consumers is recomputed in each up to this cost (about one
  * transcendental and a few ALU ops, e.g. exp(x − max) or a one-hot mask): that costs ALU work
- * in each consumer, while storing it costs a kernel, a write and a read per consumer.
+ * in each consumer, while storing it costs a kernel, a write and a read per consumer. Only
+ * where every consumer has the value's own size: one broadcast into a larger space (a scalar
+ * such as Adam's bias correction into every weight) would repeat the work per element, so
+ * such values keep the strict limit.
  */
 const RECOMPUTE_MAX_COST = 8;
+const RECOMPUTE_MAX_COST_BROADCAST = 2;
 
 /** Recompute cost per element: ALU ops 1 (transcendentals 4, random 8), gathers 1; leaves 0. */
 function cost(e: Expr): number {
@@ -127,6 +131,8 @@ class Lowering {
   private readonly stored = new Map<Tensor, View>();
   private readonly pending = new Map<Tensor, PendingAnchor>();
   private readonly uses = new Map<Tensor, number>();
+  /** nodes some consumer reads at a larger size (a broadcast, or a rank-0 operand of a larger op) */
+  private readonly broadcastInto = new Set<Tensor>();
   private readonly outputOf = new Map<Tensor, string[]>();
   private readonly updateOf = new Map<Tensor, Tensor[]>();
   private readonly leafBuffer = new Map<Tensor, number>();
@@ -139,7 +145,12 @@ class Lowering {
 
   run(): Program {
     const nodes = liveNodes(this.graph);
-    for (const n of nodes) for (const i of n.inputs) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    for (const n of nodes) for (const i of n.inputs) {
+      this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+      if (n.size > i.size) this.broadcastInto.add(i);
+    }
+    // a value reshaped before its broadcast is broadcast too
+    for (const n of [...nodes].reverse()) if (!n.isLeaf() && this.broadcastInto.has(n) && rules[n.op as keyof typeof rules].lower.kind === 'movement') this.broadcastInto.add(n.inputs[0]!);
     for (const [name, t] of this.graph.outputs) {
       this.outputOf.set(t, [...(this.outputOf.get(t) ?? []), name]);
       this.uses.set(t, (this.uses.get(t) ?? 0) + 1);
@@ -515,7 +526,8 @@ class Lowering {
       }
       return v;
     }
-    if (uses > 1 && (v.pending || cost(v.expr) > RECOMPUTE_MAX_COST)) return this.materialize(n, v);
+    const limit = this.broadcastInto.has(n) ? RECOMPUTE_MAX_COST_BROADCAST : RECOMPUTE_MAX_COST;
+    if (uses > 1 && (v.pending || cost(v.expr) > limit)) return this.materialize(n, v);
     return v;
   }
 
