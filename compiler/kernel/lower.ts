@@ -10,11 +10,18 @@
  * Reductions, matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer
  * stores it, so the elementwise chain that follows an anchor becomes that anchor's epilogue.
  *
+ * Around reductions (kernel/reduce-rewrites.ts): an iota operand lifts into the body space; a
+ * sum masked by a one-hot along a reduced axis becomes a gather (no loop over that axis, and no
+ * kernel at all when it was the only one); a reshape that only drops or inserts unit axes keeps
+ * the reduction pending, so what follows is still its epilogue. Softmax cross-entropy and its
+ * gradient are four kernels this way: row max, row Σexp, the loss, the logits' gradient.
+ *
  * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
  *  - it is a graph output or a param/state update;
- *  - it is used more than once and recomputing it costs more than two simple ALU ops per element
- *    (transcendentals and divisions count 4, random numbers 8), or it holds a pending anchor's
- *    `acc` (an accumulation is never recomputed);
+ *  - it is used more than once and recomputing it costs more than 8 (simple ALU ops 1,
+ *    transcendentals and divisions 4, random numbers 8) — or more than 2 when a consumer reads
+ *    it broadcast into a larger space — or it holds a pending anchor's `acc` (an accumulation
+ *    is never recomputed);
  *  - its consumer needs memory: matmul/conv/pool/scatter operands must be unmasked views of a
  *    buffer with non-negative strides (a convolution also takes a zero pad on H/W: its padding);
  *  - padding a computed value whose result is not the pad value where all its reads are out of
