@@ -2,9 +2,16 @@
  * Runs cases on systems, each system in its own worker process, alternating systems sample by
  * sample (rotating the order every round) so that drift and other load on the machine hit all
  * systems alike.
+ *
+ * While one system's sample is timed, every other worker is paused (SIGSTOP, resumed with SIGCONT
+ * before its own turn). Idle workers are not idle: thread pools spin after each run (onnxruntime's
+ * intra-op pools, web and native, took 10–25% of a core for ~0.2 s after every sample), V8
+ * collects the garbage of the last sample on background threads, and GPU stacks poll. Pausing
+ * stops all of that without reconfiguring the peers (their spinning is part of their speed).
+ * On Linux the CPU each worker used while others were timed is reported as idle_cpu_pct.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchCase } from './cases.ts';
 import type { Prepared, Reply, Request } from './protocol.ts';
@@ -72,18 +79,54 @@ class Worker {
     });
   }
 
-  close() { if (this.child.exitCode === null) this.child.kill(); }
+  private alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null && !this.dead; }
+
+  private paused = false;
+  /** Stops the whole process (every thread) until resume(); a no-op where signals cannot pause. */
+  pause(): void {
+    if (this.paused || !CAN_PAUSE || !this.alive()) return;
+    this.paused = this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.alive()) this.child.kill('SIGCONT');
+  }
+
+  /** CPU milliseconds the process has used so far (all threads), where /proc tells; else undefined. */
+  cpuMs(): number | undefined {
+    if (!this.alive() || this.child.pid === undefined) return undefined;
+    try {
+      // fields after the parenthesized command name: state is [0], utime [11], stime [12], in clock ticks
+      const f = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) * (1000 / CLOCK_TICKS);
+    } catch {
+      return undefined;
+    }
+  }
+
+  close() {
+    this.resume();
+    if (this.child.exitCode === null) this.child.kill();
+  }
 }
+
+const CAN_PAUSE = process.platform !== 'win32';
+/** USER_HZ: 100 on every Linux the bench runs on (sysconf is not reachable from Node) */
+const CLOCK_TICKS = 100;
 
 export interface RunSuiteOptions {
   cases: BenchCase[];
   systems: string[];
   timing: TimingOptions;
   machine: MachineInfo;
+  /** pause the other workers while one is timed (default true; false only to measure what they take) */
+  pauseIdle?: boolean;
   log?: (line: string) => void;
 }
 
-export async function runSuite({ cases, systems, timing, machine, log = () => {} }: RunSuiteOptions): Promise<ResultRow[]> {
+export async function runSuite({ cases, systems, timing, machine, pauseIdle = true, log = () => {} }: RunSuiteOptions): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   const workers = systems.map((s) => new Worker(s));
   const unavailable = new Map<string, string>();
@@ -105,7 +148,7 @@ export async function runSuite({ cases, systems, timing, machine, log = () => {}
 
     for (const c of cases) {
       const base = (w: Worker): ResultRow => ({ case: c.name, system: w.name, status: 'ok', versions: w.info?.versions, adapter: w.info?.adapter, notes: w.info?.notes, machine });
-      const active: { w: Worker; row: ResultRow; prep: Prepared; times: number[]; inner: number; samples: number }[] = [];
+      const active: { w: Worker; row: ResultRow; prep: Prepared; times: number[]; cpu: number[]; inner: number; samples: number; idleCpu: number; idleWall: number }[] = [];
 
       for (const [i, w] of workers.entries()) {
         const row = base(w);
@@ -117,7 +160,7 @@ export async function runSuite({ cases, systems, timing, machine, log = () => {}
           await restart(i);
         } else if (r.type === 'prepared') {
           const { inner, samples } = plan(r.result.estimate_ms, timing);
-          active.push({ w, row: { ...row, compile_ms: r.result.compile_ms, first_run_ms: r.result.first_run_ms, checksum: r.result.checksum }, prep: r.result, times: [], inner, samples });
+          active.push({ w, row: { ...row, compile_ms: r.result.compile_ms, first_run_ms: r.result.first_run_ms, checksum: r.result.checksum }, prep: r.result, times: [], cpu: [], inner, samples, idleCpu: 0, idleWall: 0 });
         } else if (r.type === 'too-slow') {
           rows.push({ ...row, status: 'too slow', reason: `first run took ${(r.first_run_ms / 1000).toFixed(1)} s (limit ${timing.maxRunMs / 1000} s)`, compile_ms: r.compile_ms, first_run_ms: r.first_run_ms });
           await w.request({ type: 'release' }, t);
@@ -136,11 +179,21 @@ export async function runSuite({ cases, systems, timing, machine, log = () => {}
         const order = active.map((_, i) => active[(i + round) % active.length]);
         for (const a of order) {
           if (a.times.length >= a.samples || a.row.reason) continue;
+          a.w.resume();
+          if (pauseIdle) for (const w of workers) if (w !== a.w) w.pause();
+          const others = active.filter((o) => o !== a).map((o) => ({ o, before: o.w.cpuMs() }));
+          const start = performance.now();
           const r = await a.w.request({ type: 'sample', inner: a.inner }, t);
-          if (r.type === 'sample') a.times.push(r.ms);
+          const wall = performance.now() - start;
+          for (const { o, before } of others) {
+            const after = o.w.cpuMs();
+            if (before !== undefined && after !== undefined) { o.idleCpu += after - before; o.idleWall += wall; }
+          }
+          if (r.type === 'sample') { a.times.push(r.ms); a.cpu.push(r.cpu_ms); }
           else { a.row.status = 'failed'; a.row.reason = r.type === 'error' ? r.message : `unexpected ${r.type}`; }
         }
       }
+      for (const w of workers) w.resume();
 
       for (const a of active) {
         const r = await a.w.request({ type: 'release' }, t);
@@ -148,11 +201,12 @@ export async function runSuite({ cases, systems, timing, machine, log = () => {}
         if (a.w.dead) unavailable.set(a.w.name, a.w.dead);
         if (a.row.status === 'ok') {
           const s = summarize(a.times);
-          Object.assign(a.row, { median_ms: s.median, min_ms: s.min, max_ms: s.max, samples: a.times.length, runs_per_sample: a.inner }, throughput(c, s.median));
+          Object.assign(a.row, { median_ms: s.median, min_ms: s.min, max_ms: s.max, cpu_ms: summarize(a.cpu).median, samples: a.times.length, runs_per_sample: a.inner }, throughput(c, s.median));
+          if (a.idleWall > 0) a.row.idle_cpu_pct = (100 * a.idleCpu) / a.idleWall;
         }
         rows.push(a.row);
       }
-      log(`${c.name}: ${active.filter((a) => a.row.status === 'ok').map((a) => `${a.w.name} ${a.row.median_ms!.toFixed(3)} ms`).join(', ') || 'no system ran it'}`);
+      log(`${c.name}: ${active.filter((a) => a.row.status === 'ok').map((a) => `${a.w.name} ${a.row.median_ms!.toFixed(3)} ms (CPU ${a.row.cpu_ms!.toFixed(3)} ms)`).join(', ') || 'no system ran it'}`);
     }
   } finally {
     for (const w of workers) w.close();

@@ -21,6 +21,7 @@ export type Reply =
   | { type: 'unsupported'; reason: string }
   /** the first run took longer than maxRunMs: reported, not timed further */
   | { type: 'too-slow'; compile_ms: number; first_run_ms: number }
-  | { type: 'sample'; ms: number }
+  /** wall and CPU milliseconds per run (CPU: every thread of the worker process) */
+  | { type: 'sample'; ms: number; cpu_ms: number }
   | { type: 'released'; peak_rss_delta_mb: number }
   | { type: 'error'; message: string };

@@ -26,6 +26,7 @@ export function markdownReport({ rows, cases, baseline, machine, systems, date, 
   out.push('Each figure is the median of timed samples taken after warm-up (min and max alongside); each sample averages enough runs to last a few milliseconds. '
     + 'A run ends only when its results are read back to JS, so GPU work is inside the timing. Systems run in separate processes and take turns sample by sample. '
     + `"× ${baseline}" is ${baseline}'s median time over the system's (above 1 is faster). Compile is building/loading the model; first run is the first execution after it (shader compilation, JIT). `
+    + 'CPU ms is the CPU time per run of the system\'s process, all its threads together (above the median ms: several threads were busy; below: it waited, e.g. on a GPU). '
     + 'RSS Δ is the growth of the worker process\'s resident memory over the case (approximate: it includes library caches).', '');
   if (chartFile) out.push(`![Throughput relative to ${baseline}](${chartFile})`, '');
 
@@ -38,11 +39,11 @@ export function markdownReport({ rows, cases, baseline, machine, systems, date, 
 
   out.push('## Results', '');
   for (const c of cases) {
-    out.push(`### ${c.name}`, '', c.description, '', `| system | median ms | min ms | max ms | ${UNITS[c.metric]} | × ${baseline} | compile ms | first run ms | RSS Δ MB |`, '|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    out.push(`### ${c.name}`, '', c.description, '', `| system | median ms | min ms | max ms | CPU ms | ${UNITS[c.metric]} | × ${baseline} | compile ms | first run ms | RSS Δ MB |`, '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const r of rows.filter((x) => x.case === c.name)) {
-      if (r.status !== 'ok') { out.push(`| ${r.system} | ${r.status}: ${cell(r.reason ?? '')} | | | | | | | |`); continue; }
+      if (r.status !== 'ok') { out.push(`| ${r.system} | ${r.status}: ${cell(r.reason ?? '')} | | | | | | | | |`); continue; }
       const agree = r.checksum_agrees === false ? ' ⚠ result differs from baseline' : '';
-      out.push(`| ${r.system}${agree} | ${fmt(r.median_ms)} | ${fmt(r.min_ms)} | ${fmt(r.max_ms)} | ${fmt(metricOf(r))} | ${fmt(r.ratio)} | ${fmt(r.compile_ms)} | ${fmt(r.first_run_ms)} | ${fmt(r.peak_rss_delta_mb, 2)} |`);
+      out.push(`| ${r.system}${agree} | ${fmt(r.median_ms)} | ${fmt(r.min_ms)} | ${fmt(r.max_ms)} | ${fmt(r.cpu_ms)} | ${fmt(metricOf(r))} | ${fmt(r.ratio)} | ${fmt(r.compile_ms)} | ${fmt(r.first_run_ms)} | ${fmt(r.peak_rss_delta_mb, 2)} |`);
     }
     out.push('');
   }

@@ -27,10 +27,11 @@ const program = new Command()
   .option('-o, --out <dir>', 'write REPORT.md and its chart into this directory instead of --report')
   .option('--no-report', 'do not write the Markdown report')
   .option('--quick', 'reduced cases and repeats (for CI: under two minutes)')
+  .option('--no-pause-idle', 'let idle workers run while another system is timed (to measure what they take: idle CPU %)')
   .option('--list', 'list cases and systems, then exit')
   .parse();
 
-const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; out?: string; quick?: boolean; list?: boolean }>();
+const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; out?: string; quick?: boolean; list?: boolean; pauseIdle: boolean }>();
 if (opts.out && opts.report !== false) opts.report = path.join(opts.out, 'REPORT.md');
 
 const allSystems = discoverSystems();
@@ -49,7 +50,7 @@ if (!systems.length) program.error(`no system matches "${opts.system}"; systems:
 const machine = machineInfo();
 const started = Date.now();
 console.error(`bench: ${cases.length} case(s) × ${systems.length} system(s) on ${machine.cpu} (${machine.cores} cores)${opts.quick ? ', quick' : ''}`);
-const rows = await runSuite({ cases, systems, timing: opts.quick ? QUICK : FULL, machine, log: (l) => console.error(`  ${l}`) });
+const rows = await runSuite({ cases, systems, timing: opts.quick ? QUICK : FULL, machine, pauseIdle: opts.pauseIdle, log: (l) => console.error(`  ${l}`) });
 applyRatios(rows, opts.baseline);
 applyChecksumAgreement(rows, opts.baseline, (name) => !hasRandomness(CASES.find((c) => c.name === name)!.workload));
 

@@ -15,6 +15,14 @@ export interface ResultRow {
   median_ms?: number;
   min_ms?: number;
   max_ms?: number;
+  /** CPU milliseconds per run of the worker process (all its threads: pools, GPU driver), median over samples */
+  cpu_ms?: number;
+  /**
+   * CPU the worker used while other systems' samples were timed, as a percentage of that time
+   * (Linux only): what an idle system took from the one being measured. Near 0 when idle
+   * workers are paused (the default); see the harness.
+   */
+  idle_cpu_pct?: number;
   gflops?: number;
   samples_per_s?: number;
   steps_per_s?: number;

@@ -52,11 +52,14 @@ async function handle(req: Request): Promise<Reply> {
       return { type: 'prepared', result: { compile_ms: t1 - t0, first_run_ms: t2 - t1, estimate_ms: warm.length ? median(warm) : t2 - t1, checksum: sum } };
     }
     case 'sample': {
+      // process.cpuUsage covers every thread of this process: worker_threads, wasm and native pools, Dawn/llvmpipe
+      const cpu = process.cpuUsage();
       const s = performance.now();
       for (let i = 0; i < req.inner; i++) await current!.run();
       const ms = (performance.now() - s) / req.inner;
+      const used = process.cpuUsage(cpu);
       sampleRss();
-      return { type: 'sample', ms };
+      return { type: 'sample', ms, cpu_ms: (used.user + used.system) / 1000 / req.inner };
     }
     case 'release': {
       await current?.dispose();

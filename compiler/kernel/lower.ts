@@ -10,11 +10,18 @@
  * Reductions, matmuls, convolutions and pools are *anchors* whose value is `acc` until a consumer
  * stores it, so the elementwise chain that follows an anchor becomes that anchor's epilogue.
  *
+ * Around reductions (kernel/reduce-rewrites.ts): an iota operand lifts into the body space; a
+ * sum masked by a one-hot along a reduced axis becomes a gather (no loop over that axis, and no
+ * kernel at all when it was the only one); a reshape that only drops or inserts unit axes keeps
+ * the reduction pending, so what follows is still its epilogue. Softmax cross-entropy and its
+ * gradient are four kernels this way: row max, row Σexp, the loss, the logits' gradient.
+ *
  * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
  *  - it is a graph output or a param/state update;
- *  - it is used more than once and recomputing it costs more than two simple ALU ops per element
- *    (transcendentals and divisions count 4, random numbers 8), or it holds a pending anchor's
- *    `acc` (an accumulation is never recomputed);
+ *  - it is used more than once and recomputing it costs more than 8 (simple ALU ops 1,
+ *    transcendentals and divisions 4, random numbers 8) — or more than 2 when a consumer reads
+ *    it broadcast into a larger space — or it holds a pending anchor's `acc` (an accumulation
+ *    is never recomputed);
  *  - its consumer needs memory: matmul/conv/pool/scatter operands must be unmasked views of a
  *    buffer with non-negative strides (a convolution also takes a zero pad on H/W: its padding);
  *  - padding a computed value whose result is not the pad value where all its reads are out of
@@ -39,6 +46,7 @@ import { children, mapExpr, mapViews, someExpr, viewsOf } from './expr.ts';
 import { binaryAlu, unaryAlu } from './interpret.ts';
 import { assertNever } from '../util/never.ts';
 import { liveNodes } from '../passes/dce.ts';
+import { foldOneHotAxes, liftIntoBody, respaceUnitAxes, unitAxisMap } from './reduce-rewrites.ts';
 
 export { liveNodes } from '../passes/dce.ts';
 
@@ -81,9 +89,22 @@ interface Value {
 
 interface PendingAnchor {
   build(stores: Store[]): Kernel;
+  /** the same anchor with its output space reshaped in unit axes only (reductions), or null */
+  respace?(to: Shape, map: readonly (number | undefined)[]): PendingAnchor | null;
 }
 
 const COST: Partial<Record<string, number>> = { exp: 4, log: 4, sqrt: 4, tanh: 4, sigmoid: 4, pow: 4, div: 4, recip: 4, erf: 4, sin: 4, cos: 4, mod: 4 };
+
+/**
+ * A value read by several consumers is recomputed in each up to this cost (about one
+ * transcendental and a few ALU ops, e.g. exp(x − max) or a one-hot mask): that costs ALU work
+ * in each consumer, while storing it costs a kernel, a write and a read per consumer. Only
+ * where every consumer has the value's own size: one broadcast into a larger space (a scalar
+ * such as Adam's bias correction into every weight) would repeat the work per element, so
+ * such values keep the strict limit.
+ */
+const RECOMPUTE_MAX_COST = 8;
+const RECOMPUTE_MAX_COST_BROADCAST = 2;
 
 /** Recompute cost per element: ALU ops 1 (transcendentals 4, random 8), gathers 1; leaves 0. */
 function cost(e: Expr): number {
@@ -117,6 +138,8 @@ class Lowering {
   private readonly stored = new Map<Tensor, View>();
   private readonly pending = new Map<Tensor, PendingAnchor>();
   private readonly uses = new Map<Tensor, number>();
+  /** nodes some consumer reads at a larger size (a broadcast, or a rank-0 operand of a larger op) */
+  private readonly broadcastInto = new Set<Tensor>();
   private readonly outputOf = new Map<Tensor, string[]>();
   private readonly updateOf = new Map<Tensor, Tensor[]>();
   private readonly leafBuffer = new Map<Tensor, number>();
@@ -129,7 +152,12 @@ class Lowering {
 
   run(): Program {
     const nodes = liveNodes(this.graph);
-    for (const n of nodes) for (const i of n.inputs) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    for (const n of nodes) for (const i of n.inputs) {
+      this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+      if (n.size > i.size) this.broadcastInto.add(i);
+    }
+    // a value reshaped before its broadcast is broadcast too
+    for (const n of [...nodes].reverse()) if (!n.isLeaf() && this.broadcastInto.has(n) && rules[n.op as keyof typeof rules].lower.kind === 'movement') this.broadcastInto.add(n.inputs[0]!);
     for (const [name, t] of this.graph.outputs) {
       this.outputOf.set(t, [...(this.outputOf.get(t) ?? []), name]);
       this.uses.set(t, (this.uses.get(t) ?? 0) + 1);
@@ -318,6 +346,8 @@ class Lowering {
       }
       case 'movement': {
         const input = n.inputs[0]!;
+        const moved = n.op === 'reshape' ? this.reshapePending(input, n) : undefined;
+        if (moved) { v = moved; break; }
         let a = this.reindexable(input);
         const view = lower.view as (s: Shape, vw: View, at: unknown, o: Shape) => View | null;
         const remap = (val: Value) => remapViews(val.expr, (vw) => view(input.shape, vw, n.attrs, n.shape));
@@ -373,16 +403,22 @@ class Lowering {
       }
       case 'reduce': {
         const input = n.inputs[0]!;
-        const a = this.reindexable(input);
+        // an operand reading its own position (iota) lifts into the body space; random numbers cannot
+        let a = this.valueOf(input);
+        if (a.pending || (a.positional && someExpr(a.expr, (x) => x.op === 'random'))) a = this.materialize(input, a);
         const axes = (lower.axes as (at: unknown) => number[])(n.attrs);
         // body space: [output dims (reduced ones have extent 1), reduced dims...]
         const bodySpace = [...input.shape.map((d, i) => (axes.includes(i) ? 1 : d)), ...axes.map((ax) => input.shape[ax]!)];
-        const lifted = mapViews(a.expr, (vw) => {
-          const strides = [...vw.strides.map((s, d) => (axes.includes(d) ? 0 : s)), ...axes.map((ax) => vw.strides[ax]!)];
-          if (!vw.mask) return { ...vw, strides };
-          const m = maskOf(vw, input.shape);
-          return withMask({ ...vw, strides }, [...m.map((r, d) => (axes.includes(d) ? [0, 1] as [number, number] : r)), ...axes.map((ax) => m[ax]!)], bodySpace);
-        });
+        let lifted = liftIntoBody(a.expr, input.shape, axes, bodySpace);
+        let reduceShape = axes.map((ax) => input.shape[ax]!);
+        if (lower.reduce === 'sum' && this.opts.fuse) {
+          // a one-hot masked sum picks one element per row: a gather, not a loop over that axis
+          ({ body: lifted, reduceShape } = foldOneHotAxes(lifted, bodySpace, input.rank));
+          if (reduceShape.length === 0) {
+            v = { expr: lifted, positional: someExpr(lifted, (x) => x.op === 'index' || x.op === 'random'), leaves: a.leaves, ...(a.fresh ? { fresh: a.fresh } : {}), ops: [...(a.ops ?? []), n.op] };
+            break;
+          }
+        }
         // min folds max over an order-reversing map, so backends need no min fold: −x for f32
         // (exact), ~x = −x − 1 for i32 (wrapping, so −2³¹ ↦ 2³¹ − 1 has no overflow)
         const negate = lower.reduce === 'min';
@@ -390,12 +426,16 @@ class Lowering {
           const neg: Expr = { op: 'unary', fn: 'neg', a: e, dtype: n.dtype };
           return n.dtype === 'i32' ? { op: 'binary', fn: 'sub', a: neg, b: { op: 'const', value: 1, dtype: 'i32' }, dtype: 'i32' } : neg;
         };
-        const body: Expr = negate ? flip(lifted) : lifted;
-        const reduceShape = axes.map((ax) => input.shape[ax]!);
         const name = this.kernelName(n);
-        const outShape = [...n.shape];
         const fold = negate ? 'max' : (lower.reduce as 'sum' | 'max' | 'argmax');
-        this.pending.set(n, { build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }) });
+        const anchor = (outShape: number[], body: Expr): PendingAnchor => ({
+          build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }),
+          respace: (to, map) => {
+            const moved = respaceUnitAxes(body, outShape, to, map, reduceShape);
+            return moved && anchor([...to], moved);
+          },
+        });
+        this.pending.set(n, anchor([...n.shape], negate ? flip(lifted) : lifted));
         const acc: Expr = { op: 'acc', dtype: n.dtype };
         v = { expr: negate ? flip(acc) : acc, positional: false, pending: n, leaves: a.leaves, ops: [...(a.ops ?? []), n.op] };
         break;
@@ -415,6 +455,23 @@ class Lowering {
         return assertNever(lower, 'lowering kind');
     }
     return this.decide(n, v);
+  }
+
+  /**
+   * reshape(r) of a pending reduction's value that only drops or inserts unit axes (a sum's kept
+   * dimensions): the reduction is rebuilt over the new output space and stays pending, so the
+   * ops after the reshape remain its epilogue instead of a kernel of their own.
+   */
+  private reshapePending(input: Tensor, n: Tensor): Value | undefined {
+    const a = this.valueOf(input);
+    const anchor = a.pending && this.pending.get(a.pending);
+    const map = anchor && anchor.respace ? unitAxisMap(input.shape, n.shape) : null;
+    if (!anchor || !map) return undefined;
+    const moved = anchor.respace!(n.shape, map);
+    const expr = moved && respaceUnitAxes(a.expr, input.shape, n.shape, map);
+    if (!moved || !expr) return undefined;
+    this.pending.set(a.pending!, moved);
+    return { ...a, expr };
   }
 
   /**
@@ -476,7 +533,8 @@ class Lowering {
       }
       return v;
     }
-    if (uses > 1 && (v.pending || cost(v.expr) > 2)) return this.materialize(n, v);
+    const limit = this.broadcastInto.has(n) ? RECOMPUTE_MAX_COST_BROADCAST : RECOMPUTE_MAX_COST;
+    if (uses > 1 && (v.pending || cost(v.expr) > limit)) return this.materialize(n, v);
     return v;
   }
 

@@ -5,7 +5,7 @@
  *    writes a temporary, copied into the param afterwards;
  *  - `orderUpdates`: readers of a param's old value before its writer, readers of the new value
  *    after; a cycle (updates reading each other's old values) goes through a temporary;
- *  - `fuseUpdateKernels`: sibling fusion of consecutive elementwise kernels (Adam's m, v, w).
+ *  - `fuseUpdateKernels`: sibling fusion of elementwise kernels over one space (Adam's m, v, w).
  */
 import type { Tensor } from '../ir/graph.ts';
 import { contiguousStrides, type Shape } from '../ir/types.ts';
@@ -43,30 +43,39 @@ export interface UpdatePhase {
 }
 
 /**
- * Sibling fusion in the update phase: consecutive elementwise kernels over the same space
- * become one kernel with several stores (e.g. Adam's m, v and w of one param). A kernel
- * evaluates every store of a point before writing any, so this is exact when the later kernel
- * reads nothing the earlier one writes (it wanted the new value) and the merged kernel has no
- * in-place hazard: the earlier kernel may read what the later one overwrites only at the very
- * element being written (`checkUpdateHazards`), never through a transpose or a broadcast.
+ * Sibling fusion in the update phase: elementwise kernels over the same space become one kernel
+ * with several stores (e.g. Adam's m, v and w of one param). A kernel evaluates every store of a
+ * point before writing any, so this is exact when the later kernel reads nothing the earlier one
+ * writes (it wanted the new value) and the merged kernel has no in-place hazard: the earlier
+ * kernel may read what the later one overwrites only at the very element being written
+ * (`checkUpdateHazards`), never through a transpose or a broadcast. The later kernel may move up
+ * past kernels it shares no buffer with (reads against writes, writes against both), e.g. past
+ * the step counter's update that the ordering put between a param's write and its moments'.
  */
 export function fuseUpdateKernels(c: UpdatePhase): void {
   const d = c.deferred;
   const fused: typeof d = [];
+  const disjoint = (a: Set<number>, b: Set<number>) => ![...a].some((x) => b.has(x));
   for (const k of d) {
-    const prev = fused[fused.length - 1];
-    if (prev && prev.kernel.kind === 'elementwise' && k.kernel.kind === 'elementwise'
-      && prev.kernel.shape.join() === k.kernel.shape.join()) {
-      const prevWrites = kernelAccess(prev.kernel).writes;
-      const { reads } = kernelAccess(k.kernel);
-      const merged: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
-      if (![...reads].some((b) => prevWrites.has(b)) && checkUpdateHazards(merged) === null) {
-        c.sources.set(merged, [...(c.sources.get(prev.kernel) ?? []), ...(c.sources.get(k.kernel) ?? [])]);
-        fused[fused.length - 1] = { kernel: merged, reads: new Set([...prev.reads, ...k.reads]), fresh: new Set([...prev.fresh, ...k.fresh]) };
-        continue;
+    const acc = kernelAccess(k.kernel);
+    let merged = false;
+    for (let j = fused.length - 1; j >= 0 && !merged; j--) {
+      const prev = fused[j]!;
+      if (prev.kernel.kind === 'elementwise' && k.kernel.kind === 'elementwise' && prev.kernel.shape.join() === k.kernel.shape.join()) {
+        const prevWrites = kernelAccess(prev.kernel).writes;
+        const kernel: Kernel = { ...prev.kernel, stores: [...prev.kernel.stores, ...k.kernel.stores] };
+        if (disjoint(acc.reads, prevWrites) && checkUpdateHazards(kernel) === null) {
+          c.sources.set(kernel, [...(c.sources.get(prev.kernel) ?? []), ...(c.sources.get(k.kernel) ?? [])]);
+          fused[j] = { kernel, reads: new Set([...prev.reads, ...k.reads]), fresh: new Set([...prev.fresh, ...k.fresh]) };
+          merged = true;
+          break;
+        }
       }
+      // k may move above fused[j] only if they share no buffer that either writes
+      const other = kernelAccess(prev.kernel);
+      if (!disjoint(acc.reads, other.writes) || !disjoint(acc.writes, other.reads) || !disjoint(acc.writes, other.writes)) break;
     }
-    fused.push(k);
+    if (!merged) fused.push(k);
   }
   d.splice(0, d.length, ...fused);
 }

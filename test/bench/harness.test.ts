@@ -12,7 +12,7 @@ function rows(): ResultRow[] {
   const withMetric = (r: ResultRow): ResultRow => (r.status === 'ok' ? { ...r, ...throughput(byName(r.case), r.median_ms!) } : r);
   return ([
     { case: 'matmul-256', system: 'tfjs-wasm', status: 'ok', median_ms: 4, min_ms: 3, max_ms: 9, checksum: 100 },
-    { case: 'matmul-256', system: 'fast', status: 'ok', median_ms: 1, min_ms: 1, max_ms: 2, checksum: 100.01 },
+    { case: 'matmul-256', system: 'fast', status: 'ok', median_ms: 1, min_ms: 1, max_ms: 2, cpu_ms: 1.9, idle_cpu_pct: 0.25, checksum: 100.01 },
     { case: 'matmul-256', system: 'wrong', status: 'ok', median_ms: 2, min_ms: 2, max_ms: 2, checksum: 250 },
     { case: 'cnn-train-b64', system: 'tfjs-wasm', status: 'not supported', reason: 'no Conv2DBackpropFilter kernel' },
     { case: 'cnn-train-b64', system: 'fast', status: 'ok', median_ms: 50, min_ms: 40, max_ms: 60, checksum: 2.3 },
@@ -70,6 +70,8 @@ describe('outputs', () => {
     const fast = lines.find((l) => l.startsWith('matmul-256') && l.includes(' fast '))!;
     expect(fast).toContain('33.6 GFLOP/s');
     expect(fast).toMatch(/\s4\.00(\s|$)/);
+    // CPU ms per run and the CPU taken while other systems were timed
+    expect(fast).toMatch(/\s2\.00\s+1\.90\s+0\.3\s+33\.6 GFLOP/);
     expect(lines.find((l) => l.includes('not supported'))).toContain('no Conv2DBackpropFilter kernel');
   });
 
@@ -79,7 +81,7 @@ describe('outputs', () => {
     expect(md).toContain('![Throughput relative to tfjs-wasm](chart.svg)');
     expect(md).toContain('| fast | a fast system | lib 1.2.3 |');
     expect(md).toContain('### matmul-256');
-    expect(md).toContain('| fast | 1.00 | 1.00 | 2.00 | 33.6 | 4.00 |');
+    expect(md).toContain('| fast | 1.00 | 1.00 | 2.00 | 1.90 | 33.6 | 4.00 |');
     expect(md).toContain('| tfjs-wasm | not supported: no Conv2DBackpropFilter kernel |');
   });
 
