@@ -6,14 +6,18 @@
 
 import { currentThread, jobArgs, parallelFor, threadCount } from './threads';
 
-// Plain SIMD: 4×8 tiles (8 accumulators; mul + add, not latency-bound). Relaxed SIMD: 6×8 tiles,
-// 12 accumulators, enough independent FMA chains to cover the FMA latency (measured +11% at 512).
-export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+// Plain SIMD: 5×8 tiles (10 accumulators, A by load-splat; mul + add needs one temporary, so
+// 6×8 would spill: V8 allocates 15 of the 16 xmm registers). Relaxed SIMD: 6×8 tiles, 12
+// accumulators (FMA needs no temporary). Measured against XNNPACK's x86 choice (4×8 with
+// shuffle-splat, the previous plain kernel) on one thread, CPU time, best of 11–15:
+// plain 5×8 +20% at 512³, +18% on the CNN's conv2 shape (64×196×288), +20% on 64×128×3136;
+// for relaxed, 6×8 beat 5×8 and 4×8 by 5–15%. Unrolling k by two spilled (−35%).
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 export const NR: i32 = 8;
 /** k-block: one packed B panel (KC·NR floats = 8 KiB) stays in L1 across all A panels */
 export const KC: i32 = 256;
 /** m-block: one packed A block (MC·KC floats = 128 KiB) stays in L2 */
-export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 126 : 128;
+export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 126 : 125;
 
 /**
  * Scratch bytes `gemm` needs for a given N: the edge tile (partial tiles of C are written there
@@ -97,11 +101,12 @@ function packA(m0: i32, mc: i32, k0: i32, kc: i32, a: usize, aRs: i32, aCs: i32,
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = min(MR, mc - i0);
     const row = addr(a, (m0 + i0) * aRs + k0 * aCs);
-    if (MR == 4 && mr == MR && aRs == 1) {
-      // A transposed in memory: the MR values of one k are contiguous
+    if (mr == MR && aRs == 1) {
+      // A transposed in memory: the MR values of one k are contiguous (MR ≥ 4)
       let src = row;
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(src));
+        for (let i = 4; i < MR; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
         src += <usize>(aCs << 2);
         dst += MR << 2;
       }
@@ -125,49 +130,11 @@ function packA(m0: i32, mc: i32, k0: i32, kc: i32, a: usize, aRs: i32, aCs: i32,
   v128.store(c, hi, 16);
 }
 
-/** 4×8 micro-kernel: 8 f32x4 accumulators; one vector load of A per k, lanes splat by shuffles (XNNPACK's x86 "splat" variant). */
-function microKernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32, edge: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    const av = v128.load(pa);
-    const a0 = i32x4.shuffle(av, av, 0, 0, 0, 0);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
-    const a1 = i32x4.shuffle(av, av, 1, 1, 1, 1);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
-    const a2 = i32x4.shuffle(av, av, 2, 2, 2, 2);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
-    const a3 = i32x4.shuffle(av, av, 3, 3, 3, 3);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
-    pa += 4 << 2;
-    pb += NR << 2;
-  }
-  if (mr == 4 && nr == NR) {
-    writeRow(c, c00, c01, accumulate);
-    writeRow(c + ldcBytes, c10, c11, accumulate);
-    writeRow(c + 2 * ldcBytes, c20, c21, accumulate);
-    writeRow(c + 3 * ldcBytes, c30, c31, accumulate);
-    return;
-  }
-  const t = edge;
-  v128.store(t, c00); v128.store(t, c01, 16);
-  v128.store(t, c10, 32); v128.store(t, c11, 48);
-  v128.store(t, c20, 64); v128.store(t, c21, 80);
-  v128.store(t, c30, 96); v128.store(t, c31, 112);
-  copyEdge(t, c, ldcBytes, accumulate, mr, nr);
-}
-
-
-/** 6×8 micro-kernel for the relaxed build: 12 accumulators, load-splat of A, fused multiply-adds. */
-function microKernel6x8(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32, edge: usize): void {
+/**
+ * MR×8 micro-kernel (MR = 5 or 6, a compile-time constant, so the unused rows fold away): two
+ * f32x4 accumulators per row, B's two vectors loaded once per k, each A value load-splat.
+ */
+function microKernelMRx8(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -178,33 +145,29 @@ function microKernel6x8(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
     const a1 = v128.load32_splat(pa, 4);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
     const a2 = v128.load32_splat(pa, 8);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
     const a3 = v128.load32_splat(pa, 12);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
     const a4 = v128.load32_splat(pa, 16);
-    c40 = madd(a4, b0, c40);
-    c41 = madd(a4, b1, c41);
-    const a5 = v128.load32_splat(pa, 20);
-    c50 = madd(a5, b0, c50);
-    c51 = madd(a5, b1, c51);
-    pa += 6 << 2;
+    c40 = madd(a4, b0, c40); c41 = madd(a4, b1, c41);
+    if (MR > 5) {
+      const a5 = v128.load32_splat(pa, 20);
+      c50 = madd(a5, b0, c50); c51 = madd(a5, b1, c51);
+    }
+    pa += MR << 2;
     pb += NR << 2;
   }
-  if (mr == 6 && nr == NR) {
+  if (mr == MR && nr == NR) {
     writeRow(c, c00, c01, accumulate);
     writeRow(c + ldcBytes, c10, c11, accumulate);
     writeRow(c + 2 * ldcBytes, c20, c21, accumulate);
     writeRow(c + 3 * ldcBytes, c30, c31, accumulate);
     writeRow(c + 4 * ldcBytes, c40, c41, accumulate);
-    writeRow(c + 5 * ldcBytes, c50, c51, accumulate);
+    if (MR > 5) writeRow(c + 5 * ldcBytes, c50, c51, accumulate);
     return;
   }
   const t = edge;
@@ -213,7 +176,7 @@ function microKernel6x8(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
   v128.store(t, c40, 128); v128.store(t, c41, 144);
-  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  if (MR > 5) { v128.store(t, c50, 160); v128.store(t, c51, 176); }
   copyEdge(t, c, ldcBytes, accumulate, mr, nr);
 }
 
@@ -230,8 +193,7 @@ function copyEdge(t: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32
 }
 
 @inline function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32, nr: i32, edge: usize): void {
-  if (ASC_FEATURE_RELAXED_SIMD) microKernel6x8(kc, pa, pb, c, ldcBytes, accumulate, mr, nr, edge);
-  else microKernel4x8(kc, pa, pb, c, ldcBytes, accumulate, mr, nr, edge);
+  microKernelMRx8(kc, pa, pb, c, ldcBytes, accumulate, mr, nr, edge);
 }
 
 /**
@@ -243,14 +205,34 @@ function copyEdge(t: usize, c: usize, ldcBytes: usize, accumulate: bool, mr: i32
 export type TileEpilogue = i32;
 export const NO_EPILOGUE: TileEpilogue = -1;
 
+/** The k-block width gemm uses for a reduction of length k: equal blocks of at most KC. */
+@inline function kStepOf(k: i32): i32 {
+  // equal k-blocks (300 → 150 + 150, not 256 + 44): a short last block would re-read and
+  // re-write all of C for little work
+  const kBlocks = (k + KC - 1) / KC;
+  return (k + kBlocks - 1) / kBlocks;
+}
+
+@inline function paddedRows(m: i32): i32 {
+  return (m + MR - 1) / MR * MR;
+}
+
 /**
- * C[M,N] = A·B (or C += A·B with `accumulate`). C is row-major with row stride `ldc` elements.
- * `pack` points at gemmPackBytes(n) bytes of scratch. Requires k > 0 when `epilogue` is given;
- * `colOffset` is added to the column numbers the epilogue is told (a slice of a wider C).
+ * Packs all of an m×k A once, for gemmPackedA: k-block by k-block (the blocks gemm uses), each
+ * block its MR-high panels for all m rows, block k0 at dst + k0·paddedRows(m) floats. A
+ * convolution's weights are the A of every image's GEMM: packed once per call, not per image.
+ * Needs (m + PLAN_EDGE_ROWS)·k floats at `dst`.
  */
-export function gemm(
+export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize): void {
+  const kStep = kStepOf(k);
+  const rows = paddedRows(m);
+  for (let k0 = 0; k0 < k; k0 += kStep) packA(0, m, k0, min(kStep, k - k0), a, aRs, aCs, dst + (<usize>(k0 * rows) << 2));
+}
+
+/** gemm's block loops; `packedAll` ≠ 0: A was packed by packAll there (and `a` is unused). */
+@inline function gemmBlocks(
   m: i32, n: i32, k: i32,
-  a: usize, aRs: i32, aCs: i32,
+  a: usize, aRs: i32, aCs: i32, packedAll: usize,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
@@ -264,22 +246,23 @@ export function gemm(
   const packedA = pack + <usize>EDGE_BYTES;
   const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
-  // equal k-blocks (300 → 150 + 150, not 256 + 44): a short last block would re-read and
-  // re-write all of C for little work
-  const kBlocks = (k + KC - 1) / KC;
-  const kStep = (k + kBlocks - 1) / kBlocks;
+  const kStep = kStepOf(k);
+  const rows = paddedRows(m);
   for (let k0 = 0; k0 < k; k0 += kStep) {
     const kc = min(kStep, k - k0);
     packB(k0, kc, n, b, bRs, bCs, packedB);
     const acc = accumulate || k0 > 0;
     for (let m0 = 0; m0 < m; m0 += MC) {
       const mc = min(MC, m - m0);
-      packA(m0, mc, k0, kc, a, aRs, aCs, packedA);
+      // MC is a multiple of MR, so the m-block's panels are consecutive panels of packAll's block
+      let blockA = packedA;
+      if (packedAll != 0) blockA = packedAll + (<usize>(k0 * rows + m0 * kc) << 2);
+      else packA(m0, mc, k0, kc, a, aRs, aCs, packedA);
       for (let j0 = 0; j0 < n; j0 += NR) {
         const pb = packedB + (<usize>(j0 * kc) << 2);
         const nr = min(NR, n - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
-          const pa = packedA + (<usize>(i0 * kc) << 2);
+          const pa = blockA + (<usize>(i0 * kc) << 2);
           const mr = min(MR, mc - i0);
           microKernel(kc, pa, pb, addr(c, (m0 + i0) * ldc + j0), ldcBytes, acc, mr, nr, edge);
           if (epilogue != NO_EPILOGUE && k0 + kc >= k) call_indirect<void>(<u32>epilogue, tag, m0 + i0, mr, j0 + colOffset, nr);
@@ -287,6 +270,31 @@ export function gemm(
       }
     }
   }
+}
+
+/**
+ * C[M,N] = A·B (or C += A·B with `accumulate`). C is row-major with row stride `ldc` elements.
+ * `pack` points at gemmPackBytes(n) bytes of scratch. Requires k > 0 when `epilogue` is given;
+ * `colOffset` is added to the column numbers the epilogue is told (a slice of a wider C).
+ */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, aRs: i32, aCs: i32,
+  b: usize, bRs: i32, bCs: i32,
+  c: usize, ldc: i32, accumulate: bool, pack: usize,
+  epilogue: TileEpilogue, tag: i32, colOffset: i32,
+): void {
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+}
+
+/** gemm with A already packed by packAll(m, k, …) at `packedA` (nonzero). */
+export function gemmPackedA(
+  m: i32, n: i32, k: i32, packedA: usize,
+  b: usize, bRs: i32, bCs: i32,
+  c: usize, ldc: i32, accumulate: bool, pack: usize,
+  epilogue: TileEpilogue, tag: i32, colOffset: i32,
+): void {
+  gemmBlocks(m, n, k, 0, 0, 0, packedA, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 // ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----

@@ -52,8 +52,17 @@ export function mlpInference(batch = 64): StepModel {
   return { graph: g, feeds: { x: pixels(batch * 784) }, batch };
 }
 
+/** FashionSimpleNet inference (the bench's cnn-infer-b64 graph shape) */
+export function fashionInference(batch = 64): StepModel {
+  const g = new Graph('fashion_simple_net_infer');
+  const x = g.input('x', [batch, 1, 28, 28]);
+  g.output('logits', fashionSimpleNet(x, new nn.ModelContext(g, { training: false, seed: 1 })));
+  return { graph: g, feeds: { x: pixels(batch * 784) }, batch };
+}
+
 export const STEP_MODELS: Record<string, (batch?: number) => StepModel> = {
   cnn: fashionTrainStep,
   mlp: mlpTrainStep,
   'mlp-infer': mlpInference,
+  'cnn-infer': fashionInference,
 };

@@ -46,6 +46,26 @@ export interface GemmArgs {
   epilogue?: { table: number; tag: I32 };
 }
 
+/** A GEMM whose A was packed once by packAll (assembly/gemm.ts): gemmPackedA, single-threaded. */
+export interface PackedAGemmArgs {
+  m: number; n: number; k: number;
+  packedA: I32;
+  b: I32; bRs: number; bCs: number;
+  c: I32; ldc: number; accumulate: I32;
+  pack: I32;
+}
+
+function callGemmPackedA(e: Emitter, g: PackedAGemmArgs): void {
+  for (const x of [g.m, g.n, g.k, g.packedA, g.b, g.bRs, g.bCs, g.c, g.ldc, g.accumulate, g.pack]) pushI32(e.f, x);
+  e.f.i32(-1).i32(0).i32(0);
+  e.call('gemmPackedA');
+}
+
+/** Bytes packAll needs for an m×k A, for either build's tile height (at most PLAN_EDGE_ROWS). */
+function packedABytes(ctx: ProgramContext, m: number, k: number): number {
+  return (m + ctx.constants.PLAN_EDGE_ROWS) * k * 4;
+}
+
 export function callGemm(e: Emitter, g: GemmArgs): void {
   const f = e.f;
   for (const x of [g.m, g.n, g.k, g.a, g.aRs, g.aCs, g.b, g.bRs, g.bCs, g.c, g.ldc, g.accumulate, g.pack]) pushI32(f, x);
@@ -219,6 +239,18 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     const shared = perImage ? undefined : gemmPack(scratch, ctx, pixels);
     const packArea = perImage ? scratch.take(packStride * ctx.threads) : 0;
     gather(e0, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
+    // the weights are the A of every image's GEMM: packed into the micro-kernel's panels once per
+    // call (each group's block `wGroupBytes` apart), not once per image. Not with gemmParallel
+    // (one image, split by columns), which packs its own A.
+    const packOnce = shared?.packStride === undefined;
+    const wGroupBytes = align(packedABytes(ctx, oPerG, taps), 64);
+    const packedW = packOnce ? scratch.take(wGroupBytes * g.groups) : 0;
+    if (packOnce) {
+      loop(e0.f, g.groups, (grp) => {
+        for (const x of [oPerG, taps, { base: w, terms: [[grp, oPerG * taps * 4]] } as I32, taps, 1, { base: packedW, terms: [[grp, wGroupBytes]] } as I32]) pushI32(e0.f, x);
+        e0.call('packAll');
+      });
+    }
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
     const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
@@ -234,12 +266,20 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
           ? { c: { base: viewBase(layout, direct), terms: [[n, direct.strides[0]! * 4], [grp, oPerG * direct.strides[1]! * 4]] }, ldc: direct.strides[1]! }
           : byImage ? { c: { base: 0, terms: [[accT, 1], [grp, oPerG * pixels * 4]] }, ldc: pixels }
           : { c: { base: acc, terms: [[n, g.outChannels * pixels * 4], [grp, oPerG * pixels * 4]] }, ldc: pixels };
-        callGemm(e, {
-          m: oPerG, n: pixels, k: taps,
-          a: { base: w, terms: [[grp, oPerG * taps * 4]] }, aRs: taps, aCs: 1,
-          b, bRs: pointwise ? xC : pixels, bCs: 1,
-          ...c, accumulate: 0, ...pack,
-        });
+        if (packOnce) {
+          callGemmPackedA(e, {
+            m: oPerG, n: pixels, k: taps, packedA: { base: packedW, terms: [[grp, wGroupBytes]] },
+            b, bRs: pointwise ? xC : pixels, bCs: 1,
+            ...c, accumulate: 0, pack: pack.pack,
+          });
+        } else {
+          callGemm(e, {
+            m: oPerG, n: pixels, k: taps,
+            a: { base: w, terms: [[grp, oPerG * taps * 4]] }, aRs: taps, aCs: 1,
+            b, bRs: pointwise ? xC : pixels, bCs: 1,
+            ...c, accumulate: 0, ...pack,
+          });
+        }
       });
       if (byImage) emitPointwise(e, ctx, space.slice(1), imageStores(bindAccToScratch(k.stores, space)), false, imageAddress(layout, n, accT));
     });
