@@ -2,6 +2,8 @@
  * The WebGPU backend: each kernel of the Program becomes one WGSL compute shader with shapes and
  * absolute arena offsets baked in as constants, plus one entry of the dispatch list. Identical
  * shaders (e.g. repeated layers with the same offsets) share one file and thus one pipeline.
+ * An arena the planner split into segments (Program.segmentBytes) becomes one GPU buffer per
+ * segment; each dispatch lists the segments it binds.
  */
 import type { Kernel, Program } from '../../kernel/ir.ts';
 import type { WebGpuDispatch } from '../../../runtime/artifact.ts';
@@ -14,6 +16,9 @@ import { renderPool2d } from './kernels/pool2d.ts';
 import { renderReduce } from './kernels/reduce.ts';
 import { renderScatterAdd } from './kernels/scatter.ts';
 import { ENTRY_POINT, type KernelShader } from './shader.ts';
+
+/** The default GPU buffer limit: 128 MiB, WebGPU's guaranteed maxStorageBufferBindingSize. */
+export const WEBGPU_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
 
 export interface WebGpuRenderOptions {
   /** GEMM schedule for matmul and conv2d (default 'rowblock') */
@@ -47,11 +52,12 @@ export function renderProgram(program: Program, options: WebGpuRenderOptions = {
       files[file] = shader.source;
       fileBySource.set(shader.source, file);
     }
-    return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups };
+    return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups, bindings: shader.bindings };
   });
+  const segmentBytes = program.segmentBytes;
   return {
     files,
-    section: { webgpu: { dispatches } },
+    section: { webgpu: { dispatches, ...(segmentBytes !== undefined ? { segmentBytes } : {}) } },
     stats: { webgpuKernels: dispatches.length, webgpuShaders: fileBySource.size, webgpuRenderMs: performance.now() - started },
   };
 }

@@ -6,21 +6,23 @@
 import type { Artifact } from '../../../runtime/artifact.ts';
 import { nodeGpu } from '../../../runtime/node/webgpu.ts';
 import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
-import { arenaBindGroupLayout, createPipelines } from '../../../runtime/webgpu/pipelines.ts';
+import { createPipelines } from '../../../runtime/webgpu/pipelines.ts';
+import { ArenaLayouts, dispatchBindings, GpuArena, largestBufferBytes } from '../../../runtime/webgpu/arena.ts';
+import { BufferLedger } from '../../../runtime/webgpu/resources.ts';
 
 export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{ name: string; ms: number }[]> {
-  const device = await requestArenaDevice(nodeGpu(), artifact.manifest.arenaBytes);
-  const layout = arenaBindGroupLayout(device);
-  const pipelines = await createPipelines(device, artifact, layout);
-  const arena = device.createBuffer({ size: Math.ceil(artifact.manifest.arenaBytes / 16) * 16 + 16, usage: GPUBufferUsage.STORAGE });
-  const bindGroup = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: arena } }] });
+  const device = await requestArenaDevice(nodeGpu(), largestBufferBytes(artifact.manifest));
+  const layouts = new ArenaLayouts(device);
+  const pipelines = await createPipelines(device, artifact, layouts);
+  const ledger = new BufferLedger(device);
+  const arena = GpuArena.create(device, layouts, ledger, artifact.manifest, 0);
   const rows: { name: string; ms: number }[] = [];
   const dispatches = artifact.manifest.webgpu!.dispatches;
   for (const [i, d] of dispatches.entries()) {
     const time = async (n: number) => {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      pass.setBindGroup(0, bindGroup);
+      pass.setBindGroup(0, arena.bindGroup(dispatchBindings(d)));
       pass.setPipeline(pipelines[i]!);
       for (let r = 0; r < n; r++) pass.dispatchWorkgroups(...d.workgroups);
       pass.end();
@@ -38,7 +40,7 @@ export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{
     console.log(`${r.ms.toFixed(2).padStart(8)} CPU-ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  ${r.name}`);
   }
   console.log(`${total.toFixed(2).padStart(8)} CPU-ms total over ${rows.length} dispatches`);
-  arena.destroy();
+  ledger.destroyAll();
   device.destroy();
   return rows;
 }

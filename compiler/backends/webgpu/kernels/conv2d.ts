@@ -38,7 +38,7 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
     `let iw = ow * ${g.strideW} - ${g.padLeft} + kw * ${g.dilationW};`,
   ];
   const kernelIdx = (lin: string, first: string, firstCount: number) => split(lin, [firstCount, g.kernelHeight, g.kernelWidth], [first, 'kh', 'kw']);
-  const base = { kernelName: k.name, batch: g.groups };
+  const base = { kernelName: k.name, arena, batch: g.groups };
   let plan: GemmPlan;
   if (k.mode === 'forward') {
     plan = {

@@ -11,13 +11,13 @@
  *    where 32×32 tiles would be mostly empty.
  */
 import { grid1d, MAX_GROUPS_PER_DIM } from '../grid.ts';
-import { ARENA_BINDINGS } from '../arena.ts';
+import { ARENA_WORD, type ArenaLayout } from '../arena.ts';
 import { assemble, ENTRY_POINT, type KernelShader } from '../shader.ts';
-
-const ARENA_VEC4_BINDINGS = '@group(0) @binding(0) var<storage, read_write> arena: array<vec4<u32>>;';
 
 export interface GemmPlan {
   kernelName: string;
+  /** the layout the loaders and epilogue were rendered with (it knows the segments they touch) */
+  arena: ArenaLayout;
   batch: number;
   m: number;
   n: number;
@@ -37,7 +37,7 @@ export interface GemmPlan {
    * (A: unit stride along k, B: unit stride along n; all other strides, the bases, K and N
    * multiples of 4). The rowblock schedule then reads them as vec4 (see renderRowBlockVec4).
    */
-  vec4?: { a: { base: number; batch: number; row: number }; b: { base: number; batch: number; k: number } };
+  vec4?: { a: { name: string; base: number; batch: number; row: number }; b: { name: string; base: number; batch: number; k: number } };
 }
 
 export const TILE = 32;
@@ -73,22 +73,21 @@ export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): Ke
 }
 
 /**
- * The rowblock schedule on vec4 words: the arena is bound as array<vec4<u32>> (the same single
- * binding, typed differently), each A row is read 4 k-steps at a time with one uniform vec4 load
+ * The rowblock schedule on vec4 words: the arena segments are bound as array<vec4<u32>> (the same
+ * bindings, typed differently), each A row is read 4 k-steps at a time with one uniform vec4 load
  * and each B row segment with one vec4 load per invocation. On llvmpipe every load instruction
  * costs far more than the FMAs it feeds (uniform loads included: ~30 ns per 8-lane load against
  * ~0.3 ns per FMA vector), so fewer, wider loads are the lever: in isolation at 512 this measured
  * 2.9 against 2.6 GFLOP per CPU-second for the scalar rowblock, within noise end to end on the
  * shared 2-core machine. On real GPUs vec4 loads are the usual fast path.
- * Epilogue accesses become arena[i >> 2][i & 3].
+ * Epilogue accesses become arenaS[i >> 2][i & 3].
  */
 function renderRowBlockVec4(p: GemmPlan, v: NonNullable<GemmPlan['vec4']>): KernelShader {
   const TR = ROWBLOCK;
   const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
   const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
-  const word = (index: string) => `arena[(${index}) >> 2u][(${index}) & 3]`;
-  const epilogue = p.epilogue.map((l) => l.replace(/arena\[([^\[\]]+)\]/g, (_, index: string) => word(index)));
+  const epilogue = p.epilogue.map((l) => l.replace(ARENA_WORD, (_, name: string, index: string) => `${name}[(${index}) >> 2u][(${index}) & 3]`));
   const body = `const M = ${p.m};
 const N = ${p.n};
 
@@ -106,9 +105,9 @@ ${rows.map((i) => `  let a${i} = (${v.a.base} + g * ${v.a.batch} + min(row0 + ${
   let b0 = (${v.b.base} + g * ${v.b.batch} + min(col0, N - 4)) / 4;
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
   for (var k4 = 0; k4 < ${p.k / 4}; k4++) {
-${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(arena[a${i} + k4]);`).join('\n')}
+${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${v.a.name}[a${i} + k4]);`).join('\n')}
     let bk = b0 + k4 * ${v.b.k};
-${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(arena[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}
+${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}
   }
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
@@ -119,8 +118,7 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(arena[bk + ${(k
     }
   }
 }`;
-  const source = assemble(p.kernelName, body).replace(ARENA_BINDINGS, ARENA_VEC4_BINDINGS);
-  return { source, workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena, 'vec4<u32>'), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 /**
@@ -162,7 +160,7 @@ ${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i}
     }
   }
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderTiled(p: GemmPlan): KernelShader {
@@ -227,7 +225,7 @@ ${fmas}
     }
   }
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderDirect(p: GemmPlan): KernelShader {
@@ -252,5 +250,5 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   }
   epilogue(g, row, col, acc);
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: grid.workgroups };
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: grid.workgroups };
 }

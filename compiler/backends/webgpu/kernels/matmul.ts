@@ -12,6 +12,7 @@ export function renderMatmul(k: MatmulKernel, program: Program, schedule?: GemmS
   }
   return renderGemm({
     kernelName: k.name,
+    arena,
     batch: k.batch,
     m: k.m,
     n: k.n,
@@ -31,5 +32,5 @@ function vec4Operands(k: MatmulKernel, arena: ArenaLayout): Pick<GemmPlan, 'vec4
   const aligned = [a.base, b.base, a.s[0]!, a.s[1]!, b.s[0]!, b.s[1]!, k.k, k.n].every((x) => x % 4 === 0 && x >= 0);
   const f32 = arena.dtype(k.a) === 'f32' && arena.dtype(k.b) === 'f32';
   if (!aligned || !f32 || a.s[2] !== 1 || b.s[2] !== 1 || k.k < 4) return {};
-  return { vec4: { a: { base: a.base, batch: a.s[0]!, row: a.s[1]! }, b: { base: b.base, batch: b.s[0]!, k: b.s[1]! } } };
+  return { vec4: { a: { name: arena.name(k.a), base: a.base, batch: a.s[0]!, row: a.s[1]! }, b: { name: arena.name(k.b), base: b.base, batch: b.s[0]!, k: b.s[1]! } } };
 }
