@@ -7,8 +7,13 @@
  *  - workgroup: 8×8 invocations × 4×4 outputs = a 32×32 tile; 32-deep K slices of A and B are staged
  *    in workgroup memory (2 × 4 KiB, under WebGPU's 16 KiB default) as vec4 columns, and each
  *    invocation keeps 4 vec4 accumulators updated with fma;
- *  - direct: one invocation per output with a plain K loop, for skinny shapes (m or n small)
- *    where 32×32 tiles would be mostly empty.
+ *  - gemv: for a few rows (m ≤ GEMV_ROWS after orienting, batch-1 inference): the workgroup's
+ *    lanes split K among themselves and add their partial sums in workgroup memory (split-K
+ *    inside one workgroup, no scratch buffer);
+ *  - direct: one invocation per output with a plain K loop, for skinny shapes with a short K.
+ * Skinny shapes are oriented first: a GEMM with few columns and many rows is rendered as its
+ * transpose (Cᵀ = Bᵀ·Aᵀ: the loaders and the epilogue swap roles), so that the long side runs
+ * across lanes; the rowblock schedule does the same when the transpose wastes fewer lanes.
  */
 import { grid1d, MAX_GROUPS_PER_DIM } from '../grid.ts';
 import { ARENA_WORD, type ArenaLayout } from '../arena.ts';
@@ -51,6 +56,56 @@ export function useTiledGemm(m: number, n: number): boolean {
   return m >= 16 && n >= 16;
 }
 
+/** Rows a GEMV workgroup computes; skinny GEMMs with at most this many rows (after orienting) and a long K use it. */
+export const GEMV_ROWS = 4;
+const GEMV_MIN_K = 32;
+const GEMV_LANES = 64;
+
+export type GemmPath = 'tiled' | 'gemv' | 'direct';
+
+/** Which schedule family a GEMM of this shape gets (after orienting skinny shapes). */
+export function gemmPath(m: number, n: number, k: number): GemmPath {
+  if (useTiledGemm(m, n)) return 'tiled';
+  return Math.min(m, n) <= GEMV_ROWS && k >= GEMV_MIN_K ? 'gemv' : 'direct';
+}
+
+/**
+ * Lanes per workgroup and workgroups along n for the rowblock schedules, each lane computing 4
+ * columns: as few lanes as cover n in multiples of 8 (llvmpipe's SIMD width; a real GPU's warp
+ * runs them in one issue anyway), at most 64, so the clamped duplicate columns are few.
+ */
+export function columnLanes(n: number): { lanes: number; tiles: number } {
+  const needed = Math.max(1, Math.ceil(n / 4));
+  const tiles = Math.ceil(needed / 64);
+  return { lanes: Math.ceil(Math.ceil(needed / tiles) / 8) * 8, tiles };
+}
+
+/** Outputs the rowblock schedule computes (edge duplicates included) for an m × n result. */
+function rowblockArea(m: number, n: number): number {
+  const { lanes, tiles } = columnLanes(n);
+  return Math.ceil(m / ROWBLOCK) * ROWBLOCK * lanes * tiles * 4;
+}
+
+/**
+ * The same GEMM transposed: Cᵀ[col, row] = Σ Bᵀ[col, kk] Aᵀ[kk, row]. The original loaders and
+ * epilogue are kept under other names and called with swapped indices.
+ */
+function transposed(p: GemmPlan): GemmPlan {
+  const fn = (sig: string, body: string[]) => [`}`, ``, `fn ${sig} {`, ...body].join('\n');
+  const { vec4: _vec4, ...rest } = p;
+  return {
+    ...rest,
+    m: p.n,
+    n: p.m,
+    // the original functions, then the swapped ones (functions() wraps each body in its own fn)
+    loadA: [`return orig_load_b(g, kk, row);`, fn('orig_load_b(g: i32, kk: i32, col: i32) -> f32', p.loadB)],
+    loadB: [`return orig_load_a(g, col, kk);`, fn('orig_load_a(g: i32, row: i32, kk: i32) -> f32', p.loadA)],
+    epilogue: [`orig_epilogue(g, col, row, acc);`, fn('orig_epilogue(g: i32, row: i32, col: i32, acc: f32)', p.epilogue)],
+    aContiguousK: !p.bContiguousN,
+    bContiguousN: !p.aContiguousK,
+  };
+}
+
 function functions(p: GemmPlan): string {
   const fn = (sig: string, body: string[]) => `fn ${sig} {\n${body.map((l) => `  ${l}`).join('\n')}\n}`;
   return [
@@ -67,9 +122,15 @@ function functions(p: GemmPlan): string {
 export type GemmSchedule = 'rowblock' | 'workgroup';
 
 export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): KernelShader {
-  if (!useTiledGemm(p.m, p.n)) return renderDirect(p);
+  const path = gemmPath(p.m, p.n, p.k);
+  if (path !== 'tiled') {
+    // few columns, many rows: the transpose puts the long side across lanes
+    const q = p.n < p.m ? transposed(p) : p;
+    return path === 'gemv' ? renderGemv(q) : renderDirect(q);
+  }
   if (schedule === 'workgroup') return renderTiled(p);
-  return p.vec4 ? renderRowBlockVec4(p, p.vec4) : renderRowBlock(p);
+  if (p.vec4) return renderRowBlockVec4(p, p.vec4);
+  return rowblockArea(p.n, p.m) < rowblockArea(p.m, p.n) ? renderRowBlock(transposed(p)) : renderRowBlock(p);
 }
 
 /**
@@ -82,12 +143,17 @@ export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): Ke
  * shared 2-core machine. On real GPUs vec4 loads are the usual fast path.
  * Epilogue accesses become arenaS[i >> 2][i & 3].
  */
+/** Scalar word accesses `arenaS[i]` rewritten for an arena bound as array<vec4<u32>>. */
+function vec4Words(code: string): string {
+  return code.replace(ARENA_WORD, (_, name: string, index: string) => `${name}[(${index}) >> 2u][(${index}) & 3]`);
+}
+
 function renderRowBlockVec4(p: GemmPlan, v: NonNullable<GemmPlan['vec4']>): KernelShader {
   const TR = ROWBLOCK;
-  const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
-  const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
+  const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
-  const epilogue = p.epilogue.map((l) => l.replace(ARENA_WORD, (_, name: string, index: string) => `${name}[(${index}) >> 2u][(${index}) & 3]`));
+  const epilogue = p.epilogue.map(vec4Words);
   const body = `const M = ${p.m};
 const N = ${p.n};
 
@@ -129,8 +195,8 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk 
  */
 function renderRowBlock(p: GemmPlan): KernelShader {
   const TR = ROWBLOCK;
-  const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
-  const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
+  const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
   const body = `const M = ${p.m};
 const N = ${p.n};
@@ -251,4 +317,63 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   epilogue(g, row, col, acc);
 }`;
   return { ...assemble(p.kernelName, body, p.arena), workgroups: grid.workgroups };
+}
+
+/**
+ * GEMV with split K inside the workgroup: GEMV_LANES lanes = cl column lanes × ks k-slices;
+ * each lane accumulates 4 columns × up to GEMV_ROWS rows over every ks-th k, then the slices'
+ * partial sums meet in workgroup memory and the first slice runs the epilogue. With B row-major
+ * and aligned (batch-1 dense layers) each k costs one vec4 load of B per lane.
+ */
+function renderGemv(p: GemmPlan): KernelShader {
+  const R = Math.min(GEMV_ROWS, p.m);
+  const cl = Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
+  const ks = GEMV_LANES / cl;
+  const tilesN = Math.ceil(p.n / (cl * 4)), tilesM = Math.ceil(p.m / R);
+  if (tilesN > MAX_GROUPS_PER_DIM || tilesM > MAX_GROUPS_PER_DIM || p.batch > MAX_GROUPS_PER_DIM) {
+    throw new Error(`webgpu: kernel "${p.kernelName}" (batch ${p.batch}, m ${p.m}, n ${p.n}) exceeds 65535 workgroups per grid dimension`);
+  }
+  const rows = Array.from({ length: R }, (_, i) => i);
+  const v = p.vec4;
+  const vec4B = v !== undefined && p.n % 4 === 0;
+  const loadB = vec4B
+    ? `bitcast<vec4<f32>>(${v.b.name}[(${v.b.base} + g * ${v.b.batch} + kk * ${v.b.k} + col0) / 4])`
+    : 'vec4<f32>(load_b(g, kk, c0), load_b(g, kk, c1), load_b(g, kk, c2), load_b(g, kk, c3))';
+  const body = `const M = ${p.m};
+const N = ${p.n};
+const K = ${p.k};
+
+var<workgroup> partial: array<vec4<f32>, ${GEMV_LANES * R}>;
+
+${vec4B ? vec4Words(functions(p)) : functions(p)}
+
+@compute @workgroup_size(${GEMV_LANES})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = i32(wid.z);
+  let lane = i32(lid.x) % ${cl};
+  let slice = i32(lid.x) / ${cl};
+  let row0 = i32(wid.y) * ${R};
+  let col0 = min((i32(wid.x) * ${cl} + lane) * 4, ${Math.max(0, Math.ceil(p.n / 4) * 4 - 4)});
+  // Clamped rows/columns compute duplicates that are never stored: no bounds checks in the loop.
+${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
+  let c0 = min(col0, N - 1); let c1 = min(col0 + 1, N - 1); let c2 = min(col0 + 2, N - 1); let c3 = min(col0 + 3, N - 1);
+${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+  for (var kk = slice; kk < K; kk += ${ks}) {
+    let b = ${loadB};
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }
+${rows.map((i) => `  partial[${i * GEMV_LANES} + i32(lid.x)] = acc${i};`).join('\n')}
+  workgroupBarrier();
+  if (slice != 0) { return; }
+  let col = (i32(wid.x) * ${cl} + lane) * 4;
+  for (var i = 0; i < ${R}; i++) {
+    var sum = vec4<f32>(0.0);
+    for (var s = 0; s < ${ks}; s++) { sum += partial[i * ${GEMV_LANES} + s * ${cl} + lane]; }
+    let row = row0 + i;
+    for (var j = 0; j < 4; j++) {
+      if (row < M && col + j < N) { epilogue(g, row, col + j, sum[j]); }
+    }
+  }
+}`;
+  return { ...assemble(p.kernelName, body, p.arena, vec4B ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
 }
