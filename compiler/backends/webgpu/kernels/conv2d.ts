@@ -4,7 +4,10 @@
  *  - forward:     [o', (c', kh, kw)] × [(c', kh, kw), (n, oh, ow)]
  *  - input_grad:  [c', (o', kh, kw)] × [(o', kh, kw), (n, ih, iw)]   (taps off the stride grid read 0)
  *  - weight_grad: [o', (n, oh, ow)]  × [(n, oh, ow), (c', kh, kw)]
- * The im2col indexing and zero padding live in the loaders, so nothing is materialized.
+ * The im2col indexing and zero padding live in the loaders, so nothing is materialized. Each
+ * form also gives a grouped loader (GemmPlan.grouped): four images (forward, input_grad) or four
+ * input channels (weight_grad) at one tap share the index math and the padding test, then load a
+ * constant stride apart, the way jax-js's generated convolutions assign four images per thread.
  */
 import type { ConvKernel, Program } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
@@ -39,6 +42,9 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
   ];
   const kernelIdx = (lin: string, first: string, firstCount: number) => split(lin, [firstCount, g.kernelHeight, g.kernelWidth], [first, 'kh', 'kw']);
   const base = { kernelName: k.name, arena, batch: g.groups };
+  /** vec4 of the input read at four values of axis `axis` (q0 + j, clamped to count − 1) with the other vars fixed. */
+  const four = (vars: (q: string) => string[], count: number) =>
+    `return vec4<f32>(${[0, 1, 2, 3].map((j) => loadF32(arena, k.input, vars(`min(q0 + ${j}, ${count - 1})`))).join(', ')});`;
   let plan: GemmPlan;
   if (k.mode === 'forward') {
     plan = {
@@ -55,6 +61,15 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...split('col', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: true,
+      grouped: {
+        span: g.outHeight * g.outWidth, groups: g.batch, loadB4: [
+          ...kernelIdx('kk', 'c2', cPerG),
+          ...split('p', [g.outHeight, g.outWidth], ['oh', 'ow']),
+          ...forwardTap,
+          `if (!(${inBounds})) { return vec4<f32>(0.0); }`,
+          four((q) => [q, `(g * ${cPerG} + c2)`, 'ih', 'iw'], g.batch),
+        ],
+      },
     };
   } else if (k.mode === 'input_grad') {
     plan = {
@@ -75,6 +90,19 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...split('col', [g.batch, g.inHeight, g.inWidth], ['n', 'ih', 'iw']), `let c = g * ${cPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: true,
+      grouped: {
+        span: g.inHeight * g.inWidth, groups: g.batch, loadB4: [
+          ...kernelIdx('kk', 'o2', oPerG),
+          ...split('p', [g.inHeight, g.inWidth], ['ih', 'iw']),
+          `let th = ih + ${g.padTop} - kh * ${g.dilationH};`,
+          `let tw = iw + ${g.padLeft} - kw * ${g.dilationW};`,
+          `if (th < 0 || tw < 0 || th % ${g.strideH} != 0 || tw % ${g.strideW} != 0) { return vec4<f32>(0.0); }`,
+          `let oh = th / ${g.strideH};`,
+          `let ow = tw / ${g.strideW};`,
+          `if (oh >= ${g.outHeight} || ow >= ${g.outWidth}) { return vec4<f32>(0.0); }`,
+          four((q) => [q, `(g * ${oPerG} + o2)`, 'oh', 'ow'], g.batch),
+        ],
+      },
     };
   } else {
     plan = {
@@ -94,6 +122,15 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...kernelIdx('col', 'c2', cPerG), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: false,
+      grouped: {
+        span: taps, groups: cPerG, loadB4: [
+          ...split('kk', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']),
+          ...split('p', [g.kernelHeight, g.kernelWidth], ['kh', 'kw']),
+          ...forwardTap,
+          `if (!(${inBounds})) { return vec4<f32>(0.0); }`,
+          four((q) => ['n', `(g * ${cPerG} + ${q})`, 'ih', 'iw'], cPerG),
+        ],
+      },
     };
   }
   return renderGemm(plan, schedule);

@@ -43,6 +43,15 @@ export interface GemmPlan {
    * multiples of 4). The rowblock schedule then reads them as vec4 (see renderRowBlockVec4).
    */
   vec4?: { a: { name: string; base: number; batch: number; row: number }; b: { name: string; base: number; batch: number; k: number } };
+  /**
+   * Set when the columns factor as col = q·span + p (q < groups, p < span) and B's loader can
+   * fetch the four columns q0..q0+3 at one p sharing all its index math, bounds checks included
+   * (a convolution's images or channels: the same im2col tap, a constant address stride apart).
+   * The rowblock schedule then gives each lane four q at one p (see renderRowBlockGrouped).
+   * `loadB4` is the body of `fn load_b4(g: i32, kk: i32, q0: i32, p: i32) -> vec4<f32>`, which
+   * must clamp q0 + j to groups − 1.
+   */
+  grouped?: { span: number; groups: number; loadB4: string[] };
 }
 
 export const TILE = 32;
@@ -92,7 +101,7 @@ function rowblockArea(m: number, n: number): number {
  */
 function transposed(p: GemmPlan): GemmPlan {
   const fn = (sig: string, body: string[]) => [`}`, ``, `fn ${sig} {`, ...body].join('\n');
-  const { vec4: _vec4, ...rest } = p;
+  const { vec4: _vec4, grouped: _grouped, ...rest } = p;
   return {
     ...rest,
     m: p.n,
@@ -130,6 +139,7 @@ export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): Ke
   }
   if (schedule === 'workgroup') return renderTiled(p);
   if (p.vec4) return renderRowBlockVec4(p, p.vec4);
+  if (p.grouped && p.grouped.groups >= 4) return renderRowBlockGrouped(p, p.grouped);
   return rowblockArea(p.n, p.m) < rowblockArea(p.m, p.n) ? renderRowBlock(transposed(p)) : renderRowBlock(p);
 }
 
@@ -193,6 +203,50 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk 
  * loads are uniform (llvmpipe issues one scalar load instead of a per-lane gather), and clamped
  * indices replace bounds checks in the K loop (edge results are computed, then not stored).
  */
+function renderRowBlockGrouped(p: GemmPlan, grp: NonNullable<GemmPlan['grouped']>): KernelShader {
+  const TR = ROWBLOCK;
+  const slots = Math.ceil(grp.groups / 4) * grp.span;
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(slots * 4);
+  const tilesM = Math.ceil(p.m / TR);
+  const rows = Array.from({ length: TR }, (_, i) => i);
+  const body = `const M = ${p.m};
+const K = ${p.k};
+const SPAN = ${grp.span};
+const GROUPS = ${grp.groups};
+
+${functions(p)}
+
+fn load_b4(g: i32, kk: i32, q0: i32, p: i32) -> vec4<f32> {
+${grp.loadB4.map((l) => `  ${l}`).join('\n')}
+}
+
+@compute @workgroup_size(${lanesX})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = i32(wid.z);
+  // Rows depend only on the workgroup id: A loads are uniform, so each is one scalar load.
+  let row0 = i32(wid.y) * ${TR};
+  // this lane's four columns: q0 + j (j < 4) at position p; clamped slots compute duplicates
+  let slot = min(i32(wid.x) * ${lanesX} + i32(lid.x), ${slots - 1});
+  let q0 = (slot / SPAN) * 4;
+  let p = slot % SPAN;
+${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
+${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+  for (var kk = 0; kk < K; kk++) {
+    let b = load_b4(g, kk, q0, p);
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }
+  if (i32(wid.x) * ${lanesX} + i32(lid.x) >= ${slots}) { return; }
+  let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
+  for (var i = 0; i < ${TR}; i++) {
+    let row = row0 + i;
+    for (var j = 0; j < 4; j++) {
+      if (row < M && q0 + j < GROUPS) { epilogue(g, row, (q0 + j) * SPAN + p, accs[i][j]); }
+    }
+  }
+}`;
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
+}
+
 function renderRowBlock(p: GemmPlan): KernelShader {
   const TR = ROWBLOCK;
   const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
