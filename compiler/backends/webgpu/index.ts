@@ -23,13 +23,15 @@ export const WEBGPU_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
 export interface WebGpuRenderOptions {
   /** GEMM schedule for matmul and conv2d (default 'rowblock') */
   gemm?: GemmSchedule;
+  /** convolutions: four images/channels per lane at one tap where possible (default true; false for A/B measurements) */
+  groupedConv?: boolean;
 }
 
 const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
   matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
-  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm),
+  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true),
   pool2d: renderPool2d,
   scatter_add: renderScatterAdd,
 };

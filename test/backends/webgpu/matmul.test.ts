@@ -46,6 +46,7 @@ const cases: Case[] = [
   { batch: 1, m: 3, n: 30, k: 33 },
   { batch: 1, m: 37, n: 2, k: 50, epilogue: true },
   { batch: 1, m: 1, n: 10, k: 128, transB: true },
+  { batch: 1, m: 9, n: 7, k: 1500, transA: true }, // long K: split across lanes though 7 rows
   // rowblock on the transpose (few columns: the transpose wastes fewer lanes)
   { batch: 2, m: 64, n: 18, k: 40, transA: true, epilogue: true },
 ];

@@ -10,7 +10,7 @@ import { createPipelines } from '../../../runtime/webgpu/pipelines.ts';
 import { ArenaLayouts, dispatchBindings, GpuArena, largestBufferBytes } from '../../../runtime/webgpu/arena.ts';
 import { BufferLedger } from '../../../runtime/webgpu/resources.ts';
 
-export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{ name: string; ms: number }[]> {
+export async function profileDispatches(artifact: Artifact, reps = 5, print = true): Promise<{ name: string; ms: number }[]> {
   const device = await requestArenaDevice(nodeGpu(), largestBufferBytes(artifact.manifest));
   const layouts = new ArenaLayouts(device);
   const pipelines = await createPipelines(device, artifact, layouts);
@@ -36,10 +36,10 @@ export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{
     rows.push({ name: d.name, ms: (await time(reps)) / reps });
   }
   const total = rows.reduce((s, r) => s + r.ms, 0);
-  for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 25)) {
+  if (print) for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 25)) {
     console.log(`${r.ms.toFixed(2).padStart(8)} CPU-ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  ${r.name}`);
   }
-  console.log(`${total.toFixed(2).padStart(8)} CPU-ms total over ${rows.length} dispatches`);
+  if (print) console.log(`${total.toFixed(2).padStart(8)} CPU-ms total over ${rows.length} dispatches`);
   ledger.destroyAll();
   device.destroy();
   return rows;

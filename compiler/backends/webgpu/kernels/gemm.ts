@@ -72,10 +72,16 @@ const GEMV_LANES = 64;
 
 export type GemmPath = 'tiled' | 'gemv' | 'direct';
 
-/** Which schedule family a GEMM of this shape gets (after orienting skinny shapes). */
+/** K from which a skinny GEMM splits K across lanes whatever its row count (conv1's weight gradient: K = 50176). */
+const SPLIT_K_MIN = 1024;
+
+/**
+ * Which schedule family a GEMM of this shape gets: tiled when both sides are long, else GEMV
+ * (split K inside the workgroup) for few rows or a very long K, else one invocation per output.
+ */
 export function gemmPath(m: number, n: number, k: number): GemmPath {
   if (useTiledGemm(m, n)) return 'tiled';
-  return Math.min(m, n) <= GEMV_ROWS && k >= GEMV_MIN_K ? 'gemv' : 'direct';
+  return (Math.min(m, n) <= GEMV_ROWS && k >= GEMV_MIN_K) || k >= SPLIT_K_MIN ? 'gemv' : 'direct';
 }
 
 /**
@@ -133,9 +139,9 @@ export type GemmSchedule = 'rowblock' | 'workgroup';
 export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): KernelShader {
   const path = gemmPath(p.m, p.n, p.k);
   if (path !== 'tiled') {
+    if (path === 'direct') return renderDirect(p);
     // few columns, many rows: the transpose puts the long side across lanes
-    const q = p.n < p.m ? transposed(p) : p;
-    return path === 'gemv' ? renderGemv(q) : renderDirect(q);
+    return renderGemv(p.n < p.m ? transposed(p) : p);
   }
   if (schedule === 'workgroup') return renderTiled(p);
   if (p.vec4) return renderRowBlockVec4(p, p.vec4);
