@@ -25,13 +25,15 @@ export interface WebGpuRenderOptions {
   gemm?: GemmSchedule;
   /** convolutions: four images/channels per lane at one tap where possible (default true; false for A/B measurements) */
   groupedConv?: boolean;
+  /** forward convolutions: read the weights as vec4 along K where aligned (default true) */
+  vec4Conv?: boolean;
 }
 
 const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
   matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
-  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true),
+  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true, o.vec4Conv ?? true),
   pool2d: renderPool2d,
   scatter_add: renderScatterAdd,
 };

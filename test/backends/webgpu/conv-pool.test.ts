@@ -56,6 +56,13 @@ describe.skipIf(!device)('webgpu conv2d', () => {
     for (const mode of ['forward', 'input_grad'] as const) expect(source(mode, 3), mode).toContain('fn load_b4(');
     expect(source('forward', 0)).not.toContain('fn load_b4('); // batch 2
   });
+
+  it('reads the forward weights one vec4 per four k-steps where aligned', () => {
+    const source = (mode: ConvKernel['mode'], i: number) => Object.values(renderProgram(conv(mode, geometries[i]![1])).files)[0] as string;
+    expect(source('forward', 1)).toMatch(/let av0 = bitcast<vec4<f32>>\(arena0\[/); // plain rowblock
+    expect(source('forward', 3)).toMatch(/let av0 = bitcast<vec4<f32>>\(arena0\[/); // grouped
+    expect(source('forward', 0)).not.toContain('let av0'); // K = 27
+  });
   for (const mode of ['forward', 'input_grad', 'weight_grad'] as const) {
     for (const [label, g] of geometries) {
       it(`${mode}: ${label}`, async () => {

@@ -9,7 +9,7 @@
  * share the index math and the padding test, then load a constant stride apart, the way
  * jax-js's generated convolutions assign four images per thread.
  */
-import type { ConvKernel, Program } from '../../../kernel/ir.ts';
+import type { ConvKernel, Program, View } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
 import type { KernelShader } from '../shader.ts';
 import { epilogueLines } from './epilogue.ts';
@@ -27,7 +27,22 @@ function split(lin: string, dims: number[], names: string[]): string[] {
   return lines;
 }
 
-export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true): KernelShader {
+/**
+ * A(row, kk) as aligned vec4 runs along kk: the view's `inner` axes (strides `strides`, extents
+ * `extents`, row-major, the last of unit stride) are contiguous and span a multiple of 4, and
+ * every other address term is a multiple of 4; `outer(row, kk)` gives the other index vars.
+ */
+function vec4Runs(arena: ArenaLayout, view: View, extents: number[], strides: number[], outerStrideOk: boolean, index: GemmPlan['aVec4']): GemmPlan['aVec4'] | undefined {
+  let expect = 1;
+  for (let d = extents.length - 1; d >= 0; d--) {
+    if (strides[d] !== expect && extents[d]! > 1) return undefined;
+    expect *= extents[d]!;
+  }
+  if (expect % 4 || !outerStrideOk || arena.base(view) % 4 || arena.dtype(view) !== 'f32') return undefined;
+  return index;
+}
+
+export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true, vec4A = true): KernelShader {
   const g = k.geometry;
   const arena = new ArenaLayout(program, k.name);
   if (g.inChannels % g.groups || g.outChannels % g.groups) {
@@ -61,6 +76,10 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...split('col', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: true,
+      // weights [o, c, kh, kw]: kk = (c', kh, kw) runs contiguously along each output channel's row
+      aVec4: vec4Runs(arena, k.other, [cPerG, g.kernelHeight, g.kernelWidth], k.other.strides.slice(1), k.other.strides[0]! % 4 === 0, {
+        name: arena.name(k.other), index: (row, kk) => `(${arena.index(k.other, [`(g * ${oPerG} + ${row})`, '0', '0', '0'])} + ${kk})`,
+      }),
       grouped: {
         span: g.outHeight * g.outWidth, groups: g.batch, loadB4: [
           ...kernelIdx('kk', 'c2', cPerG),
@@ -122,10 +141,12 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...kernelIdx('col', 'c2', cPerG), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: false,
+      // A (dy) stays scalar: its vec4 runs along (oh, ow) force a vec4-typed arena, which made the
+      // scalar im2col loads of B dearer (1.26× slower, conv2 at batch 64)
       // no grouped loader: a lane's four columns are already neighbouring taps of one kk, whose
       // split is shared (grouping four channels instead measured 1.05× slower, conv2 at batch 64)
     };
   }
   if (!grouped) delete plan.grouped;
-  return renderGemm(plan, schedule);
+  return renderGemm(plan, schedule, vec4A);
 }

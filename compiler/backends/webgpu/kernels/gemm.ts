@@ -52,6 +52,13 @@ export interface GemmPlan {
    * must clamp q0 + j to groups − 1.
    */
   grouped?: { span: number; groups: number; loadB4: string[] };
+  /**
+   * Set when A's four elements at kk, kk+1, kk+2, kk+3 (kk a multiple of 4; K too) are one
+   * aligned vec4 in memory: `index(row, kk)` is the WGSL element index of A(g, row, kk) (a
+   * multiple of 4) in the buffer `name`, for WGSL expressions row and kk. The rowblock schedules then read A one uniform vec4 per 4 k-steps, with
+   * the arena bound as array<vec4<u32>> (see kLoop).
+   */
+  aVec4?: { name: string; index: (row: string, kk: string) => string };
 }
 
 export const TILE = 32;
@@ -107,7 +114,7 @@ function rowblockArea(m: number, n: number): number {
  */
 function transposed(p: GemmPlan): GemmPlan {
   const fn = (sig: string, body: string[]) => [`}`, ``, `fn ${sig} {`, ...body].join('\n');
-  const { vec4: _vec4, grouped: _grouped, ...rest } = p;
+  const { vec4: _vec4, grouped: _grouped, aVec4: _aVec4, ...rest } = p;
   return {
     ...rest,
     m: p.n,
@@ -136,7 +143,7 @@ function functions(p: GemmPlan): string {
  */
 export type GemmSchedule = 'rowblock' | 'workgroup';
 
-export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): KernelShader {
+export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock', vec4AOk = true): KernelShader {
   const path = gemmPath(p.m, p.n, p.k);
   if (path !== 'tiled') {
     if (path === 'direct') return renderDirect(p);
@@ -145,8 +152,8 @@ export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): Ke
   }
   if (schedule === 'workgroup') return renderTiled(p);
   if (p.vec4) return renderRowBlockVec4(p, p.vec4);
-  if (p.grouped && p.grouped.groups >= 4) return renderRowBlockGrouped(p, p.grouped);
-  return rowblockArea(p.n, p.m) < rowblockArea(p.m, p.n) ? renderRowBlock(transposed(p)) : renderRowBlock(p);
+  if (p.grouped && p.grouped.groups >= 4) return renderRowBlockGrouped(p, p.grouped, vec4AOk);
+  return rowblockArea(p.n, p.m) < rowblockArea(p.m, p.n) ? renderRowBlock(transposed(p), false) : renderRowBlock(p, vec4AOk);
 }
 
 /**
@@ -209,8 +216,31 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk 
  * loads are uniform (llvmpipe issues one scalar load instead of a per-lane gather), and clamped
  * indices replace bounds checks in the K loop (edge results are computed, then not stored).
  */
-function renderRowBlockGrouped(p: GemmPlan, grp: NonNullable<GemmPlan['grouped']>): KernelShader {
+/**
+ * The rowblock K loop: `b(kk)` is the lane's vec4 of B at kk. With p.aVec4 (and vec4 A allowed)
+ * A comes one vec4 per row per four k-steps, so 4 rows cost 4 loads per 4 k-steps instead of 16.
+ */
+function kLoop(p: GemmPlan, rows: number[], b: (kk: string) => string, useVec4A: boolean): string {
+  if (!useVec4A || !p.aVec4) {
+    return `  for (var kk = 0; kk < K; kk++) {
+    let b = ${b('kk')};
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }`;
+  }
+  const a = p.aVec4;
+  return `  for (var k4 = 0; k4 < K; k4 += 4) {
+${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${a.name}[(${a.index(`r${i}`, 'k4')}) >> 2u]);`).join('\n')}
+${[0, 1, 2, 3].map((j) => `    let b${j} = ${b(`k4 + ${j}`)};\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${j}]), b${j}, acc${i});`).join('\n')}`).join('\n')}
+  }`;
+}
+
+/** Whether a rowblock shader reads A as vec4 (then every arena binding is array<vec4<u32>>). */
+const vec4A = (p: GemmPlan, allowed: boolean) => allowed && p.aVec4 !== undefined && p.k % 4 === 0;
+
+function renderRowBlockGrouped(p: GemmPlan, grp: NonNullable<GemmPlan['grouped']>, allowVec4A: boolean): KernelShader {
   const TR = ROWBLOCK;
+  const v4 = vec4A(p, allowVec4A);
+  const words = (code: string) => (v4 ? vec4Words(code) : code);
   const slots = Math.ceil(grp.groups / 4) * grp.span;
   const { lanes: lanesX, tiles: tilesN } = columnLanes(slots * 4);
   const tilesM = Math.ceil(p.m / TR);
@@ -220,10 +250,10 @@ const K = ${p.k};
 const SPAN = ${grp.span};
 const GROUPS = ${grp.groups};
 
-${functions(p)}
+${words(functions(p))}
 
 fn load_b4(g: i32, kk: i32, q0: i32, p: i32) -> vec4<f32> {
-${grp.loadB4.map((l) => `  ${l}`).join('\n')}
+${words(grp.loadB4.map((l) => `  ${l}`).join('\n'))}
 }
 
 @compute @workgroup_size(${lanesX})
@@ -237,10 +267,7 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   let p = slot % SPAN;
 ${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
-  for (var kk = 0; kk < K; kk++) {
-    let b = load_b4(g, kk, q0, p);
-${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
-  }
+${kLoop(p, rows, (kk) => `load_b4(g, ${kk}, q0, p)`, v4)}
   if (i32(wid.x) * ${lanesX} + i32(lid.x) >= ${slots}) { return; }
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
@@ -250,11 +277,12 @@ ${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i}
     }
   }
 }`;
-  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena, v4 ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
 }
 
-function renderRowBlock(p: GemmPlan): KernelShader {
+function renderRowBlock(p: GemmPlan, allowVec4A: boolean): KernelShader {
   const TR = ROWBLOCK;
+  const v4 = vec4A(p, allowVec4A);
   const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
   const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
@@ -262,7 +290,7 @@ function renderRowBlock(p: GemmPlan): KernelShader {
 const N = ${p.n};
 const K = ${p.k};
 
-${functions(p)}
+${v4 ? vec4Words(functions(p)) : functions(p)}
 
 @compute @workgroup_size(${lanesX})
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -273,10 +301,7 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 ${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
   let c0 = min(col0, N - 1); let c1 = min(col0 + 1, N - 1); let c2 = min(col0 + 2, N - 1); let c3 = min(col0 + 3, N - 1);
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
-  for (var kk = 0; kk < K; kk++) {
-    let b = vec4<f32>(load_b(g, kk, c0), load_b(g, kk, c1), load_b(g, kk, c2), load_b(g, kk, c3));
-${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
-  }
+${kLoop(p, rows, (kk) => `vec4<f32>(load_b(g, ${kk}, c0), load_b(g, ${kk}, c1), load_b(g, ${kk}, c2), load_b(g, ${kk}, c3))`, v4)}
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
     let row = row0 + i;
@@ -286,7 +311,7 @@ ${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i}
     }
   }
 }`;
-  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena, v4 ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderTiled(p: GemmPlan): KernelShader {
