@@ -27,13 +27,15 @@ export interface WebGpuRenderOptions {
   groupedConv?: boolean;
   /** forward convolutions: read the weights as vec4 along K where aligned (default true) */
   vec4Conv?: boolean;
+  /** skinny GEMMs: split K inside the workgroup (GEMV) where gemmPath picks it (default true; false: one invocation per output) */
+  gemv?: boolean;
 }
 
 const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
-  matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
-  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true, o.vec4Conv ?? true),
+  matmul: (k, p, o) => renderMatmul(k, p, o.gemm, o.gemv ?? true),
+  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true, o.vec4Conv ?? true, o.gemv ?? true),
   pool2d: renderPool2d,
   scatter_add: renderScatterAdd,
 };

@@ -42,7 +42,7 @@ function vec4Runs(arena: ArenaLayout, view: View, extents: number[], strides: nu
   return index;
 }
 
-export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true, vec4A = true): KernelShader {
+export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true, vec4A = true, gemv = true): KernelShader {
   const g = k.geometry;
   const arena = new ArenaLayout(program, k.name);
   if (g.inChannels % g.groups || g.outChannels % g.groups) {
@@ -148,5 +148,5 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
     };
   }
   if (!grouped) delete plan.grouped;
-  return renderGemm(plan, schedule, vec4A);
+  return renderGemm(plan, schedule, vec4A, gemv);
 }

@@ -86,8 +86,9 @@ const SPLIT_K_MIN = 1024;
  * Which schedule family a GEMM of this shape gets: tiled when both sides are long, else GEMV
  * (split K inside the workgroup) for few rows or a very long K, else one invocation per output.
  */
-export function gemmPath(m: number, n: number, k: number): GemmPath {
+export function gemmPath(m: number, n: number, k: number, gemv = true): GemmPath {
   if (useTiledGemm(m, n)) return 'tiled';
+  if (!gemv) return 'direct';
   return (Math.min(m, n) <= GEMV_ROWS && k >= GEMV_MIN_K) || k >= SPLIT_K_MIN ? 'gemv' : 'direct';
 }
 
@@ -143,8 +144,8 @@ function functions(p: GemmPlan): string {
  */
 export type GemmSchedule = 'rowblock' | 'workgroup';
 
-export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock', vec4AOk = true): KernelShader {
-  const path = gemmPath(p.m, p.n, p.k);
+export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock', vec4AOk = true, gemvOk = true): KernelShader {
+  const path = gemmPath(p.m, p.n, p.k, gemvOk);
   if (path !== 'tiled') {
     if (path === 'direct') return renderDirect(p);
     // few columns, many rows: the transpose puts the long side across lanes
