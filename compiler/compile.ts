@@ -14,7 +14,7 @@ import { buildArtifact } from './artifact/build.ts';
 import { sealArtifact } from '../runtime/artifact-integrity.ts';
 import type { ActivationLayout } from './kernel/layout.ts';
 import { createWasmBackend, wasmBackend } from './backends/wasm/index.ts';
-import { webgpuBackend } from './backends/webgpu/index.ts';
+import { WEBGPU_MAX_BUFFER_BYTES, webgpuBackend } from './backends/webgpu/index.ts';
 
 export const backends: Record<Backend, BackendRenderer> = { wasm: wasmBackend, webgpu: webgpuBackend };
 
@@ -27,6 +27,11 @@ export interface CompileOptions {
   threads?: number;
   /** dimension order of 4-D intermediates (default NCHW) */
   layout?: ActivationLayout;
+  /**
+   * WebGPU: the arena is split into GPU buffers of at most this many bytes (default 128 MiB,
+   * the storage-buffer binding size every adapter supports); no single tensor may be larger.
+   */
+  maxBufferBytes?: number;
 }
 
 export interface CompiledProgram {
@@ -36,12 +41,12 @@ export interface CompiledProgram {
 }
 
 /** Graph → optimized, planned kernel program (backend-neutral). */
-export function compileProgram(graph: Graph, options: { layout?: ActivationLayout } = {}): CompiledProgram {
+export function compileProgram(graph: Graph, options: { layout?: ActivationLayout; segmentBytes?: number } = {}): CompiledProgram {
   if (graph.outputs.size === 0 && graph.updates.size === 0) {
     throw new GraphError(`compile: graph "${graph.name}" has no outputs and no updates, so there is nothing to compute; add one with graph.output(name, tensor)`);
   }
   const { program, report } = optimize(graph, options);
-  const plan = planMemory(program);
+  const plan = planMemory(program, options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {});
   return { program, plan, report };
 }
 
@@ -51,7 +56,8 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
   const renderer = threads > 1 ? createWasmBackend({ threads }) : backends[options.backend];
   if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
   const layout = options.layout ?? 'nchw';
-  const { program, plan, report } = compileProgram(graph, { layout });
+  const segmentBytes = options.backend === 'webgpu' ? options.maxBufferBytes ?? WEBGPU_MAX_BUFFER_BYTES : undefined;
+  const { program, plan, report } = compileProgram(graph, { layout, ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
   const t1 = performance.now();
   const name = options.name ?? graph.name;
   const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });

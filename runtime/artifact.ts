@@ -44,6 +44,8 @@ export interface WebGpuDispatch {
   shader: string;
   entryPoint: string;
   workgroups: [number, number, number];
+  /** the arena segments bound at bindings 0, 1, … (absent: [0], the whole arena) */
+  bindings?: number[];
 }
 
 /** One file of the artifact directory (besides manifest.json). */
@@ -99,6 +101,12 @@ export interface Manifest {
   };
   webgpu?: {
     dispatches: WebGpuDispatch[];
+    /**
+     * The arena is split into GPU buffers of this many bytes (the last one shorter): segment s
+     * holds arena bytes [s·segmentBytes, (s+1)·segmentBytes) and no tensor crosses a boundary.
+     * Absent: one buffer holds the whole arena.
+     */
+    segmentBytes?: number;
   };
   /** free-form compile statistics (node counts, kernels, compile ms) */
   stats?: Record<string, unknown>;

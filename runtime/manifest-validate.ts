@@ -53,7 +53,8 @@ const wasmSection = objectOf({
   })),
 });
 const webgpuSection = objectOf({
-  dispatches: arrayOf(objectOf({ name: string, shader: fileName, entryPoint: string, workgroups: tripleOf(integer(0)) })),
+  dispatches: arrayOf(objectOf({ name: string, shader: fileName, entryPoint: string, workgroups: tripleOf(integer(0)), bindings: optional(arrayOf(count)) })),
+  segmentBytes: optional(integer(16)),
 });
 const manifestSchema = objectOf({
   format: oneOf(ARTIFACT_FORMAT),

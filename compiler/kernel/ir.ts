@@ -265,6 +265,11 @@ export interface Program {
   kernels: Kernel[];
   /** total arena size in bytes */
   arenaBytes: number;
+  /**
+   * Set by the planner when the arena is split into GPU buffers of this many bytes: buffer b
+   * lives in segment ⌊b.offset / segmentBytes⌋ and crosses no segment boundary.
+   */
+  segmentBytes?: number;
   /** graph inputs fed by the caller, by name */
   inputs: { name: string; buffer: number }[];
   /** graph outputs returned to the caller, by name */

@@ -33,13 +33,36 @@ export function kernelAccess(k: Kernel): { reads: Set<number>; writes: Set<numbe
   };
 }
 
+export interface PlanOptions {
+  /**
+   * Split the arena into segments of this many bytes (a multiple of 16): no buffer may cross a
+   * multiple of it, so each segment can be its own GPU buffer (WebGPU binds at most
+   * maxStorageBufferBindingSize bytes per buffer). Buffers are moved up to the next boundary
+   * where they would cross one; a buffer larger than a segment is an error.
+   */
+  segmentBytes?: number;
+}
+
 /** Assigns every buffer's offset in place and returns the plan's sizes. */
-export function planMemory(program: Program): MemoryPlan {
+export function planMemory(program: Program, options: PlanOptions = {}): MemoryPlan {
+  const seg = options.segmentBytes;
+  if (seg !== undefined && (!Number.isInteger(seg) || seg <= 0 || seg % ARENA_ALIGN !== 0)) {
+    throw new Error(`plan: segmentBytes must be a positive multiple of ${ARENA_ALIGN}, got ${seg}`);
+  }
+  /** The lowest start ≥ `at` where `bytes` bytes do not cross a segment boundary. */
+  const fit = (at: number, bytes: number, b: { name: string; shape: number[] }): number => {
+    if (seg === undefined || bytes === 0) return at;
+    if (bytes > seg) {
+      throw new Error(`plan: buffer "${b.name}" [${b.shape.join(', ')}] needs ${bytes} bytes, more than the ${seg}-byte GPU buffer limit (raise maxBufferBytes if the adapter allows larger buffers)`);
+    }
+    return Math.floor(at / seg) === Math.floor((at + bytes - 1) / seg) ? at : Math.ceil(at / seg) * seg;
+  };
   let offset = 0;
   for (const b of program.buffers) {
     if (b.role === 'temp') continue;
-    b.offset = offset;
-    offset += align(b.size * 4);
+    const bytes = align(b.size * 4);
+    b.offset = fit(offset, bytes, b);
+    offset = b.offset + bytes;
   }
   const persistentBytes = offset;
 
@@ -58,10 +81,11 @@ export function planMemory(program: Program): MemoryPlan {
   for (const b of [...temps].sort((x, y) => y.size - x.size || x.id - y.id)) {
     const start = first.get(b.id)!, end = last.get(b.id)!, bytes = align(b.size * 4);
     const clashes = placed.filter((p) => p.start <= end && start <= p.end).sort((p, q) => p.lo - q.lo);
-    let lo = 0;
+    // the lowest offset overlapping no clash (in order of their starts) and crossing no segment boundary
+    let lo = fit(persistentBytes, bytes, b) - persistentBytes;
     for (const p of clashes) {
       if (lo + bytes <= p.lo) break;
-      lo = Math.max(lo, p.hi);
+      if (p.hi > lo) lo = fit(persistentBytes + p.hi, bytes, b) - persistentBytes;
     }
     placed.push({ start, end, lo, hi: lo + bytes });
     b.offset = persistentBytes + lo;
@@ -74,5 +98,7 @@ export function planMemory(program: Program): MemoryPlan {
     peakLive = Math.max(peakLive, live);
   });
   program.arenaBytes = Math.max(ARENA_ALIGN, persistentBytes + tempBytes);
+  if (seg !== undefined && program.arenaBytes > seg) program.segmentBytes = seg;
+  else delete program.segmentBytes;
   return { arenaBytes: program.arenaBytes, persistentBytes, tempBytes, lowerBoundBytes: persistentBytes + peakLive };
 }

@@ -1,14 +1,10 @@
 /**
  * Compiles the artifact's shaders into compute pipelines, all in parallel and asynchronously
- * (synchronous creation stalls the main thread while the driver compiles). Every pipeline shares
- * one explicit layout: binding 0 is the whole arena.
+ * (synchronous creation stalls the main thread while the driver compiles). Every pipeline has an
+ * explicit layout: its dispatch's arena segments at bindings 0, 1, … (arena.ts).
  */
 import type { Artifact, WebGpuDispatch } from '../artifact.ts';
-
-export function arenaBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
-  const entry = (binding: number): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
-  return device.createBindGroupLayout({ label: 'axon arena', entries: [entry(0)] });
-}
+import { dispatchBindings, type ArenaLayouts } from './arena.ts';
 
 async function compile(device: GPUDevice, layout: GPUPipelineLayout, d: WebGpuDispatch, code: string): Promise<GPUComputePipeline> {
   const what = `kernel "${d.name}" (${d.shader})`;
@@ -35,17 +31,22 @@ async function compile(device: GPUDevice, layout: GPUPipelineLayout, d: WebGpuDi
 }
 
 /** One pipeline per dispatch (dispatches sharing a shader file and entry point share one). */
-export async function createPipelines(device: GPUDevice, artifact: Artifact, layout: GPUBindGroupLayout): Promise<GPUComputePipeline[]> {
+export async function createPipelines(device: GPUDevice, artifact: Artifact, layouts: ArenaLayouts): Promise<GPUComputePipeline[]> {
   const dispatches = artifact.manifest.webgpu?.dispatches;
   if (!dispatches) throw new Error(`webgpu: artifact "${artifact.manifest.name}" has no webgpu section (compiled for ${artifact.manifest.backend}?)`);
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const pipelineLayouts = new Map<number, GPUPipelineLayout>();
+  const pipelineLayout = (count: number): GPUPipelineLayout => {
+    let layout = pipelineLayouts.get(count);
+    if (!layout) pipelineLayouts.set(count, (layout = device.createPipelineLayout({ bindGroupLayouts: [layouts.get(count)] })));
+    return layout;
+  };
   const byKey = new Map<string, Promise<GPUComputePipeline>>();
   for (const d of dispatches) {
     const key = `${d.shader}#${d.entryPoint}`;
     if (byKey.has(key)) continue;
     const code = artifact.files[d.shader];
     if (code === undefined) throw new Error(`webgpu: kernel "${d.name}" refers to shader file "${d.shader}", which the artifact lacks`);
-    byKey.set(key, compile(device, pipelineLayout, d, typeof code === 'string' ? code : new TextDecoder().decode(code)));
+    byKey.set(key, compile(device, pipelineLayout(dispatchBindings(d).length), d, typeof code === 'string' ? code : new TextDecoder().decode(code)));
   }
   const settled = await Promise.allSettled(byKey.values());
   const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');

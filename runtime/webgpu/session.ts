@@ -1,6 +1,7 @@
 /**
- * The WebGPU session: one arena buffer holding every tensor, all pipelines compiled in parallel
- * during load, one bind group, and per run a single command buffer (one compute pass with every
+ * The WebGPU session: the arena buffers holding every tensor (one, or one per segment when the
+ * arena is larger than one binding, arena.ts), all pipelines compiled in parallel during load,
+ * bind groups shared by dispatches binding the same segments, and per run a single command buffer (one compute pass with every
  * dispatch, then copies of the requested outputs into a pooled staging buffer), submitted once.
  * Runs are encoded and submitted in call order the moment they are called, so a caller may start
  * the next run before the previous one's readback resolved (pipelining): the queue orders the GPU
@@ -9,8 +10,9 @@
  */
 import { elementCount, type Artifact, type Manifest, type TensorSpec } from '../artifact.ts';
 import { checkParamValues, validateFeeds, type Feeds, type Outputs, type RunOptions, type Session, type TensorData } from '../session.ts';
+import { ArenaLayouts, checkArenaLimits, dispatchBindings, GpuArena, largestBufferBytes } from './arena.ts';
 import { requestArenaDevice } from './device.ts';
-import { arenaBindGroupLayout, createPipelines } from './pipelines.ts';
+import { createPipelines } from './pipelines.ts';
 import { BufferLedger, StagingPool } from './resources.ts';
 
 export interface WebGpuSessionOptions {
@@ -50,7 +52,6 @@ export interface WebGpuSession extends Session {
 }
 
 const bytesOf = (s: TensorSpec) => elementCount(s.shape) * 4;
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 function defaultGpu(): GPU {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
@@ -88,7 +89,7 @@ export async function createWebGpuSession(artifact: Artifact, options: WebGpuSes
   const manifest = artifact.manifest;
   if (manifest.backend !== 'webgpu' || !manifest.webgpu) throw new Error(`webgpu: artifact "${manifest.name}" was compiled for the ${manifest.backend} backend`);
   const ownsDevice = !options.device;
-  const device = options.device ?? (await requestArenaDevice(options.gpu ?? defaultGpu(), manifest.arenaBytes));
+  const device = options.device ?? (await requestArenaDevice(options.gpu ?? defaultGpu(), largestBufferBytes(manifest)));
   try {
     return await WebGpuSessionImpl.load(device, ownsDevice, artifact, started);
   } catch (e) {
@@ -113,8 +114,9 @@ class WebGpuSessionImpl implements WebGpuSession {
     private readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
     private readonly ledger: BufferLedger,
-    private readonly arena: GPUBuffer,
-    private readonly bindGroup: GPUBindGroup,
+    private readonly arena: GpuArena,
+    /** per dispatch: the bind group of the segments it binds */
+    private readonly bindGroups: GPUBindGroup[],
     private readonly pipelines: GPUComputePipeline[],
     private readonly timing: { loadMs: number; pipelineMs: number; pipelines: number },
   ) {
@@ -124,33 +126,31 @@ class WebGpuSessionImpl implements WebGpuSession {
 
   static async load(device: GPUDevice, ownsDevice: boolean, artifact: Artifact, started: number): Promise<WebGpuSessionImpl> {
     const m = artifact.manifest;
-    if (m.arenaBytes > device.limits.maxStorageBufferBindingSize) {
-      throw new Error(`webgpu: the model's arena needs ${m.arenaBytes} bytes but the device binds at most ${device.limits.maxStorageBufferBindingSize} bytes per storage buffer`);
-    }
+    checkArenaLimits(m, device.limits);
     const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     for (const d of m.webgpu!.dispatches) {
       if (d.workgroups.some((n) => n > maxGroups)) {
         throw new Error(`webgpu: kernel "${d.name}" (${d.shader}) dispatches [${d.workgroups.join(', ')}] workgroups, more than this device's ${maxGroups} per dimension`);
       }
     }
-    const layout = arenaBindGroupLayout(device);
+    const layouts = new ArenaLayouts(device);
     const pipelineStart = performance.now();
     let pipelineMs = 0;
-    const pipelinesReady = createPipelines(device, artifact, layout).then((p) => { pipelineMs = performance.now() - pipelineStart; return p; });
+    const pipelinesReady = createPipelines(device, artifact, layouts).then((p) => { pipelineMs = performance.now() - pipelineStart; return p; });
     const ledger = new BufferLedger(device);
-    let arena: GPUBuffer | undefined;
-    let bindGroup: GPUBindGroup | undefined;
-    const size = Math.max(16, roundUp(m.arenaBytes, 16));
+    let arena: GpuArena | undefined;
+    let bindGroups: GPUBindGroup[] = [];
     const weights = weightsOf(artifact);
     let err: GPUError | null;
     try {
       err = await withErrorScopes(device, () => {
-        arena = ledger.create({ label: `${m.name} arena`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+        arena = GpuArena.create(device, layouts, ledger, m);
         for (const seg of m.init) {
           if (seg.source + seg.bytes > weights.byteLength) throw new Error(`webgpu: init segment at weights.bin[${seg.source}..+${seg.bytes}] is past its end (${weights.byteLength} bytes)`);
-          device.queue.writeBuffer(arena, seg.offset, weights, seg.source, seg.bytes);
+          const at = arena.locate(seg.offset, seg.bytes, `init segment weights.bin[${seg.source}..+${seg.bytes}]`);
+          device.queue.writeBuffer(at.buffer, at.offset, weights, seg.source, seg.bytes);
         }
-        bindGroup = device.createBindGroup({ label: `${m.name} arena`, layout, entries: [{ binding: 0, resource: { buffer: arena } }] });
+        bindGroups = m.webgpu!.dispatches.map((d) => arena!.bindGroup(dispatchBindings(d)));
       });
     } catch (e) {
       ledger.destroyAll();
@@ -160,12 +160,12 @@ class WebGpuSessionImpl implements WebGpuSession {
     if (err) {
       ledger.destroyAll();
       pipelinesReady.catch(() => undefined);
-      throw new Error(`webgpu: creating the ${size}-byte arena for "${m.name}" failed: ${err.message}`);
+      throw new Error(`webgpu: creating the ${m.arenaBytes}-byte arena for "${m.name}" failed: ${err.message}`);
     }
     try {
       const pipelines = await pipelinesReady;
       const timing = { loadMs: performance.now() - started, pipelineMs, pipelines: new Set(pipelines).size };
-      return new WebGpuSessionImpl(m, device, ownsDevice, ledger, arena!, bindGroup!, pipelines, timing);
+      return new WebGpuSessionImpl(m, device, ownsDevice, ledger, arena!, bindGroups, pipelines, timing);
     } catch (e) {
       ledger.destroyAll();
       throw e;
@@ -199,10 +199,11 @@ class WebGpuSessionImpl implements WebGpuSession {
     const started = performance.now();
     const dispatches = this.manifest.webgpu!.dispatches;
     const out = await this.submit(specs, 'run', (encoder) => {
-      for (const [spec, values] of data) this.device.queue.writeBuffer(this.arena, spec.offset, values);
+      for (const [spec, values] of data) this.write(spec, values);
       const pass = encoder.beginComputePass({ label: this.manifest.name });
-      pass.setBindGroup(0, this.bindGroup);
+      let bound: GPUBindGroup | undefined;
       dispatches.forEach((d, i) => {
+        if (this.bindGroups[i] !== bound) pass.setBindGroup(0, (bound = this.bindGroups[i]!));
         pass.setPipeline(this.pipelines[i]!);
         pass.dispatchWorkgroups(...d.workgroups);
       });
@@ -226,7 +227,12 @@ class WebGpuSessionImpl implements WebGpuSession {
     this.check('setParams');
     const checked = checkParamValues(this.manifest, values);
     // Queue writes are ordered with submissions: runs called earlier see the old values.
-    for (const [spec, data] of checked) this.device.queue.writeBuffer(this.arena, spec.offset, data);
+    for (const [spec, data] of checked) this.write(spec, data);
+  }
+
+  private write(spec: TensorSpec, values: TensorData): void {
+    const at = this.arena.locate(spec.offset, bytesOf(spec), `"${spec.name}"`);
+    this.device.queue.writeBuffer(at.buffer, at.offset, values);
   }
 
   dispose(): Promise<void> {
@@ -256,7 +262,7 @@ class WebGpuSessionImpl implements WebGpuSession {
     const checks = dispatches.map((d, i) => withErrorScopes(this.device, () => {
       const encoder = this.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      pass.setBindGroup(0, this.bindGroup);
+      pass.setBindGroup(0, this.bindGroups[i]!);
       pass.setPipeline(this.pipelines[i]!);
       pass.dispatchWorkgroups(...d.workgroups);
       pass.end();
@@ -282,7 +288,8 @@ class WebGpuSessionImpl implements WebGpuSession {
         staging = this.staging.acquire(key, total);
         let at = 0;
         for (const s of specs) {
-          encoder.copyBufferToBuffer(this.arena, s.offset, staging, at, bytesOf(s));
+          const from = this.arena.locate(s.offset, bytesOf(s), `"${s.name}"`);
+          encoder.copyBufferToBuffer(from.buffer, from.offset, staging, at, bytesOf(s));
           at += bytesOf(s);
         }
       }

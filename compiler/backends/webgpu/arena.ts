@@ -1,20 +1,27 @@
 /**
- * How kernels address memory. The whole arena is ONE storage buffer, bound once per pipeline
- * (binding 0) as `arena: array<u32>`: f32 and i32 are bitcasts of the same words, so i32 bit
- * patterns that look like NaNs survive. Baking absolute element offsets into the shaders
- * sidesteps WebGPU's storage-buffer offset alignment (minStorageBufferOffsetAlignment) entirely:
- * no buffer is ever bound at an offset. (A second, vec4-typed binding of the same buffer is not
- * an option: Dawn rejects two writable bindings aliasing one buffer in a dispatch.)
+ * How kernels address memory. The arena is one storage buffer, or, when the planner split it
+ * (Program.segmentBytes: WebGPU binds at most maxStorageBufferBindingSize bytes per buffer),
+ * one buffer per segment. A kernel binds each segment it touches once, in increasing segment
+ * order at bindings 0, 1, …, as `arenaS: array<u32>` (S the segment index): f32 and i32 are
+ * bitcasts of the same words, so i32 bit patterns that look like NaNs survive. Baking element
+ * offsets within the segment into the shaders sidesteps WebGPU's storage-buffer offset
+ * alignment (minStorageBufferOffsetAlignment) entirely: no buffer is ever bound at an offset.
+ * (A second, vec4-typed binding of the same buffer is not an option: Dawn rejects two writable
+ * bindings aliasing one buffer in a dispatch.)
  */
 import type { BufferDecl, DType, Program, View } from '../../kernel/ir.ts';
 
-export const ARENA_BINDINGS = '@group(0) @binding(0) var<storage, read_write> arena: array<u32>;';
+/** Matches an arena word access `arenaS[index]` (index without brackets), for rewriting it. */
+export const ARENA_WORD = /\b(arena\d+)\[([^[\]]+)\]/g;
 
 export class ArenaLayout {
   private readonly byId: Map<number, BufferDecl>;
+  private readonly used = new Set<number>();
+  private readonly segmentBytes: number | undefined;
 
   constructor(program: Program, private readonly kernelName: string) {
     this.byId = new Map(program.buffers.map((b) => [b.id, b]));
+    this.segmentBytes = program.segmentBytes;
   }
 
   buffer(id: number): BufferDecl {
@@ -24,16 +31,28 @@ export class ArenaLayout {
     return b;
   }
 
-  /** Absolute element index of the view's origin in the arena. */
+  private segment(b: BufferDecl): number {
+    return this.segmentBytes === undefined ? 0 : Math.floor(b.offset / this.segmentBytes);
+  }
+
+  /** Element index of the view's origin in its segment's buffer. */
   base(view: View): number {
-    return this.buffer(view.buffer).offset / 4 + view.offset;
+    const b = this.buffer(view.buffer);
+    return (b.offset - this.segment(b) * (this.segmentBytes ?? 0)) / 4 + view.offset;
+  }
+
+  /** The WGSL name of the binding holding the view's buffer (marks that segment as bound). */
+  name(view: View): string {
+    const s = this.segment(this.buffer(view.buffer));
+    this.used.add(s);
+    return `arena${s}`;
   }
 
   dtype(view: View): DType {
     return this.buffer(view.buffer).dtype;
   }
 
-  /** WGSL i32 expression for the arena element the view reads at index vars `vars`. */
+  /** WGSL i32 expression for the element (in its segment) the view reads at index vars `vars`. */
   index(view: View, vars: readonly string[]): string {
     if (view.strides.length > vars.length) {
       throw new Error(`webgpu: kernel "${this.kernelName}" has a view of buffer ${view.buffer} with ${view.strides.length} strides in a ${vars.length}-D space`);
@@ -45,19 +64,37 @@ export class ArenaLayout {
     });
     return terms.length === 1 ? terms[0]! : `(${terms.join(' + ')})`;
   }
+
+  /** `arenaS[index]`: the word of the view's buffer at element `index` of its segment. */
+  word(view: View, index: string): string {
+    return `${this.name(view)}[${index}]`;
+  }
+
+  /** The segments this kernel touched so far, in binding order. */
+  segments(): number[] {
+    return [...this.used].sort((a, b) => a - b);
+  }
+
+  /** The binding declarations for the touched segments, as `array<element>`. */
+  declarations(element = 'u32'): string {
+    const segments = this.segments();
+    // a kernel that touches no memory still declares one binding (its pipeline layout has one)
+    if (segments.length === 0) this.used.add(0);
+    return this.segments().map((s, i) => `@group(0) @binding(${i}) var<storage, read_write> arena${s}: array<${element}>;`).join('\n');
+  }
 }
 
-/** `arena[i]` read as `dtype`. */
-export function loadWord(index: string, dtype: DType): string {
-  return `bitcast<${dtype}>(arena[${index}])`;
+/** A word (`arenaS[i]`) read as `dtype`. */
+export function loadWord(word: string, dtype: DType): string {
+  return `bitcast<${dtype}>(${word})`;
 }
 
-export function storeWord(index: string, value: string): string {
-  return `arena[${index}] = bitcast<u32>(${value});`;
+export function storeWord(word: string, value: string): string {
+  return `${word} = bitcast<u32>(${value});`;
 }
 
 /** The view's element at index vars `vars`, as f32 (i32 buffers are converted). */
 export function loadF32(arena: ArenaLayout, view: View, vars: readonly string[]): string {
-  const word = loadWord(arena.index(view, vars), arena.dtype(view));
+  const word = loadWord(arena.word(view, arena.index(view, vars)), arena.dtype(view));
   return arena.dtype(view) === 'f32' ? word : `f32(${word})`;
 }

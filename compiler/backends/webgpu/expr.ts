@@ -64,7 +64,7 @@ export class ExprEmitter {
     const values = stores.map((s) => this.emit(s.expr));
     stores.forEach((s, i) => {
       const value = convert(values[i]!, stores[i]!.expr.dtype, this.arena.dtype(s.view));
-      this.out.push(`${this.indent}${storeWord(this.arena.index(s.view, this.space.vars), value)}`);
+      this.out.push(`${this.indent}${storeWord(this.arena.word(s.view, this.arena.index(s.view, this.space.vars)), value)}`);
     });
   }
 
@@ -90,10 +90,10 @@ export class ExprEmitter {
   private read(view: View, index: string, want: DType): string {
     const dt = this.arena.dtype(view);
     const ok = this.bounds(view);
-    if (!ok) return convert(loadWord(index, dt), dt, want);
+    if (!ok) return convert(loadWord(this.arena.word(view, index), dt), dt, want);
     const valid = this.names.next('ok');
     this.out.push(`${this.indent}let ${valid} = ${ok};`);
-    const word = convert(loadWord(`select(0, ${index}, ${valid})`, dt), dt, want);
+    const word = convert(loadWord(this.arena.word(view, `select(0, ${index}, ${valid})`), dt), dt, want);
     return `select(${literal(view.fill ?? 0, want)}, ${word}, ${valid})`;
   }
 

@@ -2,6 +2,8 @@
  * The WebGPU backend: each kernel of the Program becomes one WGSL compute shader with shapes and
  * absolute arena offsets baked in as constants, plus one entry of the dispatch list. Identical
  * shaders (e.g. repeated layers with the same offsets) share one file and thus one pipeline.
+ * An arena the planner split into segments (Program.segmentBytes) becomes one GPU buffer per
+ * segment; each dispatch lists the segments it binds.
  */
 import type { Kernel, Program } from '../../kernel/ir.ts';
 import type { WebGpuDispatch } from '../../../runtime/artifact.ts';
@@ -15,16 +17,25 @@ import { renderReduce } from './kernels/reduce.ts';
 import { renderScatterAdd } from './kernels/scatter.ts';
 import { ENTRY_POINT, type KernelShader } from './shader.ts';
 
+/** The default GPU buffer limit: 128 MiB, WebGPU's guaranteed maxStorageBufferBindingSize. */
+export const WEBGPU_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
+
 export interface WebGpuRenderOptions {
   /** GEMM schedule for matmul and conv2d (default 'rowblock') */
   gemm?: GemmSchedule;
+  /** convolutions: four images/channels per lane at one tap where possible (default true; false for A/B measurements) */
+  groupedConv?: boolean;
+  /** forward convolutions: read the weights as vec4 along K where aligned (default true) */
+  vec4Conv?: boolean;
+  /** skinny GEMMs: split K inside the workgroup (GEMV) where gemmPath picks it (default true; false: one invocation per output) */
+  gemv?: boolean;
 }
 
 const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
-  matmul: (k, p, o) => renderMatmul(k, p, o.gemm),
-  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm),
+  matmul: (k, p, o) => renderMatmul(k, p, o.gemm, o.gemv ?? true),
+  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true, o.vec4Conv ?? true, o.gemv ?? true),
   pool2d: renderPool2d,
   scatter_add: renderScatterAdd,
 };
@@ -47,11 +58,12 @@ export function renderProgram(program: Program, options: WebGpuRenderOptions = {
       files[file] = shader.source;
       fileBySource.set(shader.source, file);
     }
-    return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups };
+    return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups, bindings: shader.bindings };
   });
+  const segmentBytes = program.segmentBytes;
   return {
     files,
-    section: { webgpu: { dispatches } },
+    section: { webgpu: { dispatches, ...(segmentBytes !== undefined ? { segmentBytes } : {}) } },
     stats: { webgpuKernels: dispatches.length, webgpuShaders: fileBySource.size, webgpuRenderMs: performance.now() - started },
   };
 }

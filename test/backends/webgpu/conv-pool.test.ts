@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { renderProgram } from '../../../compiler/backends/webgpu/index.ts';
 import type { ConvGeometry, ConvKernel, PoolGeometry, PoolKernel } from '../../../compiler/kernel/ir.ts';
 import { acc, bin, contiguous, load, ProgramBuilder, store, un, view } from '../programs.ts';
 import { checkProgram } from './harness.ts';
@@ -43,10 +44,25 @@ const geometries: [string, ConvGeometry][] = [
   ['3×3 pad 1', convGeometry({ batch: 2, inChannels: 3, outChannels: 20, inHeight: 9, inWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1 })],
   ['stride 2, dilation 2, 2×3 kernel', convGeometry({ batch: 1, inChannels: 4, outChannels: 17, inHeight: 11, inWidth: 10, kernelHeight: 2, kernelWidth: 3, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 1 })],
   ['groups 2, stride (2,1)', convGeometry({ batch: 2, inChannels: 6, outChannels: 34, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3, strideH: 2, padTop: 1, padLeft: 1, groups: 2 })],
+  // four images per lane (forward, input_grad), with clamped leftovers
+  ['batch 5, 3×3 pad 1 (grouped columns)', convGeometry({ batch: 5, inChannels: 16, outChannels: 18, inHeight: 7, inWidth: 6, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1 })],
+  ['batch 6, stride 2, groups 2 (grouped columns)', convGeometry({ batch: 6, inChannels: 10, outChannels: 36, inHeight: 9, inWidth: 8, kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 2 })],
   ['depthwise (small GEMMs: direct)', convGeometry({ batch: 2, inChannels: 5, outChannels: 5, inHeight: 6, inWidth: 6, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, groups: 5 })],
 ];
 
 describe.skipIf(!device)('webgpu conv2d', () => {
+  it('loads four images per lane at one tap when there are at least four', () => {
+    const source = (mode: ConvKernel['mode'], i: number) => Object.values(renderProgram(conv(mode, geometries[i]![1])).files)[0] as string;
+    for (const mode of ['forward', 'input_grad'] as const) expect(source(mode, 3), mode).toContain('fn load_b4(');
+    expect(source('forward', 0)).not.toContain('fn load_b4('); // batch 2
+  });
+
+  it('reads the forward weights one vec4 per four k-steps where aligned', () => {
+    const source = (mode: ConvKernel['mode'], i: number) => Object.values(renderProgram(conv(mode, geometries[i]![1])).files)[0] as string;
+    expect(source('forward', 1)).toMatch(/let av0 = bitcast<vec4<f32>>\(arena0\[/); // plain rowblock
+    expect(source('forward', 3)).toMatch(/let av0 = bitcast<vec4<f32>>\(arena0\[/); // grouped
+    expect(source('forward', 0)).not.toContain('let av0'); // K = 27
+  });
   for (const mode of ['forward', 'input_grad', 'weight_grad'] as const) {
     for (const [label, g] of geometries) {
       it(`${mode}: ${label}`, async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderProgram } from '../../../compiler/backends/webgpu/index.ts';
-import { useTiledGemm } from '../../../compiler/backends/webgpu/kernels/gemm.ts';
+import { gemmPath } from '../../../compiler/backends/webgpu/kernels/gemm.ts';
 import { acc, bin, lit, load, ProgramBuilder, store, un, view } from '../programs.ts';
 import { checkProgram } from './harness.ts';
 import { testDevice } from './device.ts';
@@ -40,6 +40,15 @@ const cases: Case[] = [
   // row-major, 16-byte aligned: the rowblock schedule's vec4 path (edge rows and columns included)
   { batch: 2, m: 37, n: 68, k: 20, epilogue: true },
   { batch: 1, m: 16, n: 260, k: 4 },
+  // GEMV (split K inside the workgroup): batch-1 dense layers (vec4 B), a few rows, the transposed skinny case
+  { batch: 1, m: 1, n: 128, k: 784, epilogue: true },
+  { batch: 2, m: 4, n: 260, k: 40, transA: true },
+  { batch: 1, m: 3, n: 30, k: 33 },
+  { batch: 1, m: 37, n: 2, k: 50, epilogue: true },
+  { batch: 1, m: 1, n: 10, k: 128, transB: true },
+  { batch: 1, m: 9, n: 7, k: 1500, transA: true }, // long K: split across lanes though 7 rows
+  // rowblock on the transpose (few columns: the transpose wastes fewer lanes)
+  { batch: 2, m: 64, n: 18, k: 40, transA: true, epilogue: true },
 ];
 
 describe.skipIf(!device)('webgpu matmul', () => {
@@ -48,12 +57,20 @@ describe.skipIf(!device)('webgpu matmul', () => {
     expect(source({ batch: 2, m: 37, n: 68, k: 20 })).toContain('array<vec4<u32>>');
     expect(source({ batch: 1, m: 33, n: 65, k: 33, transA: true })).not.toContain('vec4<u32>');
     expect(source({ batch: 1, m: 32, n: 64, k: 30 })).not.toContain('vec4<u32>');
+    // batch-1 dense layer: GEMV with one vec4 load of B per k, partial sums in workgroup memory
+    const gemv = source({ batch: 1, m: 1, n: 128, k: 784 });
+    expect(gemv).toContain('var<workgroup> partial');
+    expect(gemv).toContain('array<vec4<u32>>');
+    expect(source({ batch: 1, m: 37, n: 2, k: 50 })).toContain('orig_epilogue(g, col, row, acc)');
+    // rowblock over 18 columns would leave most lanes idle: it runs on the transpose
+    expect(source({ batch: 2, m: 64, n: 18, k: 40, transA: true })).toContain('orig_epilogue(g, col, row, acc)');
   });
 
   for (const c of cases) {
     const label = `${c.batch}×[${c.m}×${c.k}]·[${c.k}×${c.n}]${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}${c.epilogue ? ' +bias relu' : ''}`;
-    if (!useTiledGemm(c.m, c.n)) {
-      it(`${label} (direct)`, async () => { await checkProgram(device!, matmul(c)); });
+    const path = gemmPath(c.m, c.n, c.k);
+    if (path !== 'tiled') {
+      it(`${label} (${path})`, async () => { await checkProgram(device!, matmul(c)); });
       continue;
     }
     for (const gemm of ['rowblock', 'workgroup'] as const) {

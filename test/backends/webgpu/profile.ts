@@ -6,21 +6,23 @@
 import type { Artifact } from '../../../runtime/artifact.ts';
 import { nodeGpu } from '../../../runtime/node/webgpu.ts';
 import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
-import { arenaBindGroupLayout, createPipelines } from '../../../runtime/webgpu/pipelines.ts';
+import { createPipelines } from '../../../runtime/webgpu/pipelines.ts';
+import { ArenaLayouts, dispatchBindings, GpuArena, largestBufferBytes } from '../../../runtime/webgpu/arena.ts';
+import { BufferLedger } from '../../../runtime/webgpu/resources.ts';
 
-export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{ name: string; ms: number }[]> {
-  const device = await requestArenaDevice(nodeGpu(), artifact.manifest.arenaBytes);
-  const layout = arenaBindGroupLayout(device);
-  const pipelines = await createPipelines(device, artifact, layout);
-  const arena = device.createBuffer({ size: Math.ceil(artifact.manifest.arenaBytes / 16) * 16 + 16, usage: GPUBufferUsage.STORAGE });
-  const bindGroup = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: arena } }] });
+export async function profileDispatches(artifact: Artifact, reps = 5, print = true): Promise<{ name: string; ms: number }[]> {
+  const device = await requestArenaDevice(nodeGpu(), largestBufferBytes(artifact.manifest));
+  const layouts = new ArenaLayouts(device);
+  const pipelines = await createPipelines(device, artifact, layouts);
+  const ledger = new BufferLedger(device);
+  const arena = GpuArena.create(device, layouts, ledger, artifact.manifest, 0);
   const rows: { name: string; ms: number }[] = [];
   const dispatches = artifact.manifest.webgpu!.dispatches;
   for (const [i, d] of dispatches.entries()) {
     const time = async (n: number) => {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      pass.setBindGroup(0, bindGroup);
+      pass.setBindGroup(0, arena.bindGroup(dispatchBindings(d)));
       pass.setPipeline(pipelines[i]!);
       for (let r = 0; r < n; r++) pass.dispatchWorkgroups(...d.workgroups);
       pass.end();
@@ -34,11 +36,11 @@ export async function profileDispatches(artifact: Artifact, reps = 5): Promise<{
     rows.push({ name: d.name, ms: (await time(reps)) / reps });
   }
   const total = rows.reduce((s, r) => s + r.ms, 0);
-  for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 25)) {
+  if (print) for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 25)) {
     console.log(`${r.ms.toFixed(2).padStart(8)} CPU-ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  ${r.name}`);
   }
-  console.log(`${total.toFixed(2).padStart(8)} CPU-ms total over ${rows.length} dispatches`);
-  arena.destroy();
+  if (print) console.log(`${total.toFixed(2).padStart(8)} CPU-ms total over ${rows.length} dispatches`);
+  ledger.destroyAll();
   device.destroy();
   return rows;
 }

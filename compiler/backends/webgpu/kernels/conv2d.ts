@@ -4,9 +4,12 @@
  *  - forward:     [o', (c', kh, kw)] × [(c', kh, kw), (n, oh, ow)]
  *  - input_grad:  [c', (o', kh, kw)] × [(o', kh, kw), (n, ih, iw)]   (taps off the stride grid read 0)
  *  - weight_grad: [o', (n, oh, ow)]  × [(n, oh, ow), (c', kh, kw)]
- * The im2col indexing and zero padding live in the loaders, so nothing is materialized.
+ * The im2col indexing and zero padding live in the loaders, so nothing is materialized. Each
+ * forward and input_grad also give a grouped loader (GemmPlan.grouped): four images at one tap
+ * share the index math and the padding test, then load a constant stride apart, the way
+ * jax-js's generated convolutions assign four images per thread.
  */
-import type { ConvKernel, Program } from '../../../kernel/ir.ts';
+import type { ConvKernel, Program, View } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
 import type { KernelShader } from '../shader.ts';
 import { epilogueLines } from './epilogue.ts';
@@ -24,7 +27,22 @@ function split(lin: string, dims: number[], names: string[]): string[] {
   return lines;
 }
 
-export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule): KernelShader {
+/**
+ * A(row, kk) as aligned vec4 runs along kk: the view's `inner` axes (strides `strides`, extents
+ * `extents`, row-major, the last of unit stride) are contiguous and span a multiple of 4, and
+ * every other address term is a multiple of 4; `outer(row, kk)` gives the other index vars.
+ */
+function vec4Runs(arena: ArenaLayout, view: View, extents: number[], strides: number[], outerStrideOk: boolean, index: GemmPlan['aVec4']): GemmPlan['aVec4'] | undefined {
+  let expect = 1;
+  for (let d = extents.length - 1; d >= 0; d--) {
+    if (strides[d] !== expect && extents[d]! > 1) return undefined;
+    expect *= extents[d]!;
+  }
+  if (expect % 4 || !outerStrideOk || arena.base(view) % 4 || arena.dtype(view) !== 'f32') return undefined;
+  return index;
+}
+
+export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true, vec4A = true, gemv = true): KernelShader {
   const g = k.geometry;
   const arena = new ArenaLayout(program, k.name);
   if (g.inChannels % g.groups || g.outChannels % g.groups) {
@@ -38,7 +56,10 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
     `let iw = ow * ${g.strideW} - ${g.padLeft} + kw * ${g.dilationW};`,
   ];
   const kernelIdx = (lin: string, first: string, firstCount: number) => split(lin, [firstCount, g.kernelHeight, g.kernelWidth], [first, 'kh', 'kw']);
-  const base = { kernelName: k.name, batch: g.groups };
+  const base = { kernelName: k.name, arena, batch: g.groups };
+  /** vec4 of the input read at four values of axis `axis` (q0 + j, clamped to count − 1) with the other vars fixed. */
+  const four = (vars: (q: string) => string[], count: number) =>
+    `return vec4<f32>(${[0, 1, 2, 3].map((j) => loadF32(arena, k.input, vars(`min(q0 + ${j}, ${count - 1})`))).join(', ')});`;
   let plan: GemmPlan;
   if (k.mode === 'forward') {
     plan = {
@@ -55,6 +76,19 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...split('col', [g.batch, g.outHeight, g.outWidth], ['n', 'oh', 'ow']), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: true,
+      // weights [o, c, kh, kw]: kk = (c', kh, kw) runs contiguously along each output channel's row
+      aVec4: vec4Runs(arena, k.other, [cPerG, g.kernelHeight, g.kernelWidth], k.other.strides.slice(1), k.other.strides[0]! % 4 === 0, {
+        name: arena.name(k.other), index: (row, kk) => `(${arena.index(k.other, [`(g * ${oPerG} + ${row})`, '0', '0', '0'])} + ${kk})`,
+      }),
+      grouped: {
+        span: g.outHeight * g.outWidth, groups: g.batch, loadB4: [
+          ...kernelIdx('kk', 'c2', cPerG),
+          ...split('p', [g.outHeight, g.outWidth], ['oh', 'ow']),
+          ...forwardTap,
+          `if (!(${inBounds})) { return vec4<f32>(0.0); }`,
+          four((q) => [q, `(g * ${cPerG} + c2)`, 'ih', 'iw'], g.batch),
+        ],
+      },
     };
   } else if (k.mode === 'input_grad') {
     plan = {
@@ -75,6 +109,19 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...split('col', [g.batch, g.inHeight, g.inWidth], ['n', 'ih', 'iw']), `let c = g * ${cPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: true,
+      grouped: {
+        span: g.inHeight * g.inWidth, groups: g.batch, loadB4: [
+          ...kernelIdx('kk', 'o2', oPerG),
+          ...split('p', [g.inHeight, g.inWidth], ['ih', 'iw']),
+          `let th = ih + ${g.padTop} - kh * ${g.dilationH};`,
+          `let tw = iw + ${g.padLeft} - kw * ${g.dilationW};`,
+          `if (th < 0 || tw < 0 || th % ${g.strideH} != 0 || tw % ${g.strideW} != 0) { return vec4<f32>(0.0); }`,
+          `let oh = th / ${g.strideH};`,
+          `let ow = tw / ${g.strideW};`,
+          `if (oh >= ${g.outHeight} || ow >= ${g.outWidth}) { return vec4<f32>(0.0); }`,
+          four((q) => [q, `(g * ${oPerG} + o2)`, 'oh', 'ow'], g.batch),
+        ],
+      },
     };
   } else {
     plan = {
@@ -94,7 +141,12 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
         [...kernelIdx('col', 'c2', cPerG), `let o = g * ${oPerG} + row;`]),
       aContiguousK: true,
       bContiguousN: false,
+      // A (dy) stays scalar: its vec4 runs along (oh, ow) force a vec4-typed arena, which made the
+      // scalar im2col loads of B dearer (1.26× slower, conv2 at batch 64)
+      // no grouped loader: a lane's four columns are already neighbouring taps of one kk, whose
+      // split is shared (grouping four channels instead measured 1.05× slower, conv2 at batch 64)
     };
   }
-  return renderGemm(plan, schedule);
+  if (!grouped) delete plan.grouped;
+  return renderGemm(plan, schedule, vec4A, gemv);
 }

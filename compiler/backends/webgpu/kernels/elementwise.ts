@@ -16,10 +16,11 @@ export function renderElementwise(k: ElementwiseKernel, program: Program): Kerne
   lines.push(`  let lin = i32(${grid.groupId} * ${ELEMENTWISE_WORKGROUP}u + lid.x);`);
   lines.push(`  if (lin >= ${total}) { return; }`);
   lines.push(...unflatten('lin', k.shape, vars));
-  new ExprEmitter(new ArenaLayout(program, k.name), new Names(), lines, { vars, shape: k.shape }).emitStores(k.stores);
+  const arena = new ArenaLayout(program, k.name);
+  new ExprEmitter(arena, new Names(), lines, { vars, shape: k.shape }).emitStores(k.stores);
   const body = `@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
 }`;
-  return { source: assemble(k.name, body), workgroups: grid.workgroups };
+  return { ...assemble(k.name, body, arena), workgroups: grid.workgroups };
 }

@@ -7,17 +7,22 @@
  *  - workgroup: 8×8 invocations × 4×4 outputs = a 32×32 tile; 32-deep K slices of A and B are staged
  *    in workgroup memory (2 × 4 KiB, under WebGPU's 16 KiB default) as vec4 columns, and each
  *    invocation keeps 4 vec4 accumulators updated with fma;
- *  - direct: one invocation per output with a plain K loop, for skinny shapes (m or n small)
- *    where 32×32 tiles would be mostly empty.
+ *  - gemv: for a few rows (m ≤ GEMV_ROWS after orienting, batch-1 inference): the workgroup's
+ *    lanes split K among themselves and add their partial sums in workgroup memory (split-K
+ *    inside one workgroup, no scratch buffer);
+ *  - direct: one invocation per output with a plain K loop, for skinny shapes with a short K.
+ * Skinny shapes are oriented first: a GEMM with few columns and many rows is rendered as its
+ * transpose (Cᵀ = Bᵀ·Aᵀ: the loaders and the epilogue swap roles), so that the long side runs
+ * across lanes; the rowblock schedule does the same when the transpose wastes fewer lanes.
  */
 import { grid1d, MAX_GROUPS_PER_DIM } from '../grid.ts';
-import { ARENA_BINDINGS } from '../arena.ts';
+import { ARENA_WORD, type ArenaLayout } from '../arena.ts';
 import { assemble, ENTRY_POINT, type KernelShader } from '../shader.ts';
-
-const ARENA_VEC4_BINDINGS = '@group(0) @binding(0) var<storage, read_write> arena: array<vec4<u32>>;';
 
 export interface GemmPlan {
   kernelName: string;
+  /** the layout the loaders and epilogue were rendered with (it knows the segments they touch) */
+  arena: ArenaLayout;
   batch: number;
   m: number;
   n: number;
@@ -37,7 +42,23 @@ export interface GemmPlan {
    * (A: unit stride along k, B: unit stride along n; all other strides, the bases, K and N
    * multiples of 4). The rowblock schedule then reads them as vec4 (see renderRowBlockVec4).
    */
-  vec4?: { a: { base: number; batch: number; row: number }; b: { base: number; batch: number; k: number } };
+  vec4?: { a: { name: string; base: number; batch: number; row: number }; b: { name: string; base: number; batch: number; k: number } };
+  /**
+   * Set when the columns factor as col = q·span + p (q < groups, p < span) and B's loader can
+   * fetch the four columns q0..q0+3 at one p sharing all its index math, bounds checks included
+   * (a convolution's images or channels: the same im2col tap, a constant address stride apart).
+   * The rowblock schedule then gives each lane four q at one p (see renderRowBlockGrouped).
+   * `loadB4` is the body of `fn load_b4(g: i32, kk: i32, q0: i32, p: i32) -> vec4<f32>`, which
+   * must clamp q0 + j to groups − 1.
+   */
+  grouped?: { span: number; groups: number; loadB4: string[] };
+  /**
+   * Set when A's four elements at kk, kk+1, kk+2, kk+3 (kk a multiple of 4; K too) are one
+   * aligned vec4 in memory: `index(row, kk)` is the WGSL element index of A(g, row, kk) (a
+   * multiple of 4) in the buffer `name`, for WGSL expressions row and kk. The rowblock schedules then read A one uniform vec4 per 4 k-steps, with
+   * the arena bound as array<vec4<u32>> (see kLoop).
+   */
+  aVec4?: { name: string; index: (row: string, kk: string) => string };
 }
 
 export const TILE = 32;
@@ -49,6 +70,63 @@ const ROWBLOCK = 4;
 
 export function useTiledGemm(m: number, n: number): boolean {
   return m >= 16 && n >= 16;
+}
+
+/** Rows a GEMV workgroup computes; skinny GEMMs with at most this many rows (after orienting) and a long K use it. */
+export const GEMV_ROWS = 4;
+const GEMV_MIN_K = 32;
+const GEMV_LANES = 64;
+
+export type GemmPath = 'tiled' | 'gemv' | 'direct';
+
+/** K from which a skinny GEMM splits K across lanes whatever its row count (conv1's weight gradient: K = 50176). */
+const SPLIT_K_MIN = 1024;
+
+/**
+ * Which schedule family a GEMM of this shape gets: tiled when both sides are long, else GEMV
+ * (split K inside the workgroup) for few rows or a very long K, else one invocation per output.
+ */
+export function gemmPath(m: number, n: number, k: number, gemv = true): GemmPath {
+  if (useTiledGemm(m, n)) return 'tiled';
+  if (!gemv) return 'direct';
+  return (Math.min(m, n) <= GEMV_ROWS && k >= GEMV_MIN_K) || k >= SPLIT_K_MIN ? 'gemv' : 'direct';
+}
+
+/**
+ * Lanes per workgroup and workgroups along n for the rowblock schedules, each lane computing 4
+ * columns: as few lanes as cover n in multiples of 8 (llvmpipe's SIMD width; a real GPU's warp
+ * runs them in one issue anyway), at most 64, so the clamped duplicate columns are few.
+ */
+export function columnLanes(n: number): { lanes: number; tiles: number } {
+  const needed = Math.max(1, Math.ceil(n / 4));
+  const tiles = Math.ceil(needed / 64);
+  return { lanes: Math.ceil(Math.ceil(needed / tiles) / 8) * 8, tiles };
+}
+
+/** Outputs the rowblock schedule computes (edge duplicates included) for an m × n result. */
+function rowblockArea(m: number, n: number): number {
+  const { lanes, tiles } = columnLanes(n);
+  return Math.ceil(m / ROWBLOCK) * ROWBLOCK * lanes * tiles * 4;
+}
+
+/**
+ * The same GEMM transposed: Cᵀ[col, row] = Σ Bᵀ[col, kk] Aᵀ[kk, row]. The original loaders and
+ * epilogue are kept under other names and called with swapped indices.
+ */
+function transposed(p: GemmPlan): GemmPlan {
+  const fn = (sig: string, body: string[]) => [`}`, ``, `fn ${sig} {`, ...body].join('\n');
+  const { vec4: _vec4, grouped: _grouped, aVec4: _aVec4, ...rest } = p;
+  return {
+    ...rest,
+    m: p.n,
+    n: p.m,
+    // the original functions, then the swapped ones (functions() wraps each body in its own fn)
+    loadA: [`return orig_load_b(g, kk, row);`, fn('orig_load_b(g: i32, kk: i32, col: i32) -> f32', p.loadB)],
+    loadB: [`return orig_load_a(g, col, kk);`, fn('orig_load_a(g: i32, row: i32, kk: i32) -> f32', p.loadA)],
+    epilogue: [`orig_epilogue(g, col, row, acc);`, fn('orig_epilogue(g: i32, row: i32, col: i32, acc: f32)', p.epilogue)],
+    aContiguousK: !p.bContiguousN,
+    bContiguousN: !p.aContiguousK,
+  };
 }
 
 function functions(p: GemmPlan): string {
@@ -66,29 +144,40 @@ function functions(p: GemmPlan): string {
  */
 export type GemmSchedule = 'rowblock' | 'workgroup';
 
-export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock'): KernelShader {
-  if (!useTiledGemm(p.m, p.n)) return renderDirect(p);
+export function renderGemm(p: GemmPlan, schedule: GemmSchedule = 'rowblock', vec4AOk = true, gemvOk = true): KernelShader {
+  const path = gemmPath(p.m, p.n, p.k, gemvOk);
+  if (path !== 'tiled') {
+    if (path === 'direct') return renderDirect(p);
+    // few columns, many rows: the transpose puts the long side across lanes
+    return renderGemv(p.n < p.m ? transposed(p) : p);
+  }
   if (schedule === 'workgroup') return renderTiled(p);
-  return p.vec4 ? renderRowBlockVec4(p, p.vec4) : renderRowBlock(p);
+  if (p.vec4) return renderRowBlockVec4(p, p.vec4);
+  if (p.grouped && p.grouped.groups >= 4) return renderRowBlockGrouped(p, p.grouped, vec4AOk);
+  return rowblockArea(p.n, p.m) < rowblockArea(p.m, p.n) ? renderRowBlock(transposed(p), false) : renderRowBlock(p, vec4AOk);
 }
 
 /**
- * The rowblock schedule on vec4 words: the arena is bound as array<vec4<u32>> (the same single
- * binding, typed differently), each A row is read 4 k-steps at a time with one uniform vec4 load
+ * The rowblock schedule on vec4 words: the arena segments are bound as array<vec4<u32>> (the same
+ * bindings, typed differently), each A row is read 4 k-steps at a time with one uniform vec4 load
  * and each B row segment with one vec4 load per invocation. On llvmpipe every load instruction
  * costs far more than the FMAs it feeds (uniform loads included: ~30 ns per 8-lane load against
  * ~0.3 ns per FMA vector), so fewer, wider loads are the lever: in isolation at 512 this measured
  * 2.9 against 2.6 GFLOP per CPU-second for the scalar rowblock, within noise end to end on the
  * shared 2-core machine. On real GPUs vec4 loads are the usual fast path.
- * Epilogue accesses become arena[i >> 2][i & 3].
+ * Epilogue accesses become arenaS[i >> 2][i & 3].
  */
+/** Scalar word accesses `arenaS[i]` rewritten for an arena bound as array<vec4<u32>>. */
+function vec4Words(code: string): string {
+  return code.replace(ARENA_WORD, (_, name: string, index: string) => `${name}[(${index}) >> 2u][(${index}) & 3]`);
+}
+
 function renderRowBlockVec4(p: GemmPlan, v: NonNullable<GemmPlan['vec4']>): KernelShader {
   const TR = ROWBLOCK;
-  const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
-  const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
+  const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
-  const word = (index: string) => `arena[(${index}) >> 2u][(${index}) & 3]`;
-  const epilogue = p.epilogue.map((l) => l.replace(/arena\[([^\[\]]+)\]/g, (_, index: string) => word(index)));
+  const epilogue = p.epilogue.map(vec4Words);
   const body = `const M = ${p.m};
 const N = ${p.n};
 
@@ -106,9 +195,9 @@ ${rows.map((i) => `  let a${i} = (${v.a.base} + g * ${v.a.batch} + min(row0 + ${
   let b0 = (${v.b.base} + g * ${v.b.batch} + min(col0, N - 4)) / 4;
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
   for (var k4 = 0; k4 < ${p.k / 4}; k4++) {
-${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(arena[a${i} + k4]);`).join('\n')}
+${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${v.a.name}[a${i} + k4]);`).join('\n')}
     let bk = b0 + k4 * ${v.b.k};
-${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(arena[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}
+${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}
   }
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
@@ -119,8 +208,7 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(arena[bk + ${(k
     }
   }
 }`;
-  const source = assemble(p.kernelName, body).replace(ARENA_BINDINGS, ARENA_VEC4_BINDINGS);
-  return { source, workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena, 'vec4<u32>'), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 /**
@@ -129,16 +217,81 @@ ${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(arena[bk + ${(k
  * loads are uniform (llvmpipe issues one scalar load instead of a per-lane gather), and clamped
  * indices replace bounds checks in the K loop (edge results are computed, then not stored).
  */
-function renderRowBlock(p: GemmPlan): KernelShader {
+/**
+ * The rowblock K loop: `b(kk)` is the lane's vec4 of B at kk. With p.aVec4 (and vec4 A allowed)
+ * A comes one vec4 per row per four k-steps, so 4 rows cost 4 loads per 4 k-steps instead of 16.
+ */
+function kLoop(p: GemmPlan, rows: number[], b: (kk: string) => string, useVec4A: boolean): string {
+  if (!useVec4A || !p.aVec4) {
+    return `  for (var kk = 0; kk < K; kk++) {
+    let b = ${b('kk')};
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }`;
+  }
+  const a = p.aVec4;
+  return `  for (var k4 = 0; k4 < K; k4 += 4) {
+${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${a.name}[(${a.index(`r${i}`, 'k4')}) >> 2u]);`).join('\n')}
+${[0, 1, 2, 3].map((j) => `    let b${j} = ${b(`k4 + ${j}`)};\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${j}]), b${j}, acc${i});`).join('\n')}`).join('\n')}
+  }`;
+}
+
+/** Whether a rowblock shader reads A as vec4 (then every arena binding is array<vec4<u32>>). */
+const vec4A = (p: GemmPlan, allowed: boolean) => allowed && p.aVec4 !== undefined && p.k % 4 === 0;
+
+function renderRowBlockGrouped(p: GemmPlan, grp: NonNullable<GemmPlan['grouped']>, allowVec4A: boolean): KernelShader {
   const TR = ROWBLOCK;
-  const lanesX = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
-  const tilesN = Math.ceil(p.n / (lanesX * 4)), tilesM = Math.ceil(p.m / TR);
+  const v4 = vec4A(p, allowVec4A);
+  const words = (code: string) => (v4 ? vec4Words(code) : code);
+  const slots = Math.ceil(grp.groups / 4) * grp.span;
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(slots * 4);
+  const tilesM = Math.ceil(p.m / TR);
+  const rows = Array.from({ length: TR }, (_, i) => i);
+  const body = `const M = ${p.m};
+const K = ${p.k};
+const SPAN = ${grp.span};
+const GROUPS = ${grp.groups};
+
+${words(functions(p))}
+
+fn load_b4(g: i32, kk: i32, q0: i32, p: i32) -> vec4<f32> {
+${words(grp.loadB4.map((l) => `  ${l}`).join('\n'))}
+}
+
+@compute @workgroup_size(${lanesX})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = i32(wid.z);
+  // Rows depend only on the workgroup id: A loads are uniform, so each is one scalar load.
+  let row0 = i32(wid.y) * ${TR};
+  // this lane's four columns: q0 + j (j < 4) at position p; clamped slots compute duplicates
+  let slot = min(i32(wid.x) * ${lanesX} + i32(lid.x), ${slots - 1});
+  let q0 = (slot / SPAN) * 4;
+  let p = slot % SPAN;
+${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
+${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+${kLoop(p, rows, (kk) => `load_b4(g, ${kk}, q0, p)`, v4)}
+  if (i32(wid.x) * ${lanesX} + i32(lid.x) >= ${slots}) { return; }
+  let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
+  for (var i = 0; i < ${TR}; i++) {
+    let row = row0 + i;
+    for (var j = 0; j < 4; j++) {
+      if (row < M && q0 + j < GROUPS) { epilogue(g, row, (q0 + j) * SPAN + p, accs[i][j]); }
+    }
+  }
+}`;
+  return { ...assemble(p.kernelName, body, p.arena, v4 ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
+}
+
+function renderRowBlock(p: GemmPlan, allowVec4A: boolean): KernelShader {
+  const TR = ROWBLOCK;
+  const v4 = vec4A(p, allowVec4A);
+  const { lanes: lanesX, tiles: tilesN } = columnLanes(p.n);
+  const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
   const body = `const M = ${p.m};
 const N = ${p.n};
 const K = ${p.k};
 
-${functions(p)}
+${v4 ? vec4Words(functions(p)) : functions(p)}
 
 @compute @workgroup_size(${lanesX})
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -149,10 +302,7 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 ${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
   let c0 = min(col0, N - 1); let c1 = min(col0 + 1, N - 1); let c2 = min(col0 + 2, N - 1); let c3 = min(col0 + 3, N - 1);
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
-  for (var kk = 0; kk < K; kk++) {
-    let b = vec4<f32>(load_b(g, kk, c0), load_b(g, kk, c1), load_b(g, kk, c2), load_b(g, kk, c3));
-${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
-  }
+${kLoop(p, rows, (kk) => `vec4<f32>(load_b(g, ${kk}, c0), load_b(g, ${kk}, c1), load_b(g, ${kk}, c2), load_b(g, ${kk}, c3))`, v4)}
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
     let row = row0 + i;
@@ -162,7 +312,7 @@ ${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i}
     }
   }
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena, v4 ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderTiled(p: GemmPlan): KernelShader {
@@ -227,7 +377,7 @@ ${fmas}
     }
   }
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: [tilesN, tilesM, p.batch] };
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: [tilesN, tilesM, p.batch] };
 }
 
 function renderDirect(p: GemmPlan): KernelShader {
@@ -252,5 +402,64 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   }
   epilogue(g, row, col, acc);
 }`;
-  return { source: assemble(p.kernelName, body), workgroups: grid.workgroups };
+  return { ...assemble(p.kernelName, body, p.arena), workgroups: grid.workgroups };
+}
+
+/**
+ * GEMV with split K inside the workgroup: GEMV_LANES lanes = cl column lanes × ks k-slices;
+ * each lane accumulates 4 columns × up to GEMV_ROWS rows over every ks-th k, then the slices'
+ * partial sums meet in workgroup memory and the first slice runs the epilogue. With B row-major
+ * and aligned (batch-1 dense layers) each k costs one vec4 load of B per lane.
+ */
+function renderGemv(p: GemmPlan): KernelShader {
+  const R = Math.min(GEMV_ROWS, p.m);
+  const cl = Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(p.n / 4)))));
+  const ks = GEMV_LANES / cl;
+  const tilesN = Math.ceil(p.n / (cl * 4)), tilesM = Math.ceil(p.m / R);
+  if (tilesN > MAX_GROUPS_PER_DIM || tilesM > MAX_GROUPS_PER_DIM || p.batch > MAX_GROUPS_PER_DIM) {
+    throw new Error(`webgpu: kernel "${p.kernelName}" (batch ${p.batch}, m ${p.m}, n ${p.n}) exceeds 65535 workgroups per grid dimension`);
+  }
+  const rows = Array.from({ length: R }, (_, i) => i);
+  const v = p.vec4;
+  const vec4B = v !== undefined && p.n % 4 === 0;
+  const loadB = vec4B
+    ? `bitcast<vec4<f32>>(${v.b.name}[(${v.b.base} + g * ${v.b.batch} + kk * ${v.b.k} + col0) / 4])`
+    : 'vec4<f32>(load_b(g, kk, c0), load_b(g, kk, c1), load_b(g, kk, c2), load_b(g, kk, c3))';
+  const body = `const M = ${p.m};
+const N = ${p.n};
+const K = ${p.k};
+
+var<workgroup> partial: array<vec4<f32>, ${GEMV_LANES * R}>;
+
+${vec4B ? vec4Words(functions(p)) : functions(p)}
+
+@compute @workgroup_size(${GEMV_LANES})
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = i32(wid.z);
+  let lane = i32(lid.x) % ${cl};
+  let slice = i32(lid.x) / ${cl};
+  let row0 = i32(wid.y) * ${R};
+  let col0 = min((i32(wid.x) * ${cl} + lane) * 4, ${Math.max(0, Math.ceil(p.n / 4) * 4 - 4)});
+  // Clamped rows/columns compute duplicates that are never stored: no bounds checks in the loop.
+${rows.map((i) => `  let r${i} = min(row0 + ${i}, M - 1);`).join('\n')}
+  let c0 = min(col0, N - 1); let c1 = min(col0 + 1, N - 1); let c2 = min(col0 + 2, N - 1); let c3 = min(col0 + 3, N - 1);
+${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+  for (var kk = slice; kk < K; kk += ${ks}) {
+    let b = ${loadB};
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i});`).join('\n')}
+  }
+${rows.map((i) => `  partial[${i * GEMV_LANES} + i32(lid.x)] = acc${i};`).join('\n')}
+  workgroupBarrier();
+  if (slice != 0) { return; }
+  let col = (i32(wid.x) * ${cl} + lane) * 4;
+  for (var i = 0; i < ${R}; i++) {
+    var sum = vec4<f32>(0.0);
+    for (var s = 0; s < ${ks}; s++) { sum += partial[i * ${GEMV_LANES} + s * ${cl} + lane]; }
+    let row = row0 + i;
+    for (var j = 0; j < 4; j++) {
+      if (row < M && col + j < N) { epilogue(g, row, col + j, sum[j]); }
+    }
+  }
+}`;
+  return { ...assemble(p.kernelName, body, p.arena, vec4B ? 'vec4<u32>' : 'u32'), workgroups: [tilesN, tilesM, p.batch] };
 }

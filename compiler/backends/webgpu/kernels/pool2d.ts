@@ -84,5 +84,5 @@ export function renderPool2d(k: PoolKernel, program: Program): KernelShader {
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.map((l) => `  ${l}`).join('\n')}
 }`;
-  return { source: assemble(k.name, body), workgroups: grid.workgroups };
+  return { ...assemble(k.name, body, arena), workgroups: grid.workgroups };
 }

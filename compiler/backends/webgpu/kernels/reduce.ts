@@ -75,7 +75,7 @@ function renderSerial(k: ReduceKernel, program: Program, outputs: number): Kerne
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
 }`;
-  return { source: assemble(k.name, body), workgroups: grid.workgroups };
+  return { ...assemble(k.name, body, arena), workgroups: grid.workgroups };
 }
 
 function renderTree(k: ReduceKernel, program: Program, outputs: number): KernelShader {
@@ -121,5 +121,5 @@ var<workgroup> part_i: array<i32, ${WG}>;
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
 }`;
-  return { source: assemble(k.name, body), workgroups: grid.workgroups };
+  return { ...assemble(k.name, body, arena), workgroups: grid.workgroups };
 }

@@ -22,22 +22,23 @@ export function renderScatterAdd(k: ScatterAddKernel, program: Program): KernelS
   const vars = k.shape.map((_, d) => `c${d}`);
   const dt = arena.dtype(k.out);
   const outAt = (row: string) => arena.index(k.out, vars.map((v, d) => (d === k.axis ? row : v)));
+  const out = (index: string) => arena.word(k.out, index);
   const lines: string[] = [];
   lines.push(`  let lin = i32(${grid.groupId} * ${SCATTER_WORKGROUP}u + lid.x);`);
   lines.push(`  if (lin >= ${total}) { return; }`);
   lines.push(...unflatten('lin', columns, vars));
   lines.push(`  for (var r = 0; r < ${k.shape[k.axis]}; r++) {`);
-  lines.push(`    ${storeWord(outAt('r'), literal(0, dt))}`);
+  lines.push(`    ${storeWord(out(outAt('r')), literal(0, dt))}`);
   lines.push('  }');
   lines.push(`  for (var j = 0; j < ${k.count}; j++) {`);
-  lines.push(`    let row = clamp(${loadWord(arena.index(k.indices, ['j']), 'i32')}, 0, ${k.shape[k.axis]! - 1});`);
+  lines.push(`    let row = clamp(${loadWord(arena.word(k.indices, arena.index(k.indices, ['j'])), 'i32')}, 0, ${k.shape[k.axis]! - 1});`);
   lines.push(`    let at = ${outAt('row')};`);
-  const upd = loadWord(arena.index(k.updates, vars.map((v, d) => (d === k.axis ? 'j' : v))), dt);
-  lines.push(`    ${storeWord('at', `${loadWord('at', dt)} + ${upd}`)}`);
+  const upd = loadWord(arena.word(k.updates, arena.index(k.updates, vars.map((v, d) => (d === k.axis ? 'j' : v)))), dt);
+  lines.push(`    ${storeWord(out('at'), `${loadWord(out('at'), dt)} + ${upd}`)}`);
   lines.push('  }');
   const body = `@compute @workgroup_size(${SCATTER_WORKGROUP})
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
 }`;
-  return { source: assemble(k.name, body), workgroups: grid.workgroups };
+  return { ...assemble(k.name, body, arena), workgroups: grid.workgroups };
 }
