@@ -5,6 +5,7 @@
  */
 import { createSession, fetchArtifact } from '../../runtime/index.ts';
 import { requestArenaDevice } from '../../runtime/webgpu/device.ts';
+import { largestBufferBytes } from '../../runtime/webgpu/arena.ts';
 import { buildVocabulary } from '../../runtime/data/text.ts';
 import { GptTrainer } from '../playground/src/gpt/trainer.ts';
 
@@ -63,7 +64,7 @@ export interface GptRunResult {
 async function trainGpt(trainUrl: string, decodeUrl: string, textUrl: string, steps: number): Promise<GptRunResult> {
   const opened = performance.now();
   const [train, decode, text] = await Promise.all([fetchArtifact(trainUrl), fetchArtifact(decodeUrl), fetch(textUrl).then((r) => r.text())]);
-  const device = train.manifest.backend === 'webgpu' ? await requestArenaDevice(navigator.gpu, Math.max(train.manifest.arenaBytes, decode.manifest.arenaBytes)) : undefined;
+  const device = train.manifest.backend === 'webgpu' ? await requestArenaDevice(navigator.gpu, Math.max(largestBufferBytes(train.manifest), largestBufferBytes(decode.manifest))) : undefined;
   const options = device ? { device } : {};
   const trainer = new GptTrainer(await createSession(train, options), await createSession(decode, options), text, buildVocabulary(text));
   try {

@@ -5,6 +5,7 @@
  */
 import { createSession, type Feeds, type Session } from '../../../runtime/index.ts';
 import { requestArenaDevice } from '../../../runtime/webgpu/device.ts';
+import { largestBufferBytes } from '../../../runtime/webgpu/arena.ts';
 import { mulberry32, permutation } from '../../../runtime/data/index.ts';
 import { compile, trainStep } from '../../../compiler/index.ts';
 import type { Backend as BackendName } from '../../../runtime/index.ts';
@@ -67,7 +68,7 @@ export class Trainer {
     let device: GPUDevice | undefined;
     if (backend === 'webgpu') {
       if (!navigator.gpu) throw new Error('WebGPU is not available in this browser');
-      device = await requestArenaDevice(navigator.gpu, Math.max(trainArtifact.manifest.arenaBytes, evalArtifact.manifest.arenaBytes));
+      device = await requestArenaDevice(navigator.gpu, Math.max(largestBufferBytes(trainArtifact.manifest), largestBufferBytes(evalArtifact.manifest)));
     }
     const options = device ? { device } : {};
     const [train, evaluator] = await Promise.all([createSession(trainArtifact, { ...options, threads }), createSession(evalArtifact, options)]);

@@ -7,6 +7,7 @@
  */
 import { createSession, type Backend as BackendName } from '../../../../runtime/index.ts';
 import { requestArenaDevice } from '../../../../runtime/webgpu/device.ts';
+import { largestBufferBytes } from '../../../../runtime/webgpu/arena.ts';
 import { buildVocabulary } from '../../../../runtime/data/text.ts';
 import { compile } from '../../../../compiler/index.ts';
 import type { Availability } from '../availability.ts';
@@ -59,7 +60,7 @@ export function setUpGptPanel(textUrl: string, backends: Record<BackendName, Ava
     setStatus(`compiling the training step and the decode step for ${backend}…`);
     const t0 = performance.now();
     const [trainArtifact, decodeArtifact] = await Promise.all([compile(gptTrainGraph(vocab.chars.length), { backend }), compile(gptSampleGraph(vocab.chars.length), { backend })]);
-    if (backend === 'webgpu') device = await requestArenaDevice(navigator.gpu, Math.max(trainArtifact.manifest.arenaBytes, decodeArtifact.manifest.arenaBytes));
+    if (backend === 'webgpu') device = await requestArenaDevice(navigator.gpu, Math.max(largestBufferBytes(trainArtifact.manifest), largestBufferBytes(decodeArtifact.manifest)));
     const options = device ? { device } : {};
     const t = new GptTrainer(await createSession(trainArtifact, options), await createSession(decodeArtifact, options), corpus, vocab);
     const params = trainArtifact.manifest.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
