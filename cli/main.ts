@@ -171,6 +171,7 @@ export function buildProgram(exitCode: { value: number }): Command {
             test_accuracy: summary.test?.accuracy ?? null, test_loss: summary.test?.loss ?? null,
             best_val_accuracy: summary.bestValAccuracy ?? null, best_epoch: summary.bestEpoch ?? null,
             samples_per_s: seconds > 0 ? +(samples / seconds).toFixed(1) : null, seconds: +seconds.toFixed(2),
+            first_step_after_s: summary.firstStepAfterSeconds !== undefined ? +summary.firstStepAfterSeconds.toFixed(3) : null,
             stopped_by: summary.stoppedBy, out_dir: summary.outDir, files: summary.files,
           }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         }
