@@ -297,7 +297,9 @@ export function buildProgram(exitCode: { value: number }): Command {
       const { spawnSync } = await import('node:child_process');
       const { existsSync } = await import('node:fs');
       const { fileURLToPath } = await import('node:url');
-      const harness = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
+      // AXON_SOURCE_ROOT: set by bin/axon.mjs when it runs the checkout's sources transpiled elsewhere
+      const { join } = await import('node:path');
+      const harness = process.env.AXON_SOURCE_ROOT ? join(process.env.AXON_SOURCE_ROOT, 'bench', 'run.ts') : fileURLToPath(new URL('../bench/run.ts', import.meta.url));
       // the harness and its peers (TF.js, ONNX Runtime, jax-js) are dev dependencies: not in the package
       if (!existsSync(harness)) throw new Error('axon bench runs from a clone of the Axon repository (after npm ci, as npm run bench); the installed package has no benchmark harness');
       const r = spawnSync(process.execPath, ['--import', 'tsx', harness, ...args], { stdio: 'inherit' });
