@@ -1,0 +1,33 @@
+/**
+ * Axon's WASM backend through the old code path, `codegen: 'asc'`: each program rendered as
+ * AssemblyScript and compiled by asc + binaryen with the kernel library's sources (what every
+ * compile did before the bytecode backend), with no disk cache, so every process compiles cold.
+ * The bench's "before" rows beside the bytecode "after" rows of the same run.
+ */
+import { compileProgram, type Graph } from '../../compiler/index.ts';
+import { buildArtifact } from '../../compiler/artifact/build.ts';
+import { createWasmBackend } from '../../compiler/backends/wasm/index.ts';
+import { createNodeCompileHost } from '../../compiler/backends/wasm/node-host.ts';
+import type { Artifact } from '../../runtime/artifact.ts';
+import { sealArtifact } from '../../runtime/artifact-integrity.ts';
+
+const host = createNodeCompileHost({ cacheDir: false });
+
+/** compile(graph, { backend: 'wasm', relaxedSimd, threads }) with the asc renderer instead of the bytecode one. */
+export async function compileWithAsc(graph: Graph, options: { relaxedSimd?: boolean; threads?: number }): Promise<Artifact> {
+  const { program } = compileProgram(graph, { layout: 'nchw' });
+  const renderer = createWasmBackend({ codegen: 'asc', host, ...(options.threads ? { threads: options.threads } : {}) });
+  const rendered = await renderer.render(program, { name: graph.name, ...(options.relaxedSimd ? { relaxedSimd: true } : {}) });
+  const artifact = buildArtifact(program, rendered, { name: graph.name, backend: 'wasm', training: graph.updates.size > 0 });
+  for (const spec of artifact.manifest.inputs) {
+    const classes = graph.classIndexInputs.get(spec.name);
+    if (classes !== undefined) spec.classes = classes;
+  }
+  return sealArtifact(artifact);
+}
+
+/** The AssemblyScript compiler is an optional dev dependency: without it the asc systems are unavailable. */
+export async function ascVersion(): Promise<string> {
+  const { createRequire } = await import('node:module');
+  return (createRequire(import.meta.url)('assemblyscript/package.json') as { version: string }).version;
+}
