@@ -6,7 +6,8 @@
  *  - before/after of Axon's WASM code path: `codegen: 'asc'` (AssemblyScript + binaryen per
  *    program, the old path) beside the bytecode backend, compile and run medians.
  * Axon compiles have no disk cache on these paths (the bytecode backend never had one; the asc
- * systems turn it off), so each is a cold compile in a process that has loaded the library.
+ * systems turn it off), so each is a cold compile in a process that has loaded the library (and,
+ * for asc, the AssemblyScript compiler: its load is in the system's init, outside the figure).
  */
 import type { BenchCase } from './cases.ts';
 import type { ResultRow } from './stats.ts';

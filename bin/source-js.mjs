@@ -43,6 +43,17 @@ const keepImports = {
   },
 };
 
+function locate(root, esbuildVersion) {
+  const files = SOURCE_DIRS.filter((d) => existsSync(join(root, d))).flatMap((d) => [...tsFiles(join(root, d))]).sort();
+  const base = join(root, 'node_modules', '.cache', 'axon-cli-js');
+  return { files, base, dir: join(base, `js-${fingerprint(root, files, esbuildVersion)}`) };
+}
+
+/** Where the transpiled tree of `root`'s current sources is (or would be): for measuring cold starts. */
+export async function transpiledDir(root) {
+  return locate(root, (await import('esbuild')).version).dir;
+}
+
 /**
  * The path of cli/main.js transpiled from `root`'s sources, building it when the sources
  * changed; null when esbuild is not there (the caller falls back to tsx).
@@ -54,9 +65,7 @@ export async function sourceAsJs(root) {
   } catch {
     return null;
   }
-  const files = SOURCE_DIRS.filter((d) => existsSync(join(root, d))).flatMap((d) => [...tsFiles(join(root, d))]).sort();
-  const base = join(root, 'node_modules', '.cache', 'axon-cli-js');
-  const dir = join(base, `js-${fingerprint(root, files, esbuild.version)}`);
+  const { files, base, dir } = locate(root, esbuild.version);
   const main = join(dir, 'cli', 'main.js');
   if (existsSync(main)) return main;
 
