@@ -27,7 +27,9 @@ function once(cold: boolean, cache: string, tmp: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const out = mkdtempSync(join(tmpdir(), 'axon-startup-run-'));
     const t0 = performance.now();
-    const child = spawn(command[0]!, [...command.slice(1), '-o', out], { cwd: root, env: { ...process.env, AXON_CACHE_DIR: cache, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, [...command.slice(1), '-o', out], { cwd: root, env: { ...process.env, AXON_CACHE_DIR: cache, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // npm starts bash, which starts node: stop the whole group, not just npm
+    const stop = () => { try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* already gone */ } };
     let compilingAt = NaN, compileS = NaN, text = '';
     const onData = (d: Buffer) => {
       text += String(d);
@@ -38,7 +40,7 @@ function once(cold: boolean, cache: string, tmp: string): Promise<Run> {
         if (c) compileS = Number(c[1]);
         const f = /first training step ([\d.]+) s after the process started \(([\d.]+) s CPU\)/.exec(line);
         if (f) {
-          child.kill();
+          stop();
           const uptime = Number(f[1]);
           const beforeNode = at - uptime;
           resolve({ total_s: at, before_node_s: beforeNode, loading_s: compilingAt - beforeNode, compile_s: compileS, rest_s: at - compilingAt - compileS, cpu_s: Number(f[2]) });
@@ -48,6 +50,7 @@ function once(cold: boolean, cache: string, tmp: string): Promise<Run> {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('exit', (code) => {
+      stop();
       rmSync(out, { recursive: true, force: true });
       reject(new Error(`${command.join(' ')} exited (${code}) before its first step${cold ? ' (cold)' : ''}:\n${text.slice(-2000)}`));
     });
