@@ -53,7 +53,7 @@ export function compileTimeSections(rows: ResultRow[], cases: BenchCase[]): stri
     out.push(`Axon (axon-wasm) against jax-js on the MLP cases: at most ${fmt(worst.ratio)}× jax-js's first call (${worst.c}); the target is ≤ ${TARGET}× — ${worst.ratio <= TARGET ? 'met' : 'not met'} in this run.`, '');
   }
 
-  const pairs = BEFORE_AFTER.filter(([b, a]) => rows.some((r) => r.system === b) && rows.some((r) => r.system === a));
+  const pairs = BEFORE_AFTER.filter(([b, a]) => rows.some((r) => r.system === b && r.compile_ms !== undefined) && rows.some((r) => r.system === a));
   if (pairs.length) {
     out.push('## Before and after: asc per program vs bytecode on the prebuilt library', '',
       'Same run, same cases. Compile: the old path\'s asc + binaryen compile against the bytecode backend. '

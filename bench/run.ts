@@ -51,7 +51,9 @@ if (!systems.length) program.error(`no system matches "${opts.system}"; systems:
 const machine = machineInfo();
 const started = Date.now();
 console.error(`bench: ${cases.length} case(s) × ${systems.length} system(s) on ${machine.cpu} (${machine.cores} cores)${opts.quick ? ', quick' : ''}`);
-const rows = await runSuite({ cases, systems, timing: opts.quick ? QUICK : FULL, machine, log: (l) => console.error(`  ${l}`) });
+// asc + binaryen take minutes to load and compile on a loaded machine: the asc systems get patient timeouts
+const patient = systems.some((s) => s.includes('-asc')) ? { requestTimeoutMs: 600_000, prepareTimeoutMs: 600_000 } : {};
+const rows = await runSuite({ cases, systems, timing: { ...(opts.quick ? QUICK : FULL), ...patient }, machine, log: (l) => console.error(`  ${l}`) });
 applyRatios(rows, opts.baseline);
 applyChecksumAgreement(rows, opts.baseline, (name) => !hasRandomness(CASES.find((c) => c.name === name)!.workload));
 
