@@ -6,7 +6,7 @@
 // kept (a `.ts` specifier becomes `.js`), so module identity and lazy imports are as in dist/.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 /** The folders the CLI loads from (as in the package's dist/). */
 const SOURCE_DIRS = ['compiler', 'runtime', 'cli', 'examples'];
@@ -44,6 +44,7 @@ const keepImports = {
 };
 
 function locate(root, esbuildVersion) {
+  root = resolve(root); // one key for "/repo" and "/repo/"
   const files = SOURCE_DIRS.filter((d) => existsSync(join(root, d))).flatMap((d) => [...tsFiles(join(root, d))]).sort();
   const base = join(root, 'node_modules', '.cache', 'axon-cli-js');
   return { files, base, dir: join(base, `js-${fingerprint(root, files, esbuildVersion)}`) };
@@ -86,6 +87,7 @@ export async function sourceAsJs(root) {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    esbuild.stop?.(); // its service process would otherwise live as long as the CLI
   }
   removeStale(base, dir);
   return main;
