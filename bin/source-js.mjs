@@ -6,6 +6,7 @@
 // kept (a `.ts` specifier becomes `.js`), so module identity and lazy imports are as in dist/.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 
 /** The folders the CLI loads from (as in the package's dist/). */
@@ -52,7 +53,15 @@ function locate(root, esbuildVersion) {
 
 /** Where the transpiled tree of `root`'s current sources is (or would be): for measuring cold starts. */
 export async function transpiledDir(root) {
-  return locate(root, (await import('esbuild')).version).dir;
+  return locate(root, esbuildVersion() ?? 'none').dir;
+}
+
+function esbuildVersion() {
+  try {
+    return createRequire(import.meta.url)('esbuild/package.json').version;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -60,15 +69,13 @@ export async function transpiledDir(root) {
  * changed; null when esbuild is not there (the caller falls back to tsx).
  */
 export async function sourceAsJs(root) {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return null;
-  }
-  const { files, base, dir } = locate(root, esbuild.version);
+  const version = esbuildVersion();
+  if (!version) return null;
+  const { files, base, dir } = locate(root, version);
   const main = join(dir, 'cli', 'main.js');
   if (existsSync(main)) return main;
+  // esbuild's API (150 ms to import) only when the tree must be built
+  const esbuild = await import('esbuild');
 
   // build beside it and rename into place, so a concurrent run never sees half a tree
   const tmp = join(base, `build-${process.pid}-${Date.now()}`);
