@@ -154,13 +154,8 @@ export async function trainCommand(
     log(`note: --skip-nonfinite has no effect on model "${model.id}": it builds its own training step or sessions, which have no non-finite guard`);
   }
   const sampler = text ? await openSampler(model, options, flags.backend, flags.threads) : null;
-  const data = ready ?? await loading!.dataset.catch((e: unknown) => {
-    sessions.train.dispose(); // their worker threads would keep the process alive
-    sessions.eval.dispose();
-    throw e;
-  });
   const params = sessions.train.manifest.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${data.sampleShape[0]! - 1} characters`);
+  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${shape.sampleShape[0]! - 1} characters`);
   let lastSample: string | undefined;
   let stepsDone = 0;
   const sampleNow = async (step: number) => {
@@ -176,6 +171,12 @@ export async function trainCommand(
     const size = arena >= 2 ** 20 ? `${(arena / 2 ** 20).toFixed(1)} MiB` : `${(arena / 1024).toFixed(1)} KiB`;
     log(`compiled in ${((performance.now() - compileStart) / 1000).toFixed(2)} s (${String(stats.kernels ?? '?')} kernels in the training step, arena ${size})`);
   }
+  // the pixels were loading meanwhile (what is left of it is the wait here)
+  const data = ready ?? await loading!.dataset.catch((e: unknown) => {
+    sessions.train.dispose(); // their worker threads would keep the process alive
+    sessions.eval.dispose();
+    throw e;
+  });
   const files: string[] = [];
   let firstStepAfter: number | undefined;
   try {
