@@ -4,7 +4,6 @@
  * Debian's dataset-fashion-mnist location.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
@@ -83,10 +82,15 @@ function readIdxFile(path: string): Uint8Array {
   }
 }
 
-/** The same on libuv's thread pool, so the decompression overlaps whatever the main thread does meanwhile. */
+/**
+ * The same with the decompression on libuv's thread pool, one task, so that it overlaps whatever
+ * the main thread does meanwhile (compiling). The read itself stays synchronous (tens of ms):
+ * fs.promises.readFile goes in 512 KiB steps that each wait for the main thread's event loop,
+ * which a compile keeps busy.
+ */
 async function readIdxFileAsync(path: string): Promise<Uint8Array> {
   try {
-    const raw = bytesOf(await readFile(path));
+    const raw = bytesOf(readFileSync(path));
     return isGzip(raw) ? bytesOf(await gunzipAsync(raw, gunzipOptions(raw))) : raw;
   } catch (e) {
     throw readError(path, e);
