@@ -2,6 +2,7 @@
 import type { BenchCase } from './cases.ts';
 import { metricOf, type MachineInfo, type ResultRow } from './stats.ts';
 import { fmt } from './table.ts';
+import { compileTimeSections } from './report-compile.ts';
 
 const UNITS = { gflops: 'GFLOP/s', samples_per_s: 'samples/s', steps_per_s: 'steps/s' } as const;
 
@@ -47,5 +48,6 @@ export function markdownReport({ rows, cases, baseline, machine, systems, date, 
     }
     out.push('');
   }
+  out.push(...compileTimeSections(rows, cases));
   return out.join('\n');
 }

@@ -172,6 +172,7 @@ export function buildProgram(exitCode: { value: number }): Command {
             test_accuracy: summary.test?.accuracy ?? null, test_loss: summary.test?.loss ?? null,
             best_val_accuracy: summary.bestValAccuracy ?? null, best_epoch: summary.bestEpoch ?? null,
             samples_per_s: seconds > 0 ? +(samples / seconds).toFixed(1) : null, seconds: +seconds.toFixed(2),
+            first_step_after_s: summary.firstStepAfterSeconds !== undefined ? +summary.firstStepAfterSeconds.toFixed(3) : null,
             stopped_by: summary.stoppedBy, out_dir: summary.outDir, files: summary.files,
           }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         }
@@ -305,7 +306,9 @@ export function buildProgram(exitCode: { value: number }): Command {
       const { spawnSync } = await import('node:child_process');
       const { existsSync } = await import('node:fs');
       const { fileURLToPath } = await import('node:url');
-      const harness = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
+      // AXON_SOURCE_ROOT: set by bin/axon.mjs when it runs the checkout's sources transpiled elsewhere
+      const { join } = await import('node:path');
+      const harness = process.env.AXON_SOURCE_ROOT ? join(process.env.AXON_SOURCE_ROOT, 'bench', 'run.ts') : fileURLToPath(new URL('../bench/run.ts', import.meta.url));
       // the harness and its peers (TF.js, ONNX Runtime, jax-js) are dev dependencies: not in the package
       if (!existsSync(harness)) throw new Error('axon bench runs from a clone of the Axon repository (after npm ci, as npm run bench); the installed package has no benchmark harness');
       const r = spawnSync(process.execPath, ['--import', 'tsx', harness, ...args], { stdio: 'inherit' });

@@ -11,12 +11,15 @@ import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import * as W from '../workloads.ts';
 import { ONNX_IO, onnxCaseFile, onnxCaseInput, type OnnxWorkload } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
+import { compileWithAsc } from './axon-asc.ts';
 
 export interface AxonVariant {
   backend: CompileOptions['backend'];
   relaxedSimd?: boolean;
   /** WASM: threads per step, main included (builds the shared-memory module too) */
   threads?: number;
+  /** 'asc': the old code path (bench/peers/axon-asc.ts), for before/after rows */
+  codegen?: 'asc';
 }
 
 const param = (g: Graph, name: string, t: W.Tensor) => g.param(name, t.shape, t.data);
@@ -102,7 +105,9 @@ async function onnxCaseGraph(w: OnnxWorkload): Promise<{ graph: Graph; feeds: Fe
 export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promise<PreparedCase> {
   const { graph, feeds } = c.workload.kind === 'onnx-infer' ? await onnxCaseGraph(c.workload) : caseGraph(c);
   const threads = variant.threads ?? 1;
-  const artifact = await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });
+  const artifact = variant.codegen === 'asc'
+    ? await compileWithAsc(graph, { ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) })
+    : await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });
   const session: Session = await createSession(artifact, threads > 1 ? { threads } : {});
   const names = [...graph.outputs.keys()];
   // WebGPU compiles its pipelines on the first run (tens of seconds for a whole CNN on llvmpipe);

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import type { Backend, Manifest } from '../../runtime/artifact.ts';
 import type { TensorData } from '../../runtime/session.ts';
 import { splitTrainVal } from '../../runtime/data/batches.ts';
-import { loadFashionMnist } from '../../runtime/node/fashion-mnist.ts';
+import { loadFashionMnist, startLoadingFashionMnist } from '../../runtime/node/fashion-mnist.ts';
+import type { ImageDataset } from '../../runtime/data/dataset.ts';
 import { loadCheckpoint, removeStaleTemporaries, saveCheckpoint } from '../../runtime/node/checkpoint.ts';
 import { fitCheckpoint } from '../../runtime/train/checkpoint-fit.ts';
 import { appendStatsRow, startStatsCsv } from '../../runtime/node/stats-csv.ts';
@@ -74,6 +75,8 @@ export interface TrainSummary {
   bestValLoss: number | null;
   bestValAccuracy: number | null;
   test?: { loss: number; accuracy: number; samples: number };
+  /** seconds from the process start to the first training step (Node, the CLI's modules, data, compile) */
+  firstStepAfterSeconds?: number;
   /** model options the run was trained with */
   options?: Record<string, number>;
   deadRelu?: DeadReluReport;
@@ -125,8 +128,12 @@ export async function trainCommand(
   if (text) ({ model, options } = text);
   if (!saved?.options) options = modelOptions(model, options);
 
-  const data = text ? text.text.data : model.dataset ? model.dataset('train') : loadFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
-  checkModelFitsData(model, data.sampleShape, data.classNames.length);
+  // Fashion-MNIST's pixels load off the main thread while the training step compiles; the labels
+  // and the images header (count, shape) are read first, since the split and the step count need them.
+  const loading = text || model.dataset ? null : startLoadingFashionMnist('train', { dir: flags.data, limit: flags.limit, ...model.defaults?.normalize });
+  const ready: ImageDataset | null = text ? text.text.data : model.dataset ? model.dataset('train') : null;
+  const shape = (ready ?? loading)!;
+  checkModelFitsData(model, shape.sampleShape, shape.classNames.length);
 
   let trainIndices: Int32Array;
   let valIndices: Int32Array;
@@ -135,19 +142,19 @@ export async function trainCommand(
     valIndices = text.text.valIndices;
   } else if (flags.overfitBatch) {
     // Lecture 003's debugging tip: a model that cannot drive one batch's loss to ~0 is broken.
-    if (data.count < hyper.batchSize) throw new Error(`--overfit-batch needs ${hyper.batchSize} images, only ${data.count} loaded`);
+    if (shape.count < hyper.batchSize) throw new Error(`--overfit-batch needs ${hyper.batchSize} images, only ${shape.count} loaded`);
     trainIndices = Int32Array.from({ length: hyper.batchSize }, (_, i) => i);
     valIndices = trainIndices;
   } else {
-    const split = splitTrainVal(data.count, { valCount: Math.max(1, Math.round(data.count * flags.valFraction)), seed });
+    const split = splitTrainVal(shape.count, { valCount: Math.max(1, Math.round(shape.count * flags.valFraction)), seed });
     trainIndices = split.train;
     valIndices = split.val;
   }
 
   // say what is happening while the training step and the evaluation graph compile
-  if (text && !flags.json) log(`${model.id}: ${text.source}: ${text.text.trainChars} training and ${text.text.valChars} validation characters, vocabulary ${text.text.vocab.chars.length}; windows of ${data.sampleShape[0]} characters`);
+  if (text && !flags.json) log(`${model.id}: ${text.source}: ${text.text.trainChars} training and ${text.text.valChars} validation characters, vocabulary ${text.text.vocab.chars.length}; windows of ${shape.sampleShape[0]} characters`);
   const totalSteps = flags.steps ?? hyper.epochs * Math.floor(trainIndices.length / hyper.batchSize);
-  if (!flags.json) log(`${model.id}: ${data.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
+  if (!flags.json) log(`${model.id}: ${shape.count} training samples; compiling the training step and the evaluation graph for ${flags.backend}…`);
   const compileStart = performance.now();
   const sessions = await openTrainingSessions(model, { backend: flags.backend, batchSize: hyper.batchSize, lr: hyper.lr, seed, threads: flags.threads, options, skipNonFinite: flags.skipNonfinite ?? false, totalSteps });
   if (flags.skipNonfinite && !sessions.train.manifest.outputs.some((s) => s.name === 'skipped')) {
@@ -155,7 +162,7 @@ export async function trainCommand(
   }
   const sampler = text ? await openSampler(model, options, flags.backend, flags.threads) : null;
   const params = sessions.train.manifest.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${data.sampleShape[0]! - 1} characters`);
+  if (text && !flags.json) log(`${params} params; training for ${totalSteps} steps of ${hyper.batchSize} × ${shape.sampleShape[0]! - 1} characters`);
   let lastSample: string | undefined;
   let stepsDone = 0;
   const sampleNow = async (step: number) => {
@@ -171,7 +178,14 @@ export async function trainCommand(
     const size = arena >= 2 ** 20 ? `${(arena / 2 ** 20).toFixed(1)} MiB` : `${(arena / 1024).toFixed(1)} KiB`;
     log(`compiled in ${((performance.now() - compileStart) / 1000).toFixed(2)} s (${String(stats.kernels ?? '?')} kernels in the training step, arena ${size})`);
   }
+  // the pixels were loading meanwhile (what is left of it is the wait here)
+  const data = ready ?? await loading!.dataset.catch((e: unknown) => {
+    sessions.train.dispose(); // their worker threads would keep the process alive
+    sessions.eval.dispose();
+    throw e;
+  });
   const files: string[] = [];
+  let firstStepAfter: number | undefined;
   try {
     // before anything is written: a checkpoint that does not fit the compiled step is refused
     const resumeValues = resume ? fitResume(resume, sessions.train.manifest, paths) : undefined;
@@ -196,6 +210,11 @@ export async function trainCommand(
         ...(flags.steps !== undefined ? { maxSteps: flags.steps } : {}),
         ...(text && flags.sampleEvery ? { periodic: { every: flags.sampleEvery, run: sampleNow } } : {}),
         onEvent: (e) => {
+          if (e.type === 'epoch-start' && firstStepAfter === undefined) {
+            // the start-up cost a user waits through: Node, loading the CLI, the data and the compile
+            firstStepAfter = process.uptime();
+            if (!flags.json) { const cpu = process.cpuUsage(); log(`first training step ${firstStepAfter.toFixed(2)} s after the process started (${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU)`); };
+          }
           if (e.type === 'epoch-end') appendStatsRow(paths.stats, e.metrics);
           if (e.type === 'batch') stepsDone = (e.epoch - 1) * e.batches + e.batch;
           report(e);
@@ -212,6 +231,7 @@ export async function trainCommand(
     const summary: TrainSummary = {
       modelId: model.id, outDir, epochs: result.state.epoch, stoppedBy: result.stoppedBy,
       bestEpoch: result.state.bestEpoch, bestValLoss: best?.valLoss ?? null, bestValAccuracy: best?.valAccuracy ?? null, history, files,
+      ...(firstStepAfter !== undefined ? { firstStepAfterSeconds: firstStepAfter } : {}),
       ...(Object.keys(options).length ? { options } : {}),
     };
     if (text) {

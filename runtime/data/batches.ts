@@ -66,7 +66,8 @@ export function* batches(ds: ImageDataset, order: Int32Array, batchSize: number,
     for (let r = 0; r < rows; r++) {
       const s = order[b * batchSize + r]!;
       if (s < 0 || s >= ds.count) throw new Error(`sample index ${s} out of range for a dataset of ${ds.count}`);
-      x.set(ds.images.subarray(s * size, (s + 1) * size), r * size);
+      if (ds.copySample) ds.copySample(s, x, r * size);
+      else x.set(ds.images.subarray(s * size, (s + 1) * size), r * size);
       y[r] = ds.labels[s]!;
     }
     yield { x, y, size: rows, index: b };

@@ -27,28 +27,42 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Parses a whole IDX file. `what` names the file in errors (e.g. its path). */
-export function parseIdx(bytes: Uint8Array, what = 'IDX data'): IdxTensor {
+/** The header of an IDX file: element type code, dims and where the data starts. */
+export interface IdxHeader {
+  code: number;
+  dims: number[];
+  headerBytes: number;
+}
+
+/** Parses the header from the start of an IDX file (the data need not be there). */
+export function parseIdxHeader(bytes: Uint8Array, what = 'IDX data'): IdxHeader {
   if (isGzip(bytes)) throw new Error(`${what}: is gzip-compressed; decompress it before parsing`);
   if (bytes.length < 4) throw new Error(`${what}: too short for an IDX header (${bytes.length} bytes)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new Error(`${what}: bad IDX magic ${magic} (expected 00 00 <type> <ndims>)`);
   }
-  const type = TYPES[bytes[2]!];
-  if (!type) throw new Error(`${what}: unknown IDX element type 0x${bytes[2]!.toString(16)}`);
+  if (!TYPES[bytes[2]!]) throw new Error(`${what}: unknown IDX element type 0x${bytes[2]!.toString(16)}`);
   const ndims = bytes[3]!;
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) throw new Error(`${what}: truncated IDX header (${ndims} dims need ${headerBytes} bytes, got ${bytes.length})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  return { code: bytes[2]!, dims, headerBytes };
+}
+
+/** Parses a whole IDX file. `what` names the file in errors (e.g. its path). */
+export function parseIdx(bytes: Uint8Array, what = 'IDX data'): IdxTensor {
+  const { code, dims, headerBytes } = parseIdxHeader(bytes, what);
+  const type = TYPES[code]!;
   const count = dims.reduce((a, b) => a * b, 1);
   const expected = headerBytes + count * type.bytes;
   if (bytes.length !== expected) {
     throw new Error(`${what}: IDX size mismatch: header says ${type.name}[${dims.join(', ')}] = ${expected} bytes, file has ${bytes.length}`);
   }
-  return { dims, data: readElements(view, headerBytes, count, bytes[2]!) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { dims, data: readElements(view, headerBytes, count, code) };
 }
 
 function readElements(view: DataView, start: number, count: number, code: number): IdxData {
@@ -70,6 +84,16 @@ export function parseIdxImages(bytes: Uint8Array, what = 'IDX images'): { count:
   }
   const [count, height, width] = t.dims as [number, number, number];
   return { count, height, width, pixels: t.data };
+}
+
+/** The shape of an images file from its header alone (e.g. the first block of a .gz). */
+export function parseIdxImagesHeader(bytes: Uint8Array, what = 'IDX images'): { count: number; height: number; width: number } {
+  const h = parseIdxHeader(bytes, what);
+  if (h.dims.length !== 3 || h.code !== 0x08) {
+    throw new Error(`${what}: expected ubyte images [N, H, W], got ${TYPES[h.code]!.name}[${h.dims.join(', ')}]`);
+  }
+  const [count, height, width] = h.dims as [number, number, number];
+  return { count, height, width };
 }
 
 /** A labels file: ubyte[N]. */

@@ -3,11 +3,14 @@
  * or plain. Where it looks, in order: the `dir` argument (--data DIR), $AXON_DATA, then
  * Debian's dataset-fashion-mnist location.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { isGzip, parseIdxImages, parseIdxLabels } from '../data/idx.ts';
-import { normalizePixels, type ImageDataset, type NormalizeOptions } from '../data/dataset.ts';
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
+import { isGzip, parseIdxImages, parseIdxImagesHeader, parseIdxLabels } from '../data/idx.ts';
+import { pixelDataset, type ImageDataset, type NormalizeOptions } from '../data/dataset.ts';
+
+const gunzipAsync = promisify(gunzip);
 
 export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -44,43 +47,124 @@ export function missingDataMessage(searched: string[], missingFile: string): str
   ].join('\n');
 }
 
-/** Finds `name` or `name.gz` in the first candidate directory holding it; reads and gunzips it. */
-function readIdxFile(dirs: string[], name: string): { bytes: Uint8Array; path: string } {
+/** Finds `name` or `name.gz` in the first candidate directory holding it. */
+function findIdxFile(dirs: string[], name: string): string {
   for (const dir of dirs) {
-    for (const path of [join(dir, name), join(dir, `${name}.gz`)]) {
-      if (!existsSync(path)) continue;
-      try {
-        const raw = new Uint8Array(readFileSync(path));
-        return { bytes: isGzip(raw) ? new Uint8Array(gunzipSync(raw)) : raw, path };
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(`${path}: ${code === 'EISDIR' ? 'is a directory, not an IDX file' : code?.startsWith('Z_') ? `not a readable gzip file (${(e as Error).message})` : (e as Error).message}`);
-      }
-    }
+    for (const path of [join(dir, name), join(dir, `${name}.gz`)]) if (existsSync(path)) return path;
   }
   throw new Error(missingDataMessage(dirs, name));
+}
+
+function readError(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new Error(`${path}: ${code === 'EISDIR' ? 'is a directory, not an IDX file' : code?.startsWith('Z_') ? `not a readable gzip file (${(e as Error).message})` : (e as Error).message}`);
+}
+
+/** A Buffer as a plain Uint8Array over the same memory (no copy). */
+const bytesOf = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * zlib's output chunk: the whole decompressed size (gzip's trailer holds it mod 2^32), so the
+ * output is one buffer, not 16 KiB chunks concatenated at the end (a second 47 MB copy).
+ */
+function gunzipOptions(raw: Uint8Array): { chunkSize: number } {
+  const size = raw.length >= 18 ? new DataView(raw.buffer, raw.byteOffset + raw.length - 4, 4).getUint32(0, true) : 0;
+  return { chunkSize: Math.min(Math.max(size + 1, 64 * 1024), 2 ** 30) };
+}
+
+/** Reads and gunzips one IDX file (synchronously). */
+function readIdxFile(path: string): Uint8Array {
+  try {
+    const raw = bytesOf(readFileSync(path));
+    return isGzip(raw) ? bytesOf(gunzipSync(raw, gunzipOptions(raw))) : raw;
+  } catch (e) {
+    throw readError(path, e);
+  }
+}
+
+/**
+ * The same with the decompression on libuv's thread pool, one task, so that it overlaps whatever
+ * the main thread does meanwhile (compiling). The read itself stays synchronous (tens of ms):
+ * fs.promises.readFile goes in 512 KiB steps that each wait for the main thread's event loop,
+ * which a compile keeps busy.
+ */
+async function readIdxFileAsync(path: string): Promise<Uint8Array> {
+  try {
+    const raw = bytesOf(readFileSync(path));
+    return isGzip(raw) ? bytesOf(await gunzipAsync(raw, gunzipOptions(raw))) : raw;
+  } catch (e) {
+    throw readError(path, e);
+  }
+}
+
+/** The first bytes of an IDX file (its header), decompressing only the start of a .gz. */
+function readIdxHead(path: string): Uint8Array {
+  try {
+    const fd = openSync(path, 'r');
+    const head = new Uint8Array(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const bytes = head.subarray(0, n);
+    return isGzip(bytes) ? new Uint8Array(gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH })) : bytes;
+  } catch (e) {
+    throw readError(path, e);
+  }
+}
+
+/** A split whose labels and image header are read and whose pixels are still loading. */
+export interface LoadingSplit extends Pick<ImageDataset, 'count' | 'sampleShape' | 'classNames'> {
+  /** the whole split, once the pixels are read and checked */
+  dataset: Promise<ImageDataset>;
+}
+
+/**
+ * Starts loading a split: the labels file (small) and the images header are read now, so the
+ * count and sample shape are known at once, while the images (26 MB of gzip for the training
+ * split) are read and decompressed off the main thread.
+ */
+export function startLoadingFashionMnist(split: 'train' | 'test', options: LoadOptions = {}): LoadingSplit {
+  const dirs = dataDirCandidates(options.dir);
+  const imagesPath = findIdxFile(dirs, FILES[split].images);
+  const labelsPath = findIdxFile(dirs, FILES[split].labels);
+  const labels = checkedLabels(parseIdxLabels(readIdxFile(labelsPath), labelsPath), labelsPath);
+  const head = parseIdxImagesHeader(readIdxHead(imagesPath), imagesPath);
+  if (labels.length !== head.count) throw new Error(`${labelsPath}: ${labels.length} labels but ${imagesPath} has ${head.count} images`);
+  const count = options.limit ? Math.min(options.limit, head.count) : head.count;
+  const fields = { count, sampleShape: [1, head.height, head.width], classNames: FASHION_MNIST_CLASSES };
+  const dataset = readIdxFileAsync(imagesPath).then((bytes) => splitDataset(bytes, imagesPath, labels, labelsPath, options));
+  dataset.catch(() => {}); // the caller awaits it later; an early failure must not be an unhandled rejection meanwhile
+  return { ...fields, dataset };
 }
 
 /** One split ('train': 60,000 images; 'test': 10,000) as a normalized [N, 1, 28, 28] dataset. */
 export function loadFashionMnist(split: 'train' | 'test', options: LoadOptions = {}): ImageDataset {
   const dirs = dataDirCandidates(options.dir);
-  const imgFile = readIdxFile(dirs, FILES[split].images);
-  const lblFile = readIdxFile(dirs, FILES[split].labels);
-  const images = parseIdxImages(imgFile.bytes, imgFile.path);
-  const labels = parseIdxLabels(lblFile.bytes, lblFile.path);
+  const imagesPath = findIdxFile(dirs, FILES[split].images);
+  const labelsPath = findIdxFile(dirs, FILES[split].labels);
+  const labels = checkedLabels(parseIdxLabels(readIdxFile(labelsPath), labelsPath), labelsPath);
+  return splitDataset(readIdxFile(imagesPath), imagesPath, labels, labelsPath, options);
+}
+
+function checkedLabels(labels: Int32Array, path: string): Int32Array {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]! < 0 || labels[i]! >= FASHION_MNIST_CLASSES.length) throw new Error(`${path}: label ${labels[i]} at index ${i} is not a class 0..9`);
+  }
+  return labels;
+}
+
+function splitDataset(imageBytes: Uint8Array, imagesPath: string, labels: Int32Array, labelsPath: string, options: LoadOptions): ImageDataset {
+  // the decompressed bytes are ours: view the pixels in place rather than copying 47 MB (parseIdxImages)
+  const images = parseIdxImagesHeader(imageBytes, imagesPath);
+  const pixelBytes = images.count * images.height * images.width;
+  const headerBytes = 16;
+  if (imageBytes.length !== headerBytes + pixelBytes) parseIdxImages(imageBytes, imagesPath); // throws the size mismatch
   if (labels.length !== images.count) {
-    throw new Error(`${lblFile.path}: ${labels.length} labels but ${imgFile.path} has ${images.count} images`);
+    throw new Error(`${labelsPath}: ${labels.length} labels but ${imagesPath} has ${images.count} images`);
   }
   const count = options.limit ? Math.min(options.limit, images.count) : images.count;
-  const pixels = images.pixels.subarray(0, count * images.height * images.width);
-  for (let i = 0; i < count; i++) {
-    if (labels[i]! < 0 || labels[i]! >= FASHION_MNIST_CLASSES.length) throw new Error(`${lblFile.path}: label ${labels[i]} at index ${i} is not a class 0..9`);
-  }
-  return {
-    images: normalizePixels(pixels, options),
-    labels: labels.slice(0, count),
-    count,
-    sampleShape: [1, images.height, images.width],
-    classNames: FASHION_MNIST_CLASSES,
-  };
+  const pixels = imageBytes.subarray(headerBytes, headerBytes + count * images.height * images.width);
+  // normalized per batch (pixelDataset), not as one 188 MB f32 copy before the first step
+  return pixelDataset(pixels, {
+    labels: labels.slice(0, count), count, sampleShape: [1, images.height, images.width], classNames: FASHION_MNIST_CLASSES,
+  }, options);
 }
