@@ -20,3 +20,7 @@ if [ "${AXON_SETUP_PYTHON:-0}" = 1 ]; then
     fi
   done
 fi
+# the CLI's sources as JavaScript (bin/source-js.mjs), built here like a package's dist/ so the
+# first `axon` command does not spend ~0.8 s transpiling; a no-op (a stat of each file) when current
+node --input-type=module -e "const m = await import('./bin/source-js.mjs'); await m.sourceAsJs(process.cwd());" \
+  || echo "ensure-setup: could not pre-transpile the CLI (it will run through tsx)" >&2
