@@ -2,6 +2,8 @@
  * The benchmark suite: what each case computes, how its throughput is counted, and which cases
  * the --quick run keeps. Shapes follow the lectures' FashionSimpleNet (Fashion-MNIST, 28×28×1).
  */
+import { GPT_CASES, type GptWorkload } from './cases-gpt.ts';
+
 export type Metric = 'gflops' | 'samples_per_s' | 'steps_per_s';
 
 export type Workload =
@@ -10,7 +12,8 @@ export type Workload =
   | { kind: 'mlp-infer'; batch: number }
   | { kind: 'mlp-train'; batch: number }
   | { kind: 'cnn-infer'; batch: number }
-  | { kind: 'cnn-train'; batch: number };
+  | { kind: 'cnn-train'; batch: number }
+  | GptWorkload;
 
 export interface BenchCase {
   name: string;
@@ -22,6 +25,8 @@ export interface BenchCase {
   samples?: number;
   /** kept by --quick */
   quick: boolean;
+  /** limits for cases whose first run (JIT, shader compiles) or step is slow, over the run's defaults */
+  timing?: { maxRunMs?: number; prepareTimeoutMs?: number };
   description: string;
 }
 
@@ -57,6 +62,7 @@ export const CASES: BenchCase[] = [
   { name: 'mlp-train-b64', workload: { kind: 'mlp-train', batch: 64 }, metric: 'steps_per_s', quick: true, description: 'MLP training step: softmax cross-entropy, Adam lr 1e-3, batch 64' },
   { name: 'cnn-infer-b64', workload: { kind: 'cnn-infer', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet inference, batch 64' },
   { name: 'cnn-train-b64', workload: { kind: 'cnn-train', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet training step (dropout 0.25, Adam lr 1e-3), batch 64' },
+  ...GPT_CASES,
 ];
 
 /** Keeps the items whose name starts with any of the comma-separated prefixes (all when none given). */

@@ -10,6 +10,7 @@ import type { Feeds } from '../../runtime/session.ts';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import * as W from '../workloads.ts';
 import { checksum, type PreparedCase } from '../system.ts';
+import { prepareAxonGptCase } from './gpt-axon.ts';
 
 export interface AxonVariant {
   backend: CompileOptions['backend'];
@@ -84,10 +85,12 @@ function caseGraph(c: BenchCase): { graph: Graph; feeds: Feeds } {
       g.output('loss', losses.softmaxCrossEntropy(cnn(g, g.input('x', d.x.shape), true), g.input('y', [w.batch], 'i32')));
       return { graph: trainStep(g, { optimizer: adam() }), feeds: { x: d.x.data, y: labelsOf(d.labels), seed: 1 } };
     }
+    case 'gpt-train': case 'gpt-sample': throw new Error(`${c.name}: prepared by bench/peers/gpt-axon.ts`);
   }
 }
 
 export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promise<PreparedCase> {
+  if (c.workload.kind === 'gpt-train' || c.workload.kind === 'gpt-sample') return prepareAxonGptCase(c, variant);
   const { graph, feeds } = caseGraph(c);
   const threads = variant.threads ?? 1;
   const artifact = await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });

@@ -7,6 +7,7 @@ import * as jax from '@jax-js/jax';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
+import { prepareJaxGptCase } from './gpt-jax.ts';
 
 const { numpy: np, jit, valueAndGrad, nn, lax, random } = jax;
 type A = jax.Array;
@@ -115,6 +116,7 @@ export function prepareJaxCase(c: BenchCase): PreparedCase {
       const d = W.cnnBatch(w.batch);
       return adamTrainer(Object.values(W.cnnParams()).map(arr), (p, x, y, key) => crossEntropy(cnnForward(p, x, key), y), arr(d.x), arr(d.labels), true);
     }
+    case 'gpt-train': case 'gpt-sample': return prepareJaxGptCase(c);
   }
 }
 

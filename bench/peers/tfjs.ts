@@ -8,6 +8,7 @@ import '@tensorflow/tfjs';
 import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
+import { prepareTfjsGptCase } from './gpt-tfjs.ts';
 
 const t = (x: W.Tensor) => tf.tensor(x.data, x.shape);
 const nhwc = (x: W.Tensor) => t(W.nchwToNhwc(x));
@@ -104,6 +105,7 @@ export function prepareTfjsCase(c: BenchCase): PreparedCase {
       const p = trainer(v, () => tf.losses.softmaxCrossEntropy(y, cnnForward(v, x, true)) as tf.Scalar);
       return { run: p.run, dispose: () => { p.dispose(); x.dispose(); y.dispose(); } };
     }
+    case 'gpt-train': case 'gpt-sample': return prepareTfjsGptCase(c);
   }
 }
 
