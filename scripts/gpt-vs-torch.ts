@@ -4,6 +4,7 @@
  *
  *   npx tsx scripts/gpt-vs-torch.ts long            # 200 steps, small model: per-step losses, CSV + PNG in docs/
  *   npx tsx scripts/gpt-vs-torch.ts readme --steps N [--axon-json FILE]
+ *   npx tsx scripts/gpt-vs-torch.ts --plot [TITLE TORCH-LABEL]   # redraw the PNG from the CSV
  *
  * Both build the training step exactly as `axon train char-gpt` does (examples/char-gpt.ts through
  * cli/compile-model.ts, same seed → same initial weights), take the batches the CLI would feed
@@ -64,7 +65,39 @@ function args() {
   return { name, cfg, axonJson };
 }
 
+/** docs/char-gpt-long-run.png from the CSV: both loss curves, and their relative difference per step. */
+async function plotLongRun(what: string, torchLabel: string): Promise<void> {
+  const lines = readFileSync('docs/char-gpt-long-run.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const losses = lines.flatMap(([step, a, t]) => [{ step, loss: a, system: 'Axon (WASM, f32)' }, { step, loss: t, system: torchLabel }]);
+  const diffs = lines.map(([step, , , r]) => ({ step, r: Math.max(r!, 1e-12) }));
+  const svg = await vegaLiteToSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `char-gpt on fortunes, Axon vs PyTorch from the same weights and batches (${what})`, fontSize: 13 },
+    vconcat: [
+      {
+        width: 640, height: 280, data: { values: losses }, mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: null },
+          y: { field: 'loss', type: 'quantitative', title: 'training loss (nats/char)', scale: { zero: false } },
+          color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top-right', labelLimit: 400 } },
+          strokeDash: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top-right', labelLimit: 400 } },
+        },
+      },
+      {
+        width: 640, height: 120, data: { values: diffs }, mark: { type: 'line', strokeWidth: 1, color: '#555' },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'step' },
+          y: { field: 'r', type: 'quantitative', title: '|Δ| / PyTorch', scale: { type: 'log' } },
+        },
+      },
+    ],
+    config: { font: 'DejaVu Sans' },
+  });
+  writePicture('docs/char-gpt-long-run.png', svgToPng(svg, 2));
+}
+
 async function main() {
+  if (process.argv[2] === '--plot') { await plotLongRun(process.argv[3] ?? 'see docs/char-gpt-long-run.json', process.argv[4] ?? 'PyTorch (float64)'); return; }
   const { name, cfg, axonJson } = args();
   const text = prepareTextModel(model, cfg.options, { seed: cfg.seed, valFraction: 0.1 });
   const { model: sized, options } = text;
@@ -135,22 +168,7 @@ async function main() {
   const csv = ['step,axon_wasm_f32,pytorch_f64,relative_difference', ...axon.losses.map((l, i) => `${i + 1},${l},${torch.losses[i]},${rel(l, torch.losses[i]!)}`)].join('\n') + '\n';
   writeFileSync('docs/char-gpt-long-run.csv', csv);
   writeFileSync('docs/char-gpt-long-run.json', JSON.stringify(summary, null, 2) + '\n');
-  const rows = axon.losses.flatMap((l, i) => [{ step: i + 1, loss: l, system: 'Axon (WASM, f32)' }, { step: i + 1, loss: torch.losses[i]!, system: `PyTorch ${torch.torch} (${torch.dtype})` }]);
-  const svg = await vegaLiteToSvg({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `char-gpt training loss, Axon vs PyTorch (${options.layers} layers, width ${options.width}, batch ${cfg.batchSize} × ${options.context}, fortunes)`, fontSize: 13 },
-    width: 640, height: 320,
-    data: { values: rows },
-    mark: { type: 'line', strokeWidth: 1.5 },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'loss', type: 'quantitative', title: 'training loss (nats/char)', scale: { zero: false } },
-      color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top-right' } },
-      strokeDash: { field: 'system', type: 'nominal', legend: null },
-    },
-    config: { font: 'DejaVu Sans' },
-  });
-  writePicture('docs/char-gpt-long-run.png', await svgToPng(svg, 2));
+  await plotLongRun(`${options.layers} layers, width ${options.width}, batch ${cfg.batchSize} × ${options.context}`, `PyTorch ${torch.torch} (${torch.dtype})`);
   console.error('wrote docs/char-gpt-long-run.csv, .json, .png');
 }
 
