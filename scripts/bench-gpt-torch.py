@@ -6,6 +6,11 @@ Prints the first step's loss (it should equal the bench checksum of every system
 median over timed steps of wall and CPU time, as tokens/s and characters/s.
 
     npx tsx scripts/export-gpt-bench.ts && /usr/bin/python3 scripts/bench-gpt-torch.py [--steps N] [--threads T]
+
+Debian's python3-torch links the reference BLAS (libblas3: 1.5 s of CPU per step here); with
+OpenBLAS it is ~8x faster. Without installing it system-wide:
+    apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/ob
+    OPENBLAS_NUM_THREADS=1 LD_LIBRARY_PATH=/tmp/ob/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 scripts/bench-gpt-torch.py
 """
 
 import argparse
@@ -14,11 +19,20 @@ import os
 import statistics
 import time
 
-import torch
+# libgomp's threads spin while they wait; on a loaded machine that burns the other core for nothing
+# (measured: 2 s of CPU per gpt-train-b8 step spinning, 0.2 s passive)
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+import torch  # noqa: E402
 
 from gpt_torch import CharGpt, Trainer, tensors
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+
+
+def blas():
+    """the BLAS library this process loaded"""
+    maps = [l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l]
+    return os.path.basename(maps[0]) if maps else 'unknown'
 
 
 def timed(fn, n):
@@ -51,7 +65,7 @@ def main():
     wall, cpu = timed(lambda: trainer.step(lambda: model.loss(x)), a.steps)
     print(f"gpt-train ({j['case']}, batch {b} × context {t}): first-step loss {first:.7f}; "
           f"median of {a.steps} steps {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU → {b * t / wall:.0f} tokens/s "
-          f"(torch {torch.__version__}, {torch.get_num_threads()} threads)")
+          f"(torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas()})")
 
     # the sampler starts from the initial weights (training moved these)
     model = CharGpt(tensors(j['params'], torch.float32), o, sdpa=True)
