@@ -31,14 +31,15 @@ export const GPT: GptConfig = { vocab: 113, layers: 4, width: 128, heads: 4, con
 export const GPT_OPT = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, warmup: 100 } as const;
 export const LN_EPS = 1e-5;
 
+/** `model` overrides the GPT sizes (the unit test runs the peers on a tiny model) */
 export type GptWorkload =
-  | { kind: 'gpt-train'; batch: number; context: number }
-  | { kind: 'gpt-sample'; context: number };
+  | { kind: 'gpt-train'; batch: number; context: number; model?: Partial<GptConfig> }
+  | { kind: 'gpt-sample'; context: number; model?: Partial<GptConfig> };
 
 export const isGptWorkload = (w: { kind: string }): w is GptWorkload => w.kind === 'gpt-train' || w.kind === 'gpt-sample';
 
 /** the model the case runs: GPT at the case's context */
-export const gptConfig = (w: GptWorkload): GptConfig => ({ ...GPT, context: w.context });
+export const gptConfig = (w: GptWorkload): GptConfig => ({ ...GPT, ...w.model, context: w.context });
 
 /**
  * jax-js's jit and the WebGPU systems' shader compiles make the first step take 10–60 s here
