@@ -5,10 +5,16 @@
  *   npx tsx bench/try-case.ts axon-wasm-2t gpt-train-b8 6
  */
 import { CASES } from './cases.ts';
+import { discoverSystems } from './harness.ts';
+
 const [sys, caseName, n = '3'] = process.argv.slice(2);
+const c = CASES.find((k) => k.name === caseName);
+if (!sys || !discoverSystems().includes(sys) || !c) {
+  console.error(`usage: npx tsx bench/try-case.ts <system> <case> [runs]\n  systems: ${discoverSystems().join(', ')}\n  cases: ${CASES.map((k) => k.name).join(', ')}`);
+  process.exit(2);
+}
 const system = (await import(`./systems/${sys}.ts`)).default;
 const info = await system.init();
-const c = CASES.find((k) => k.name === caseName)!;
 const sup = system.supports?.(c) ?? true;
 if (sup !== true) { console.log('unsupported', sup); process.exit(0); }
 let t0 = performance.now(), c0 = process.cpuUsage();
