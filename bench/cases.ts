@@ -3,6 +3,7 @@
  * the --quick run keeps. Shapes follow the lectures' FashionSimpleNet (Fashion-MNIST, 28×28×1).
  */
 import { ONNX_CASES, type OnnxWorkload } from './cases-onnx.ts';
+import { GPT_CASES, type GptWorkload } from './cases-gpt.ts';
 
 export type Metric = 'gflops' | 'samples_per_s' | 'steps_per_s';
 
@@ -13,7 +14,8 @@ export type Workload =
   | { kind: 'mlp-train'; batch: number }
   | { kind: 'cnn-infer'; batch: number }
   | { kind: 'cnn-train'; batch: number }
-  | OnnxWorkload;
+  | OnnxWorkload
+  | GptWorkload;
 
 export interface BenchCase {
   name: string;
@@ -25,6 +27,8 @@ export interface BenchCase {
   samples?: number;
   /** kept by --quick */
   quick: boolean;
+  /** limits for cases whose first run (JIT, shader compiles) or step is slow, over the run's defaults */
+  timing?: { maxRunMs?: number; prepareTimeoutMs?: number };
   description: string;
 }
 
@@ -61,6 +65,7 @@ export const CASES: BenchCase[] = [
   { name: 'cnn-infer-b64', workload: { kind: 'cnn-infer', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet inference, batch 64' },
   { name: 'cnn-train-b64', workload: { kind: 'cnn-train', batch: 64 }, metric: 'samples_per_s', samples: 64, quick: false, description: 'FashionSimpleNet training step (dropout 0.25, Adam lr 1e-3), batch 64' },
   ...ONNX_CASES,
+  ...GPT_CASES,
 ];
 
 /** Keeps the items whose name starts with any of the comma-separated prefixes (all when none given). */

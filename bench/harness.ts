@@ -153,16 +153,17 @@ export async function runSuite({ cases, systems, timing, machine, pauseIdle = tr
       for (const [i, w] of workers.entries()) {
         const row = base(w);
         if (unavailable.has(w.name)) { rows.push({ ...row, status: 'unavailable', reason: unavailable.get(w.name) }); continue; }
-        const r = await w.request({ type: 'prepare', caseName: c.name, warmupRuns: timing.warmupRuns, maxRunMs: timing.maxRunMs }, timing.prepareTimeoutMs);
+        const limits = { ...timing, ...c.timing };
+        const r = await w.request({ type: 'prepare', caseName: c.name, warmupRuns: timing.warmupRuns, maxRunMs: limits.maxRunMs }, limits.prepareTimeoutMs);
         if (w.timedOut) {
-          rows.push({ ...row, status: 'too slow', reason: `no first run + warm-up within ${timing.prepareTimeoutMs / 1000} s` });
+          rows.push({ ...row, status: 'too slow', reason: `no first run + warm-up within ${limits.prepareTimeoutMs / 1000} s` });
           log(`${c.name} on ${w.name}: too slow; restarting its worker`);
           await restart(i);
         } else if (r.type === 'prepared') {
           const { inner, samples } = plan(r.result.estimate_ms, timing);
           active.push({ w, row: { ...row, compile_ms: r.result.compile_ms, first_run_ms: r.result.first_run_ms, checksum: r.result.checksum }, prep: r.result, times: [], cpu: [], inner, samples, idleCpu: 0, idleWall: 0 });
         } else if (r.type === 'too-slow') {
-          rows.push({ ...row, status: 'too slow', reason: `first run took ${(r.first_run_ms / 1000).toFixed(1)} s (limit ${timing.maxRunMs / 1000} s)`, compile_ms: r.compile_ms, first_run_ms: r.first_run_ms });
+          rows.push({ ...row, status: 'too slow', reason: `first run took ${(r.first_run_ms / 1000).toFixed(1)} s (limit ${limits.maxRunMs / 1000} s)`, compile_ms: r.compile_ms, first_run_ms: r.first_run_ms });
           await w.request({ type: 'release' }, t);
         } else if (r.type === 'unsupported') {
           rows.push({ ...row, status: 'not supported', reason: r.reason });

@@ -12,6 +12,7 @@ import * as W from '../workloads.ts';
 import { ONNX_IO, onnxCaseFile, onnxCaseInput, type OnnxWorkload } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import { compileWithAsc } from './axon-asc.ts';
+import { prepareAxonGptCase } from './gpt-axon.ts';
 
 export interface AxonVariant {
   backend: CompileOptions['backend'];
@@ -90,6 +91,7 @@ function caseGraph(c: BenchCase): { graph: Graph; feeds: Feeds } {
     }
     case 'onnx-infer':
       throw new Error('ONNX cases are imported (async): see onnxCaseGraph');
+    case 'gpt-train': case 'gpt-sample': throw new Error(`${c.name}: prepared by bench/peers/gpt-axon.ts`);
   }
 }
 
@@ -103,6 +105,7 @@ async function onnxCaseGraph(w: OnnxWorkload): Promise<{ graph: Graph; feeds: Fe
 }
 
 export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promise<PreparedCase> {
+  if (c.workload.kind === 'gpt-train' || c.workload.kind === 'gpt-sample') return prepareAxonGptCase(c, variant);
   const { graph, feeds } = c.workload.kind === 'onnx-infer' ? await onnxCaseGraph(c.workload) : caseGraph(c);
   const threads = variant.threads ?? 1;
   const artifact = variant.codegen === 'asc'

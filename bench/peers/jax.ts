@@ -8,6 +8,7 @@ import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import { NO_ONNX_READER } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
+import { prepareJaxGptCase } from './gpt-jax.ts';
 
 const { numpy: np, jit, valueAndGrad, nn, lax, random } = jax;
 type A = jax.Array;
@@ -118,6 +119,7 @@ export function prepareJaxCase(c: BenchCase): PreparedCase {
     }
     case 'onnx-infer':
       throw new Error(NO_ONNX_READER.jax);
+    case 'gpt-train': case 'gpt-sample': return prepareJaxGptCase(c);
   }
 }
 

@@ -19,9 +19,10 @@ interface OrtSession {
 
 export function ortSupports(c: BenchCase): true | string {
   const w = c.workload;
-  if (w.kind === 'mlp-train' || w.kind === 'cnn-train' || (w.kind === 'conv' && w.backward)) {
+  if (w.kind === 'mlp-train' || w.kind === 'cnn-train' || w.kind === 'gpt-train' || (w.kind === 'conv' && w.backward)) {
     return 'ONNX Runtime has no training or gradients in this package (ORT Web training was removed in 1.20)';
   }
+  if (w.kind === 'gpt-sample') return 'no ONNX model of char-gpt in bench/peers/onnx-models.ts';
   return true;
 }
 

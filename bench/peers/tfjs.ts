@@ -9,6 +9,7 @@ import { ADAM, CNN, type BenchCase } from '../cases.ts';
 import { NO_ONNX_READER } from '../cases-onnx.ts';
 import { checksum, type PreparedCase } from '../system.ts';
 import * as W from '../workloads.ts';
+import { prepareTfjsGptCase } from './gpt-tfjs.ts';
 
 const t = (x: W.Tensor) => tf.tensor(x.data, x.shape);
 const nhwc = (x: W.Tensor) => t(W.nchwToNhwc(x));
@@ -107,6 +108,7 @@ export function prepareTfjsCase(c: BenchCase): PreparedCase {
     }
     case 'onnx-infer':
       throw new Error(NO_ONNX_READER.tfjs);
+    case 'gpt-train': case 'gpt-sample': return prepareTfjsGptCase(c);
   }
 }
 
