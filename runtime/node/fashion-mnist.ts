@@ -105,9 +105,14 @@ function readIdxHead(path: string): Uint8Array {
     const n = readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
     const bytes = head.subarray(0, n);
-    return isGzip(bytes) ? new Uint8Array(gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH })) : bytes;
+    if (!isGzip(bytes)) return bytes;
+    const start = new Uint8Array(gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+    // a damaged .gz can yield nothing from its first block without an error: decoding the whole
+    // file then reports what is wrong with it (a header too short would blame the wrong thing)
+    if (start.length < 16) return readIdxFile(path); // throws an error that names the file already
+    return start;
   } catch (e) {
-    throw readError(path, e);
+    throw e instanceof Error && e.message.startsWith(`${path}: `) ? e : readError(path, e);
   }
 }
 

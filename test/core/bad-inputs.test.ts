@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 /**
  * Bad input, one row per case: each must fail with a message naming what is wrong (the op, the
  * attribute, the input, the file), never be accepted silently. Graph-building rows run on the
@@ -194,7 +195,12 @@ function file(name: string, content: string): string {
 function corruptGzipData(): string {
   const d = join(tmp, 'gz');
   mkdirSync(d, { recursive: true });
-  for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) writeFileSync(join(d, `${f}.gz`), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+  // valid labels (read first, for the split) and a truncated images file (decoded while the step compiles)
+  const labels = Buffer.alloc(8 + 10);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(10, 4);
+  writeFileSync(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(labels));
+  writeFileSync(join(d, 'train-images-idx3-ubyte.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
   return d;
 }
 
@@ -206,7 +212,7 @@ const cliRows: CliRow[] = [
   { name: 'run --inputs with invalid JSON', run: async () => capture(['run', await artifactDir(), '--inputs', file('bad.json', '{"x": [1,')]), code: 1, message: /--inputs \S+bad\.json: not valid JSON/ },
   { name: 'run --input with invalid JSON', run: async () => capture(['run', await artifactDir(), '--input', `x=${file('bad2.json', '[1, 2')}`]), code: 1, message: /--input x=\S+bad2\.json: not valid JSON/ },
   { name: 'run --input naming a directory', run: async () => { mkdirSync(join(tmp, 'adir.json'), { recursive: true }); return capture(['run', await artifactDir(), '--input', `x=${join(tmp, 'adir.json')}`]); }, code: 1, message: /--input x=\S+adir\.json: is a directory, not a file/ },
-  { name: 'train --data with a corrupt gzip file', run: () => capture(['train', 'mlp', '--epochs', '1', '--data', corruptGzipData(), '--out', join(tmp, 'gzrun')]), code: 1, message: /\S+train-images-idx3-ubyte\.gz: not a readable gzip file/ },
+  { name: 'train --data with a corrupt gzip file', run: () => capture(['train', 'mlp', '--epochs', '1', '--data', corruptGzipData(), '--out', join(tmp, 'gzrun')]), code: 1, message: /axon: \S+train-images-idx3-ubyte\.gz: not a readable gzip file \(unexpected end of file\)/ },
   { name: 'compile -o under /proc', run: () => capture(['compile', 'xor-mlp', '-o', '/proc/axon-out']), code: 1, message: /-o \/proc\/axon-out: \/proc\/axon-out is in a virtual file system/ },
   { name: 'train --out under /proc', run: () => capture(['train', 'xor-mlp', '--out', '/proc/axon-run/x']), code: 1, message: /--out \/proc\/axon-run\/x: \/proc\/axon-run\/x is in a virtual file system/ },
   { name: 'compile -o naming a file', run: () => capture(['compile', 'xor-mlp', '-o', file('afile', '')]), code: 1, message: /-o \S+afile: \S+afile exists and is not a directory/ },
