@@ -6,6 +6,10 @@
 import { Graph, add, losses, matmul, nn, optim, relu, trainStep } from '../../../compiler/index.ts';
 import { fashionSimpleNet } from '../../../examples/fashion-simple-net.ts';
 import type { Feeds } from '../../../runtime/session.ts';
+import charGpt from '../../../examples/char-gpt.ts';
+import { trainingStepGraph } from '../../../cli/compile-model.ts';
+import { GPT_OPT, gptBatch, gptConfig } from '../../../bench/cases-gpt.ts';
+import { gptOptions, setGptWeights } from '../../../bench/peers/gpt-axon.ts';
 
 export interface StepModel {
   graph: Graph;
@@ -60,7 +64,17 @@ export function fashionInference(batch = 64): StepModel {
   return { graph: g, feeds: { x: pixels(batch * 784) }, batch };
 }
 
+/** The bench's gpt-train case (bench/cases-gpt.ts, bench/peers/gpt-axon.ts): char-gpt's training step, batch 8. */
+export function gptTrainStep(batch = 8): StepModel {
+  const cfg = gptConfig({ kind: 'gpt-train', batch, context: 128 });
+  const sized = { ...charGpt, inputShape: [cfg.context + 1], classes: cfg.vocab };
+  const graph = trainingStepGraph(sized, batch, 1, GPT_OPT.lr, gptOptions(cfg));
+  setGptWeights(graph, cfg);
+  return { graph, feeds: { x: gptBatch(cfg, batch).data }, batch };
+}
+
 export const STEP_MODELS: Record<string, (batch?: number) => StepModel> = {
+  gpt: gptTrainStep,
   cnn: fashionTrainStep,
   mlp: mlpTrainStep,
   'mlp-infer': mlpInference,

@@ -35,7 +35,7 @@ const local = (l: number): Address => ({ base: 0, terms: [[l, 1]] });
 
 /** assembly/gemm.ts gemm / gemmParallel: C[M,N] (+)= A·B, pointers in bytes, strides in elements. */
 export interface GemmArgs {
-  m: number; n: number; k: number;
+  m: I32; n: I32; k: number;
   a: I32; aRs: number; aCs: number;
   b: I32; bRs: number; bCs: number;
   c: I32; ldc: number; accumulate: I32;
@@ -44,6 +44,8 @@ export interface GemmArgs {
   packStride?: number;
   /** table index of the tile epilogue, and the tag it is called with */
   epilogue?: { table: number; tag: I32 };
+  /** gemm: added to the column numbers the epilogue is told (a column slice of a wider C) */
+  colOffset?: I32;
 }
 
 /** A GEMM whose A was packed once by packAll (assembly/gemm.ts): gemmPackedA, single-threaded. */
@@ -72,7 +74,7 @@ export function callGemm(e: Emitter, g: GemmArgs): void {
   if (g.packStride !== undefined) f.i32(g.packStride);
   f.i32(g.epilogue?.table ?? -1);
   pushI32(f, g.epilogue?.tag ?? 0);
-  if (g.packStride === undefined) { f.i32(0); e.call('gemm'); } else e.call('gemmParallel');
+  if (g.packStride === undefined) { pushI32(f, g.colOffset ?? 0); e.call('gemm'); } else e.call('gemmParallel');
 }
 
 /** The convolution geometry tail shared by im2col and col2imAdd, in the library's order. */
@@ -117,6 +119,40 @@ function loop(f: FunctionBuilder, n: number, body: (v: number) => void): void {
   f.forRange(v, () => f.i32(0), () => f.i32(n), 1, () => body(v));
 }
 
+/**
+ * Multiply-adds below which a matmul stays on the calling thread: a fork-join costs tens of
+ * microseconds when the worker has to be woken or was preempted (a loaded 2-core machine),
+ * about what 2^20 multiply-adds take on one core.
+ */
+export const GEMM_PARALLEL_MIN_MACS = 1 << 20;
+/** Pool tasks per thread: small enough that a preempted worker holds back little of the kernel. */
+const TASKS_PER_THREAD = 4;
+/** A task re-packs the operand it does not slice: keep slices this wide so packing stays a few % of the work. */
+const MIN_SLICE = 64;
+
+/**
+ * How a matmul uses the pool: `serial` on the calling thread, or one fork-join for the whole
+ * kernel whose tasks are (batch item, slice) pairs: each item's rows (when M ≥ N: a task packs
+ * all of B, k·N, and its rows of A) or columns (packs all of A) cut into `parts` slices of `slice`.
+ */
+export type MatmulSchedule =
+  | { kind: 'serial' }
+  | { kind: 'split'; axis: 'rows' | 'columns'; parts: number; slice: number; tasks: number };
+
+export function matmulSchedule(threads: number, k: Pick<MatmulKernel, 'batch' | 'm' | 'n' | 'k'>): MatmulSchedule {
+  const macs = k.m * k.n * Math.max(1, k.k);
+  if (threads <= 1 || k.batch * macs < GEMM_PARALLEL_MIN_MACS || k.m === 0 || k.n === 0) return { kind: 'serial' };
+  const axis = k.m >= k.n ? 'rows' : 'columns';
+  const extent = axis === 'rows' ? k.m : k.n;
+  // slices per item so that batch · parts reaches TASKS_PER_THREAD tasks per thread
+  const wanted = Math.max(1, Math.ceil((threads * TASKS_PER_THREAD) / k.batch));
+  const step = axis === 'rows' ? 24 : 8; // whole micro-tiles (MR 4 or 6; NR 8)
+  const slice = Math.ceil(Math.max(MIN_SLICE, Math.ceil(extent / wanted)) / step) * step;
+  const parts = Math.ceil(extent / slice);
+  const tasks = k.batch * parts;
+  return tasks < 2 ? { kind: 'serial' } : { kind: 'split', axis, parts, slice, tasks };
+}
+
 export function emitMatmul(e: Emitter, ctx: ProgramContext, k: MatmulKernel): number {
   const layout = ctx.layout;
   for (const [what, v] of [['a', k.a], ['b', k.b]] as const) {
@@ -126,22 +162,48 @@ export function emitMatmul(e: Emitter, ctx: ProgramContext, k: MatmulKernel): nu
   const direct = directOutput(layout, k);
   const space = [k.batch, k.m, k.n];
   const acc = direct ? 0 : scratch.take(k.batch * k.m * k.n * 4);
-  const pack = gemmPack(scratch, ctx, k.n);
+  const schedule = matmulSchedule(ctx.threads, k);
+  const packStride = align(gemmPackBytes(k.n), 64);
+  const pack = scratch.take(schedule.kind === 'split' ? packStride * ctx.threads : gemmPackBytes(k.n));
   const stores = bindAccToScratch(k.stores, space);
   // per-tile epilogue unless a store writes into an operand the GEMM is still reading
   const perTile = !direct && k.k > 0 && !stores.some((s) => layout.overlaps(s.view.buffer, k.a.buffer) || layout.overlaps(s.view.buffer, k.b.buffer));
   const [aB, aRs, aCs] = k.a.strides as [number, number, number];
   const [bB, bRs, bCs] = k.b.strides as [number, number, number];
   const epilogue = perTile ? ctx.tableIndex(emitTileEpilogue(ctx, stores, space)) : undefined;
-  loop(e.f, k.batch, (b) => callGemm(e, {
-    m: k.m, n: k.n, k: k.k,
-    a: { base: viewBase(layout, k.a), terms: [[b, aB * 4]] }, aRs, aCs,
-    b: { base: viewBase(layout, k.b), terms: [[b, bB * 4]] }, bRs, bCs,
-    c: direct ? { base: viewBase(layout, direct), terms: [[b, direct.strides[0]! * 4]] } : { base: acc, terms: [[b, k.m * k.n * 4]] },
-    ldc: direct ? direct.strides[1]! : k.n, accumulate: 0,
-    ...pack,
-    ...(epilogue !== undefined ? { epilogue: { table: epilogue, tag: local(b) } } : {}),
-  }));
+  const [cB, ldc] = direct ? [direct.strides[0]!, direct.strides[1]!] : [k.m * k.n, k.n];
+  const cBase = direct ? viewBase(layout, direct) : acc;
+  /** item `b` (a local), rows [r0, r0 + m) or columns [c0, c0 + n) of it; r0/c0 locals or absent */
+  const item = (e: Emitter, b: number, packAt: I32, slice?: { axis: 'rows' | 'columns'; at: number; len: number }) => {
+    const rows = slice?.axis === 'rows', cols = slice?.axis === 'columns';
+    callGemm(e, {
+      m: rows ? local(slice!.len) : k.m, n: cols ? local(slice!.len) : k.n, k: k.k,
+      a: { base: viewBase(layout, k.a), terms: [[b, aB * 4], ...(rows ? [[slice!.at, aRs * 4] as [number, number]] : [])] }, aRs, aCs,
+      b: { base: viewBase(layout, k.b), terms: [[b, bB * 4], ...(cols ? [[slice!.at, bCs * 4] as [number, number]] : [])] }, bRs, bCs,
+      c: { base: cBase, terms: [[b, cB * 4], ...(slice ? [[slice.at, (rows ? ldc : 1) * 4] as [number, number]] : [])] },
+      ldc, accumulate: 0, pack: packAt,
+      // the epilogue's tag is b·M + the slice's first row (emitTileEpilogue decodes it)
+      ...(epilogue !== undefined ? { epilogue: { table: epilogue, tag: { base: 0, terms: [[b, k.m], ...(rows ? [[slice!.at, 1] as [number, number]] : [])] } } } : {}),
+      ...(cols ? { colOffset: local(slice!.at) } : {}),
+    });
+  };
+  if (schedule.kind === 'split') {
+    // task t = b·parts + p: item b, slice p (at = p·slice, len = min(slice, extent − at))
+    const task = ctx.addFunction(['i32']);
+    const f = task.e.f;
+    const extent = schedule.axis === 'rows' ? k.m : k.n;
+    const b = f.local('i32'), at = f.local('i32'), len = f.local('i32');
+    f.get(0).i32(schedule.parts).op('i32.div_s').set(b);
+    f.get(0).i32(schedule.parts).op('i32.rem_s').i32(schedule.slice).op('i32.mul').set(at);
+    // len = min(slice, extent − at)
+    f.i32(extent).get(at).op('i32.sub').set(len);
+    f.i32(schedule.slice).get(len).i32(schedule.slice).get(len).op('i32.lt_s').op('select').set(len);
+    item(task.e, b, local(perThread(task.e, pack, packStride)), { axis: schedule.axis, at, len });
+    e.f.i32(ctx.tableIndex(task.func)).i32(schedule.tasks);
+    e.call('parallelFor');
+  } else {
+    loop(e.f, k.batch, (b) => item(e, b, pack));
+  }
   if (!direct && !perTile) emitPointwise(e, ctx, space, stores, true);
   return scratch.size;
 }
@@ -150,12 +212,15 @@ export function emitMatmul(e: Emitter, ctx: ProgramContext, k: MatmulKernel): nu
 function emitTileEpilogue(ctx: ProgramContext, stores: Store[], space: number[]): number {
   const fn = ctx.addFunction(['i32', 'i32', 'i32', 'i32', 'i32']);
   const f = fn.e.f;
-  const i1 = f.local('i32'), i2 = f.local('i32');
-  const vars = [0, i1, i2];
+  const b = f.local('i32'), r0 = f.local('i32'), i1 = f.local('i32'), i2 = f.local('i32');
+  const vars = [b, i1, i2];
+  // tag = b·M + the first row of the GEMM's slice (emitMatmul): rows are told relative to it
+  f.get(0).i32(space[1]!).op('i32.div_s').set(b);
+  f.get(0).i32(space[1]!).op('i32.rem_s').get(1).op('i32.add').set(r0);
   const addressOf = layoutAddress(ctx.layout);
   const scope: Scope = { ...fn.e, indexVars: vars, shape: space, address: (v) => addressOf(v, vars) };
   const vector = vectorizable(ctx.layout, stores, 2, space[2]!);
-  f.forRange(i1, () => f.get(1), () => f.get(1).get(2).op('i32.add'), 1, () => {
+  f.forRange(i1, () => f.get(r0), () => f.get(r0).get(2).op('i32.add'), 1, () => {
     innerLoops(f, i2, () => f.get(3), () => f.get(3).get(4).op('i32.add'), vector,
       () => emitStores(ctx.layout, stores, scope, addressOf, 2), () => emitStores(ctx.layout, stores, scope, addressOf));
   });

@@ -9,7 +9,35 @@ import { collapseReduceAxes } from '../rewrite.ts';
 import { reduceVectorPlan } from '../vectorize.ts';
 import type { Emitter } from './alu.ts';
 import { canVectorize, emitScalar, emitVector, pushLinearIndex, type Scope } from './expr.ts';
+import { viewsOf } from '../../../kernel/expr.ts';
+import type { MemoryLayout } from '../layout.ts';
 import { emitStores, innerLoops, layoutAddress, type ProgramContext } from './nest.ts';
+
+/**
+ * Element-steps (output points × reduced length) below which a reduce stays on the calling
+ * thread: a fork-join costs tens of microseconds on a loaded machine.
+ */
+export const REDUCE_PARALLEL_MIN_WORK = 1 << 17;
+const TASKS_PER_THREAD = 4;
+
+/** Whether a store writes a buffer that the body or a store reads (then tasks could race). */
+function writesWhatItReads(layout: MemoryLayout, k: ReduceKernel): boolean {
+  const reads = [...viewsOf(k.body), ...k.stores.flatMap((s) => viewsOf(s.expr))];
+  return k.stores.some((s) => reads.some((v) => layout.overlaps(v.buffer, s.view.buffer)));
+}
+
+/**
+ * How many pool tasks a reduce is split into along its first output axis (1: not split), from
+ * the kernel's size at compile time.
+ */
+export function reduceTasks(threads: number, layout: MemoryLayout, kernel: ReduceKernel): number {
+  const k = collapseReduceAxes(kernel);
+  if (threads <= 1 || k.shape.length === 0) return 1;
+  const work = [...k.shape, ...k.reduceShape].reduce((a, b) => a * b, 1);
+  if (work < REDUCE_PARALLEL_MIN_WORK || writesWhatItReads(layout, k)) return 1;
+  const tasks = Math.min(k.shape[0]!, threads * TASKS_PER_THREAD);
+  return tasks;
+}
 
 function pushInitial(e: Emitter, k: ReduceKernel, t: DType): void {
   if (k.reduce === 'sum') { if (t === 'f32') e.f.f32(0); else e.f.i32(0); return; }
@@ -38,10 +66,27 @@ function vectorFold(e: Emitter, k: ReduceKernel, t: DType, vacc: number, value: 
 }
 
 export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel): void {
+  const k = collapseReduceAxes(kernel);
+  const tasks = reduceTasks(ctx.threads, ctx.layout, kernel);
+  if (tasks <= 1) { emitReduceNest(e, ctx, k); return; }
+  // task i runs output rows [i·chunk, min((i+1)·chunk, extent)) of the first output axis
+  const extent = k.shape[0]!;
+  const chunk = Math.ceil(extent / tasks);
+  const task = ctx.addFunction(['i32']);
+  const tf = task.e.f;
+  const lo = tf.local('i32'), hi = tf.local('i32');
+  tf.get(0).i32(chunk).op('i32.mul').tee(lo).i32(chunk).op('i32.add').set(hi);
+  tf.get(hi).i32(extent).get(hi).i32(extent).op('i32.lt_s').op('select').set(hi);
+  emitReduceNest(task.e, ctx, k, { lo: () => tf.get(lo), hi: () => tf.get(hi) });
+  e.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(extent / chunk));
+  e.call('parallelFor');
+}
+
+/** The reduce's loop nest into `e`; `range` bounds the first output axis (default: all of it). */
+function emitReduceNest(e: Emitter, ctx: ProgramContext, k: ReduceKernel, range?: { lo: () => void; hi: () => void }): void {
   const f = e.f;
   const layout = ctx.layout;
   const addressOf = layoutAddress(layout);
-  const k = collapseReduceAxes(kernel);
   const t = k.body.dtype;
   const outer = k.shape.map(() => f.local('i32'));
   const red = k.reduceShape.map(() => f.local('i32'));
@@ -98,10 +143,12 @@ export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel
     emitStores(layout, k.stores, epilogueScope(false), addressOf);
   };
 
+  const from = (d: number) => (d === 0 && range ? range.lo : () => f.i32(0));
+  const to = (d: number) => (d === 0 && range ? range.hi : () => f.i32(k.shape[d]!));
   const open = (d: number): void => {
-    if (d < outer.length - 1) { f.forRange(outer[d]!, () => f.i32(0), () => f.i32(k.shape[d]!), 1, () => open(d + 1)); return; }
+    if (d < outer.length - 1) { f.forRange(outer[d]!, from(d), to(d), 1, () => open(d + 1)); return; }
     if (outer.length === 0) { emitPoint(); return; }
-    innerLoops(f, outer[oInner]!, () => f.i32(0), () => f.i32(k.shape[oInner]!), vectorOuter, () => {
+    innerLoops(f, outer[oInner]!, from(oInner), to(oInner), vectorOuter, () => {
       splatInitial(e, k, t); f.set(vacc);
       const loops = (r: number): void => {
         if (r < red.length) { f.forRange(red[r]!, () => f.i32(0), () => f.i32(k.reduceShape[r]!), 1, () => loops(r + 1)); return; }
