@@ -233,7 +233,9 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     }
   };
 
-  if (k.mode === 'forward') {
+  if (k.mode === 'forward' && isDepthwise(g)) {
+    if (emitDepthwiseForward(e0, ctx, k, { scratch, direct, perImage, byImage, accImageStride, acc, space, pixels, forEachImage })) return scratch.size;
+  } else if (k.mode === 'forward') {
     const w = scratch.take(g.outChannels * taps * 4);
     const packStride = align(gemmPackBytes(pixels), 64);
     const shared = perImage ? undefined : gemmPack(scratch, ctx, pixels);
@@ -373,4 +375,73 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   }
   if (!direct) emitPointwise(e0, ctx, space, bindAccToScratch(k.stores, space), true);
   return scratch.size;
+}
+
+/** groups = input channels = output channels: one filter per channel, run by assembly/depthwise.ts. */
+export function isDepthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.groups === g.inChannels && g.groups === g.outChannels;
+}
+
+/** assembly/depthwise.ts depthwiseForward: `channels` planes from x into y (planes yC apart). */
+interface DepthwiseArgs { y: I32; yC: number; x: I32; sC: number; sH: number; sW: number; w: I32; channels: I32; geometry: ConvGeometry }
+
+function callDepthwise(e: Emitter, a: DepthwiseArgs): void {
+  for (const x of [a.y, a.yC, a.x, a.sC, a.sH, a.sW, a.w, a.channels]) pushI32(e.f, x);
+  pushGeometry(e.f, a.geometry);
+  e.call('depthwiseForward');
+}
+
+interface ForwardPlan {
+  scratch: ScratchPlan; direct: View | undefined; perImage: boolean; byImage: boolean; accImageStride: number; acc: number;
+  space: number[]; pixels: number;
+  forEachImage: (body: (e: Emitter, n: number) => void) => void;
+}
+
+/**
+ * A depthwise forward conv: the direct kernel into the output, the per-image accumulator or the
+ * whole accumulator, then the same epilogue as the GEMM path. Threaded builds split a batch by
+ * image (as the GEMM path) and a single image by channel blocks. Returns whether the epilogue
+ * ran (per image); otherwise the caller runs it over the whole accumulator, unless the kernel
+ * wrote its output directly.
+ */
+function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p: ForwardPlan): boolean {
+  const layout = ctx.layout;
+  const g = k.geometry;
+  const C = g.outChannels;
+  const taps = g.kernelHeight * g.kernelWidth;
+  const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
+  const xBase = viewBase(layout, k.input);
+  const w = p.scratch.take(C * taps * 4);
+  gather(e0, w, layout, k.other, [C, 1, g.kernelHeight, g.kernelWidth]);
+  const yC = p.direct ? p.direct.strides[1]! : p.pixels;
+  const args = (y: I32, x: I32, wAt: I32, channels: I32): DepthwiseArgs => ({ y, yC, x, sC: xC, sH: xH, sW: xW, w: wAt, channels, geometry: g });
+  if (ctx.threads > 1 && !p.perImage) {
+    // one image (perImage is false only for batch 1 when threaded): blocks of channels as pool tasks
+    const blocks = Math.min(C, ctx.threads * 4);
+    const chunk = Math.ceil(C / blocks);
+    const task = ctx.addFunction(['i32']);
+    const f = task.e.f;
+    const c0 = f.local('i32'), cnt = f.local('i32');
+    f.get(0).i32(chunk).op('i32.mul').set(c0);
+    // cnt = min(chunk, C − c0)
+    f.i32(chunk).i32(C).get(c0).op('i32.sub').i32(C).get(c0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(cnt);
+    const y0 = p.direct ? viewBase(layout, p.direct) : p.acc;
+    callDepthwise(task.e, args({ base: y0, terms: [[c0, yC * 4]] }, { base: xBase, terms: [[c0, xC * 4]] }, { base: w, terms: [[c0, taps * 4]] }, local(cnt)));
+    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(C / chunk));
+    e0.call('parallelFor');
+    // the accumulator of one image is the whole result space: the caller's threaded epilogue runs over it
+    return false;
+  }
+  p.forEachImage((e, n) => {
+    const x: I32 = { base: xBase, terms: [[n, xN * 4]] };
+    if (p.byImage) {
+      const accT = p.perImage ? perThread(e, p.acc, p.accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(p.acc).set(l); return l; })();
+      callDepthwise(e, args(local(accT), x, w, C));
+      emitPointwise(e, ctx, p.space.slice(1), imageStores(bindAccToScratch(k.stores, p.space)), false, imageAddress(layout, n, accT));
+      return;
+    }
+    const y: I32 = p.direct ? { base: viewBase(layout, p.direct), terms: [[n, p.direct.strides[0]! * 4]] } : { base: p.acc, terms: [[n, C * p.pixels * 4]] };
+    callDepthwise(e, args(y, x, w, C));
+  });
+  return p.byImage;
 }
