@@ -67,6 +67,27 @@ export function depthwiseForward(
       }
       // interior: no column checks
       let ow = owLo;
+      if (vector && kH == 3 && kW == 3 && khLo == 0 && khHi == 3) {
+        // the common 3×3 filter with all rows inside: its nine weights stay in registers
+        const r0 = at(xc, ih0 * sH - padL), r1 = at(r0, dilH * sH), r2 = at(r1, dilH * sH);
+        const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+        const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+        const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+        const d: usize = <usize>dilW << 2;
+        for (; ow + 4 <= owHi; ow += 4) {
+          const o: usize = <usize>(ow * strideW) << 2;
+          let acc = f32x4.mul(load4(r0 + o, stride2), w0);
+          acc = madd(load4(r0 + o + d, stride2), w1, acc);
+          acc = madd(load4(r0 + o + 2 * d, stride2), w2, acc);
+          acc = madd(load4(r1 + o, stride2), w3, acc);
+          acc = madd(load4(r1 + o + d, stride2), w4, acc);
+          acc = madd(load4(r1 + o + 2 * d, stride2), w5, acc);
+          acc = madd(load4(r2 + o, stride2), w6, acc);
+          acc = madd(load4(r2 + o + d, stride2), w7, acc);
+          acc = madd(load4(r2 + o + 2 * d, stride2), w8, acc);
+          v128.store(at(yRow, ow), acc);
+        }
+      }
       if (vector) {
         for (; ow + 4 <= owHi; ow += 4) {
           const iw0 = ow * strideW - padL;
