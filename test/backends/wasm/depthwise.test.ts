@@ -50,6 +50,19 @@ function program(): Program {
     kind: 'conv2d', name: 'nhwc', mode: 'forward', geometry: g, input: view(x, [360, 1, 45, 5]), other: view(w, [1, 0, 15, 5]),
     stores: [store(view(p.output('nhwc_y', [2, 5, 8, 9]), contiguous([2, 5, 8, 9])), acc())],
   });
+  // not depthwise: one image with more output channels than pixels, whose GEMM the pool splits by
+  // rows of C (1×1 reading x directly, 3×3 through im2col; direct output and an epilogue)
+  for (const [name, gg] of [
+    ['rows_1x1', { ...depthwise(1, 24, 5, 7, 1), groups: 1, outChannels: 43 }],
+    ['rows_3x3', { ...depthwise(1, 6, 4, 4, 3, { padTop: 1, padLeft: 1 }), groups: 1, outChannels: 37 }],
+  ] as const) {
+    const xs = [1, gg.inChannels, gg.inHeight, gg.inWidth], ws = [gg.outChannels, gg.inChannels, gg.kernelHeight, gg.kernelWidth];
+    const ys = [1, gg.outChannels, gg.outHeight, gg.outWidth];
+    const x = p.input(`${name}_x`, xs), w = p.input(`${name}_w`, ws), bias = p.input(`${name}_b`, [gg.outChannels]);
+    const conv = { kind: 'conv2d' as const, mode: 'forward' as const, geometry: gg, input: view(x, contiguous(xs)), other: view(w, contiguous(ws)) };
+    p.kernel({ ...conv, name: `${name}_raw`, stores: [store(view(p.output(`${name}_raw`, ys), contiguous(ys)), acc())] });
+    p.kernel({ ...conv, name: `${name}_act`, stores: [store(view(p.output(`${name}_act`, ys), contiguous(ys)), un('relu', bin('add', acc(), load(view(bias, [0, 1, 0, 0])))))] });
+  }
   return p.build();
 }
 

@@ -35,7 +35,7 @@ const local = (l: number): Address => ({ base: 0, terms: [[l, 1]] });
 
 /** assembly/gemm.ts gemm / gemmParallel: C[M,N] (+)= A·B, pointers in bytes, strides in elements. */
 export interface GemmArgs {
-  m: number; n: number; k: number;
+  m: I32; n: number; k: number;
   a: I32; aRs: number; aCs: number;
   b: I32; bRs: number; bCs: number;
   c: I32; ldc: number; accumulate: I32;
@@ -256,6 +256,8 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
     const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
+    // threaded, one image (perImage false, so batch 1), ungrouped, C taller than wide: split rows, not columns
+    const rowSplit = !packOnce && shared?.packStride !== undefined && g.batch === 1 && g.groups === 1 && g.outChannels > pixels;
     forEachImage((e, n) => {
       const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
       const pack: { pack: I32; packStride?: number } = perImage ? { pack: local(perThread(e, packArea, packStride)) } : shared!;
@@ -268,7 +270,29 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
           ? { c: { base: viewBase(layout, direct), terms: [[n, direct.strides[0]! * 4], [grp, oPerG * direct.strides[1]! * 4]] }, ldc: direct.strides[1]! }
           : byImage ? { c: { base: 0, terms: [[accT, 1], [grp, oPerG * pixels * 4]] }, ldc: pixels }
           : { c: { base: acc, terms: [[n, g.outChannels * pixels * 4], [grp, oPerG * pixels * 4]] }, ldc: pixels };
-        if (packOnce) {
+        if (rowSplit) {
+          // one image, more output channels than pixels (the 7×7 and 14×14 layers): the pool splits
+          // C's rows, so each thread packs half the weights and all of the small B, where
+          // gemmParallel's column split had every thread pack all the weights for a few columns
+          const mr = ctx.constants.GEMM_MR;
+          const chunk = Math.ceil(g.outChannels / ctx.threads / mr) * mr;
+          const task = ctx.addFunction(['i32']);
+          const f = task.e.f;
+          const r0 = f.local('i32'), rows = f.local('i32');
+          f.get(0).i32(chunk).op('i32.mul').set(r0);
+          // rows = min(chunk, M − r0)
+          f.i32(chunk).i32(g.outChannels).get(r0).op('i32.sub').i32(g.outChannels).get(r0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(rows);
+          const cBase = direct ? viewBase(layout, direct) : acc;
+          callGemm(task.e, {
+            m: local(rows), n: pixels, k: taps,
+            a: { base: w, terms: [[r0, taps * 4]] }, aRs: taps, aCs: 1,
+            b: pointwise ? xBase : colArea, bRs: pointwise ? xC : pixels, bCs: 1,
+            c: { base: cBase, terms: [[r0, c.ldc * 4]] }, ldc: c.ldc, accumulate: 0,
+            pack: local(perThread(task.e, shared!.pack, shared!.packStride!)),
+          });
+          e.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(g.outChannels / chunk));
+          e.call('parallelFor');
+        } else if (packOnce) {
           callGemmPackedA(e, {
             m: oPerG, n: pixels, k: taps, packedA: { base: packedW, terms: [[grp, wGroupBytes]] },
             b, bRs: pointwise ? xC : pixels, bCs: 1,
