@@ -5,6 +5,7 @@
 // at once with f32x4 over the interior (every tap of the row inside the input), the padded edges
 // with scalar code.
 import { at } from './layout';
+import { NO_EPILOGUE, TileEpilogue } from './gemm';
 
 /** c + a·b: fused in the relaxed-SIMD build. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -23,11 +24,14 @@ import { at } from './layout';
  * y[c, oh, ow] = Σ_{kh,kw} w[c, kh, kw] · x[c, oh·sH − padT + kh·dH, ow·sW − padL + kw·dW]
  * (zero outside the input) for `channels` channels. x has element strides sC, sH, sW; w is
  * contiguous [channels, kH, kW]; y's planes are row-contiguous (pitch outW) and yC apart.
+ * After each plane, `epilogue` (a gemm TileEpilogue, NO_EPILOGUE: none) is called with
+ * (tag, channelOffset + c, 1, 0, outH·outW).
  */
 export function depthwiseForward(
   y: usize, yC: i32, x: usize, sC: i32, sH: i32, sW: i32, w: usize, channels: i32,
   inH: i32, inW: i32, kH: i32, kW: i32, outH: i32, outW: i32,
   strideH: i32, strideW: i32, padT: i32, padL: i32, dilH: i32, dilW: i32,
+  epilogue: TileEpilogue, tag: i32, channelOffset: i32,
 ): void {
   // output columns whose every tap lies inside the row: [owLo, owHi)
   let owLo = (padL + strideW - 1) / strideW;
@@ -114,5 +118,7 @@ export function depthwiseForward(
       }
       yRow = at(yRow, outW);
     }
+    // the fused epilogue over this plane while it is still in cache: row = channel, columns = pixels
+    if (epilogue != NO_EPILOGUE) call_indirect<void>(<u32>epilogue, tag, channelOffset + c, 1, 0, outH * outW);
   }
 }

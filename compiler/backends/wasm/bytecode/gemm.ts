@@ -6,10 +6,10 @@
  */
 import type { ConvGeometry, ConvKernel, MatmulKernel, Store, View } from '../../../kernel/ir.ts';
 import {
-  directOutput, gemmPackBytes, imageStores, inputGradAsForward, planConv, ScratchPlan, viewBase, type ImageView,
+  directOutput, gemmPackBytes, imageEpilogueApplies, imageStores, inputGradAsForward, planConv, ScratchPlan, viewBase, type ImageView,
 } from '../gemm-kernels.ts';
 import { ACC_BUFFER, align, type MemoryLayout } from '../layout.ts';
-import { bindAccToScratch } from '../rewrite.ts';
+import { bindAccToScratch, mapExpr } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import type { Address, Scope } from './expr.ts';
 import type { FunctionBuilder } from './encoder.ts';
@@ -407,12 +407,29 @@ export function isDepthwise(g: ConvGeometry): boolean {
 }
 
 /** assembly/depthwise.ts depthwiseForward: `channels` planes from x into y (planes yC apart). */
-interface DepthwiseArgs { y: I32; yC: number; x: I32; sC: number; sH: number; sW: number; w: I32; channels: I32; geometry: ConvGeometry }
+interface DepthwiseArgs {
+  y: I32; yC: number; x: I32; sC: number; sH: number; sW: number; w: I32; channels: I32; geometry: ConvGeometry;
+  /** per-plane epilogue (table index of a tile epilogue over [batch, C, pixels]), its tag and the first channel's row */
+  epilogue?: { table: number; tag: I32; channelOffset: I32 };
+}
 
 function callDepthwise(e: Emitter, a: DepthwiseArgs): void {
   for (const x of [a.y, a.yC, a.x, a.sC, a.sH, a.sW, a.w, a.channels]) pushI32(e.f, x);
   pushGeometry(e.f, a.geometry);
+  for (const x of [a.epilogue?.table ?? -1, a.epilogue?.tag ?? 0, a.epilogue?.channelOffset ?? 0]) pushI32(e.f, x);
   e.call('depthwiseForward');
+}
+
+/** Views over [n, c, oh, ow] with row-contiguous pixels (stride(oh) = outW·stride(ow)) as views over [n, c, pixel]. */
+function collapsePixels(stores: Store[], outW: number): Store[] | undefined {
+  let ok = true;
+  const cut = (v: View): View => {
+    const [a, b, h, w] = v.strides as [number, number, number, number];
+    if (h !== outW * w) ok = false;
+    return { ...v, strides: [a, b, w] };
+  };
+  const out = stores.map((s) => ({ view: cut(s.view), expr: mapExpr(s.expr, (e) => (e.op === 'load' ? { ...e, view: cut(e.view) } : undefined)) }));
+  return ok ? out : undefined;
 }
 
 interface ForwardPlan {
@@ -438,7 +455,15 @@ function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p
   const w = p.scratch.take(C * taps * 4);
   gather(e0, w, layout, k.other, [C, 1, g.kernelHeight, g.kernelWidth]);
   const yC = p.direct ? p.direct.strides[1]! : p.pixels;
-  const args = (y: I32, x: I32, wAt: I32, channels: I32): DepthwiseArgs => ({ y, yC, x, sC: xC, sH: xH, sW: xW, w: wAt, channels, geometry: g });
+  // the epilogue fused per plane (in cache), when the accumulator is the whole result space (one
+  // image, or not per-image blocks) at the scratch base and the stores neither depend on the
+  // position nor overlap the operands
+  const space3 = [g.batch, C, p.pixels];
+  const collapsed = p.direct || !(g.batch === 1 || !p.byImage) || !imageEpilogueApplies(layout, k) ? undefined : collapsePixels(k.stores, g.outWidth);
+  const fused = collapsed && p.acc === layout.scratchBase ? ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3)) : undefined;
+  const args = (y: I32, x: I32, wAt: I32, channels: I32, n: I32 = 0, c0: I32 = 0): DepthwiseArgs => ({
+    y, yC, x, sC: xC, sH: xH, sW: xW, w: wAt, channels, geometry: g, ...(fused !== undefined ? { epilogue: { table: fused, tag: n, channelOffset: c0 } } : {}),
+  });
   if (ctx.threads > 1 && !p.perImage) {
     // one image (perImage is false only for batch 1 when threaded): blocks of channels as pool tasks
     const blocks = Math.min(C, ctx.threads * 4);
@@ -450,11 +475,16 @@ function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p
     // cnt = min(chunk, C − c0)
     f.i32(chunk).i32(C).get(c0).op('i32.sub').i32(C).get(c0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(cnt);
     const y0 = p.direct ? viewBase(layout, p.direct) : p.acc;
-    callDepthwise(task.e, args({ base: y0, terms: [[c0, yC * 4]] }, { base: xBase, terms: [[c0, xC * 4]] }, { base: w, terms: [[c0, taps * 4]] }, local(cnt)));
+    callDepthwise(task.e, args({ base: y0, terms: [[c0, yC * 4]] }, { base: xBase, terms: [[c0, xC * 4]] }, { base: w, terms: [[c0, taps * 4]] }, local(cnt), 0, local(c0)));
     e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(C / chunk));
     e0.call('parallelFor');
-    // the accumulator of one image is the whole result space: the caller's threaded epilogue runs over it
-    return false;
+    // unfused, the accumulator of one image is the whole result space: the caller's threaded epilogue runs over it
+    return fused !== undefined;
+  }
+  if (fused !== undefined) {
+    // the accumulator is the whole space: image n's block at acc + n·C·pixels
+    p.forEachImage((e, n) => callDepthwise(e, args({ base: p.acc, terms: [[n, C * p.pixels * 4]] }, { base: xBase, terms: [[n, xN * 4]] }, w, C, local(n))));
+    return true;
   }
   p.forEachImage((e, n) => {
     const x: I32 = { base: xBase, terms: [[n, xN * 4]] };
