@@ -5,6 +5,7 @@
 
 export { gemm, gemmPackedA, packAll, KC, NR, PLAN_EDGE_ROWS, PLAN_MC, GEMM_MR, GEMM_MC } from './gemm';
 export { im2col, col2imAdd } from './conv';
+export { depthwiseForward } from './depthwise';
 export { gather4 } from './layout';
 export { poolForward, poolBackward } from './pool';
 export { hashUniform, vhashUniform, idiv, vexp, vlog, vtanh, vsigmoid, vpow, vidiv, vsignf, vsigni, vf2i, erff, floormodf, floormodi } from './alu';

@@ -161,8 +161,10 @@ export function planConv(layout: MemoryLayout, k: ConvKernel, threads: number) {
   const direct = k.mode === 'forward' ? directConvOutput(layout, k) : undefined;
   // threaded builds split the batch: every thread gets its own column matrix and GEMM scratch
   const perImage = k.mode !== 'input_grad' && threads > 1 && g.batch > 1;
-  // a forward conv's epilogue runs per image while its accumulator block is still in cache
-  const byImage = k.mode === 'forward' && !direct && imageEpilogueApplies(layout, k);
+  // a forward conv's epilogue runs per image while its accumulator block is still in cache; not
+  // for one image on a pool, whose per-image epilogue would run on the main thread alone while the
+  // workers wait (the whole-space epilogue is split across the pool)
+  const byImage = k.mode === 'forward' && !direct && imageEpilogueApplies(layout, k) && !(threads > 1 && g.batch === 1);
   const accImageStride = align(g.outChannels * pixels * 4, 64);
   const acc = direct ? 0 : scratch.take(byImage ? accImageStride * (perImage ? threads : 1) : space.reduce((a, b) => a * b, 1) * 4);
   const colStride = align(taps * pixels * 4, 64);

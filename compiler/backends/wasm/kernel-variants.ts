@@ -21,7 +21,7 @@ export const KERNEL_FILES: { readonly [V in KernelVariant]: string } = {
 };
 
 /** The library's sources (assembly/), entry first. */
-export const KERNEL_SOURCES = ['index.ts', 'index.threads.ts', 'alu.ts', 'conv.ts', 'gemm.ts', 'layout.ts', 'pool.ts', 'threads.ts'] as const;
+export const KERNEL_SOURCES = ['index.ts', 'index.threads.ts', 'alu.ts', 'conv.ts', 'depthwise.ts', 'gemm.ts', 'layout.ts', 'pool.ts', 'threads.ts'] as const;
 
 export const isThreaded = (v: KernelVariant): boolean => v === 'threads' || v === 'threads-relaxed';
 

@@ -6,10 +6,10 @@
  */
 import type { ConvGeometry, ConvKernel, MatmulKernel, Store, View } from '../../../kernel/ir.ts';
 import {
-  directOutput, gemmPackBytes, imageStores, inputGradAsForward, planConv, ScratchPlan, viewBase, type ImageView,
+  directOutput, gemmPackBytes, imageEpilogueApplies, imageStores, inputGradAsForward, planConv, ScratchPlan, viewBase, type ImageView,
 } from '../gemm-kernels.ts';
 import { ACC_BUFFER, align, type MemoryLayout } from '../layout.ts';
-import { bindAccToScratch } from '../rewrite.ts';
+import { bindAccToScratch, mapExpr } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import type { Address, Scope } from './expr.ts';
 import type { FunctionBuilder } from './encoder.ts';
@@ -298,7 +298,9 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     }
   };
 
-  if (k.mode === 'forward') {
+  if (k.mode === 'forward' && isDepthwise(g)) {
+    if (emitDepthwiseForward(e0, ctx, k, { scratch, direct, perImage, byImage, accImageStride, acc, space, pixels, forEachImage })) return scratch.size;
+  } else if (k.mode === 'forward') {
     const w = scratch.take(g.outChannels * taps * 4);
     const packStride = align(gemmPackBytes(pixels), 64);
     const shared = perImage ? undefined : gemmPack(scratch, ctx, pixels);
@@ -319,6 +321,8 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
     const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
+    // threaded, one image (perImage false, so batch 1), ungrouped, C taller than wide: split rows, not columns
+    const rowSplit = !packOnce && shared?.packStride !== undefined && g.batch === 1 && g.groups === 1 && g.outChannels > pixels;
     forEachImage((e, n) => {
       const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
       const pack: { pack: I32; packStride?: number } = perImage ? { pack: local(perThread(e, packArea, packStride)) } : shared!;
@@ -331,7 +335,29 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
           ? { c: { base: viewBase(layout, direct), terms: [[n, direct.strides[0]! * 4], [grp, oPerG * direct.strides[1]! * 4]] }, ldc: direct.strides[1]! }
           : byImage ? { c: { base: 0, terms: [[accT, 1], [grp, oPerG * pixels * 4]] }, ldc: pixels }
           : { c: { base: acc, terms: [[n, g.outChannels * pixels * 4], [grp, oPerG * pixels * 4]] }, ldc: pixels };
-        if (packOnce) {
+        if (rowSplit) {
+          // one image, more output channels than pixels (the 7×7 and 14×14 layers): the pool splits
+          // C's rows, so each thread packs half the weights and all of the small B, where
+          // gemmParallel's column split had every thread pack all the weights for a few columns
+          const mr = ctx.constants.GEMM_MR;
+          const chunk = Math.ceil(g.outChannels / ctx.threads / mr) * mr;
+          const task = ctx.addFunction(['i32']);
+          const f = task.e.f;
+          const r0 = f.local('i32'), rows = f.local('i32');
+          f.get(0).i32(chunk).op('i32.mul').set(r0);
+          // rows = min(chunk, M − r0)
+          f.i32(chunk).i32(g.outChannels).get(r0).op('i32.sub').i32(g.outChannels).get(r0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(rows);
+          const cBase = direct ? viewBase(layout, direct) : acc;
+          callGemm(task.e, {
+            m: local(rows), n: pixels, k: taps,
+            a: { base: w, terms: [[r0, taps * 4]] }, aRs: taps, aCs: 1,
+            b: pointwise ? xBase : colArea, bRs: pointwise ? xC : pixels, bCs: 1,
+            c: { base: cBase, terms: [[r0, c.ldc * 4]] }, ldc: c.ldc, accumulate: 0,
+            pack: local(perThread(task.e, shared!.pack, shared!.packStride!)),
+          });
+          e.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(g.outChannels / chunk));
+          e.call('parallelFor');
+        } else if (packOnce) {
           callGemmPackedA(e, {
             m: oPerG, n: pixels, k: taps, packedA: { base: packedW, terms: [[grp, wGroupBytes]] },
             b, bRs: pointwise ? xC : pixels, bCs: 1,
@@ -438,4 +464,103 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   }
   if (!direct) emitPointwise(e0, ctx, space, bindAccToScratch(k.stores, space), true);
   return scratch.size;
+}
+
+/** groups = input channels = output channels: one filter per channel, run by assembly/depthwise.ts. */
+export function isDepthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.groups === g.inChannels && g.groups === g.outChannels;
+}
+
+/** assembly/depthwise.ts depthwiseForward: `channels` planes from x into y (planes yC apart). */
+interface DepthwiseArgs {
+  y: I32; yC: number; x: I32; sC: number; sH: number; sW: number; w: I32; channels: I32; geometry: ConvGeometry;
+  /** per-plane epilogue (table index of a tile epilogue over [batch, C, pixels]), its tag and the first channel's row */
+  epilogue?: { table: number; tag: I32; channelOffset: I32 };
+}
+
+function callDepthwise(e: Emitter, a: DepthwiseArgs): void {
+  for (const x of [a.y, a.yC, a.x, a.sC, a.sH, a.sW, a.w, a.channels]) pushI32(e.f, x);
+  pushGeometry(e.f, a.geometry);
+  for (const x of [a.epilogue?.table ?? -1, a.epilogue?.tag ?? 0, a.epilogue?.channelOffset ?? 0]) pushI32(e.f, x);
+  e.call('depthwiseForward');
+}
+
+/** Views over [n, c, oh, ow] with row-contiguous pixels (stride(oh) = outW·stride(ow)) as views over [n, c, pixel]. */
+function collapsePixels(stores: Store[], outW: number): Store[] | undefined {
+  let ok = true;
+  const cut = (v: View): View => {
+    const [a, b, h, w] = v.strides as [number, number, number, number];
+    if (h !== outW * w) ok = false;
+    return { ...v, strides: [a, b, w] };
+  };
+  const out = stores.map((s) => ({ view: cut(s.view), expr: mapExpr(s.expr, (e) => (e.op === 'load' ? { ...e, view: cut(e.view) } : undefined)) }));
+  return ok ? out : undefined;
+}
+
+interface ForwardPlan {
+  scratch: ScratchPlan; direct: View | undefined; perImage: boolean; byImage: boolean; accImageStride: number; acc: number;
+  space: number[]; pixels: number;
+  forEachImage: (body: (e: Emitter, n: number) => void) => void;
+}
+
+/**
+ * A depthwise forward conv: the direct kernel into the output, the per-image accumulator or the
+ * whole accumulator, then the same epilogue as the GEMM path. Threaded builds split a batch by
+ * image (as the GEMM path) and a single image by channel blocks. Returns whether the epilogue
+ * ran (per image); otherwise the caller runs it over the whole accumulator, unless the kernel
+ * wrote its output directly.
+ */
+function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p: ForwardPlan): boolean {
+  const layout = ctx.layout;
+  const g = k.geometry;
+  const C = g.outChannels;
+  const taps = g.kernelHeight * g.kernelWidth;
+  const [xN, xC, xH, xW] = k.input.strides as [number, number, number, number];
+  const xBase = viewBase(layout, k.input);
+  const w = p.scratch.take(C * taps * 4);
+  gather(e0, w, layout, k.other, [C, 1, g.kernelHeight, g.kernelWidth]);
+  const yC = p.direct ? p.direct.strides[1]! : p.pixels;
+  // the epilogue fused per plane (in cache), when the accumulator is the whole result space (one
+  // image, or not per-image blocks) at the scratch base and the stores neither depend on the
+  // position nor overlap the operands
+  const space3 = [g.batch, C, p.pixels];
+  const collapsed = p.direct || !(g.batch === 1 || !p.byImage) || !imageEpilogueApplies(layout, k) ? undefined : collapsePixels(k.stores, g.outWidth);
+  const fused = collapsed && p.acc === layout.scratchBase ? ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3)) : undefined;
+  const args = (y: I32, x: I32, wAt: I32, channels: I32, n: I32 = 0, c0: I32 = 0): DepthwiseArgs => ({
+    y, yC, x, sC: xC, sH: xH, sW: xW, w: wAt, channels, geometry: g, ...(fused !== undefined ? { epilogue: { table: fused, tag: n, channelOffset: c0 } } : {}),
+  });
+  if (ctx.threads > 1 && !p.perImage) {
+    // one image (perImage is false only for batch 1 when threaded): blocks of channels as pool tasks
+    const blocks = Math.min(C, ctx.threads * 4);
+    const chunk = Math.ceil(C / blocks);
+    const task = ctx.addFunction(['i32']);
+    const f = task.e.f;
+    const c0 = f.local('i32'), cnt = f.local('i32');
+    f.get(0).i32(chunk).op('i32.mul').set(c0);
+    // cnt = min(chunk, C − c0)
+    f.i32(chunk).i32(C).get(c0).op('i32.sub').i32(C).get(c0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(cnt);
+    const y0 = p.direct ? viewBase(layout, p.direct) : p.acc;
+    callDepthwise(task.e, args({ base: y0, terms: [[c0, yC * 4]] }, { base: xBase, terms: [[c0, xC * 4]] }, { base: w, terms: [[c0, taps * 4]] }, local(cnt), 0, local(c0)));
+    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(C / chunk));
+    e0.call('parallelFor');
+    // unfused, the accumulator of one image is the whole result space: the caller's threaded epilogue runs over it
+    return fused !== undefined;
+  }
+  if (fused !== undefined) {
+    // the accumulator is the whole space: image n's block at acc + n·C·pixels
+    p.forEachImage((e, n) => callDepthwise(e, args({ base: p.acc, terms: [[n, C * p.pixels * 4]] }, { base: xBase, terms: [[n, xN * 4]] }, w, C, local(n))));
+    return true;
+  }
+  p.forEachImage((e, n) => {
+    const x: I32 = { base: xBase, terms: [[n, xN * 4]] };
+    if (p.byImage) {
+      const accT = p.perImage ? perThread(e, p.acc, p.accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(p.acc).set(l); return l; })();
+      callDepthwise(e, args(local(accT), x, w, C));
+      emitPointwise(e, ctx, p.space.slice(1), imageStores(bindAccToScratch(k.stores, p.space)), false, imageAddress(layout, n, accT));
+      return;
+    }
+    const y: I32 = p.direct ? { base: viewBase(layout, p.direct), terms: [[n, p.direct.strides[0]! * 4]] } : { base: p.acc, terms: [[n, C * p.pixels * 4]] };
+    callDepthwise(e, args(y, x, w, C));
+  });
+  return p.byImage;
 }
