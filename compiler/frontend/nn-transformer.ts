@@ -59,13 +59,19 @@ export interface AttentionOptions {
 export function attention(o: AttentionOptions): Layer {
   return (x, ctx) => {
     if (x.rank !== 3) throw new GraphError(`attention: input must be [B, T, C], got ${fmtType(x)}`, userCallSite());
-    const c = x.shape[2]!;
-    const name = ctx.name('attn', o.name);
-    const w = (p: string, std = 0.02) => ctx.param(`${name}/${p}`, [c, c], normal(ctx.rng, std));
-    const b = (p: string) => (o.bias === false ? undefined : ctx.param(`${name}/${p}`, [c], zeros));
-    const weights = { wq: w('wq'), wk: w('wk'), wv: w('wv'), wo: w('wo', o.outStd ?? 0.02), bq: b('bq'), bk: b('bk'), bv: b('bv'), bo: b('bo') };
+    const weights = attentionParams(ctx, ctx.name('attn', o.name), x.shape[2]!, o);
     return C.multiHeadSelfAttention(x, weights, o.heads, { causal: o.causal ?? true });
   };
+}
+
+/**
+ * The attention layer's params "<name>/wq", …, "<name>/bo" for width c: shared by `attention` and
+ * by attention written another way over the same weights (a decoder step over a KV cache).
+ */
+export function attentionParams(ctx: ModelContext, name: string, c: number, o: Pick<AttentionOptions, 'bias' | 'outStd'> = {}): C.MultiHeadWeights {
+  const w = (p: string, std = 0.02) => ctx.param(`${name}/${p}`, [c, c], normal(ctx.rng, std));
+  const b = (p: string) => (o.bias === false ? undefined : ctx.param(`${name}/${p}`, [c], zeros));
+  return { wq: w('wq'), wk: w('wk'), wv: w('wv'), wo: w('wo', o.outStd ?? 0.02), bq: b('bq'), bk: b('bk'), bv: b('bv'), bo: b('bo') };
 }
 
 /** x + f(x) */
@@ -87,6 +93,11 @@ export interface TransformerBlockOptions {
   layers?: number;
   /** GELU form of the MLP: 'tanh' (GPT-2's, default) or 'erf' (exact) */
   gelu?: 'tanh' | 'erf';
+  /**
+   * the self-attention over ln1(x), in place of `attention` (e.g. one position attending over a
+   * KV cache); `name` is the attention layer's, "<block>/attn", so its params keep their names
+   */
+  attend?: (x: Tensor, ctx: ModelContext, name: string, outStd: number) => Tensor;
   name?: string;
 }
 
@@ -101,7 +112,8 @@ export function transformerBlock(o: TransformerBlockOptions): Layer {
     const name = ctx.name('block', o.name);
     const outStd = 0.02 / Math.sqrt(2 * (o.layers ?? 1));
     const drop = (h: Tensor) => dropout(o.dropout ?? 0)(h, ctx);
-    const a = attention({ heads: o.heads, causal: o.causal ?? true, outStd, name: `${name}/attn` })(layerNorm({ name: `${name}/ln1` })(x, ctx), ctx);
+    const attend = o.attend ?? ((y: Tensor, c2: ModelContext, n: string) => attention({ heads: o.heads, causal: o.causal ?? true, outStd, name: n })(y, c2));
+    const a = attend(layerNorm({ name: `${name}/ln1` })(x, ctx), ctx, `${name}/attn`, outStd);
     const h = F.add(x, drop(a));
     const act = o.gelu === 'erf' ? C.gelu : C.geluTanh;
     const hidden = act(linear(layerNorm({ name: `${name}/ln2` })(h, ctx), ctx, `${name}/fc`, Math.round((o.mlpRatio ?? 4) * c)));

@@ -15,7 +15,7 @@ import type { Pad4 } from '../ops/attrs.ts';
 import { batchNormOp } from './normalization.ts';
 import { checkAt, checkConvAttrs, checkLayerSizes } from '../ops/validate.ts';
 
-export { embedding, layerNorm, rmsNorm, attention, transformerBlock, residual } from './nn-transformer.ts';
+export { embedding, layerNorm, rmsNorm, attention, attentionParams, transformerBlock, residual } from './nn-transformer.ts';
 
 export class ModelContext {
   readonly rng: Rng;

@@ -126,8 +126,6 @@ export function lowerGraph(graph: Graph, options: LowerOptions): Program {
   }
 }
 
-
-
 class Lowering {
   private readonly buffers: BufferDecl[] = [];
   private readonly kernels: Kernel[] = [];

@@ -12,16 +12,16 @@
  * sequence, which the position mask hides, so a new sequence needs no reset — it starts at
  * pos 0. A prompt is prefilled by running it token by token.
  *
- * The params have the names and shapes of the training graph's (examples/char-gpt.ts and
- * nn.transformerBlock), so a checkpoint or a training session's params load as they are; the
- * test test/train/gpt-decode.test.ts checks the logits against the full-window forward at
- * every position.
+ * Each block is nn.transformerBlock itself with its self-attention replaced (`attend`), over the
+ * same attention params (nn.attentionParams), so the params have the training graph's names and
+ * shapes and a checkpoint or a training session's params load as they are;
+ * test/train/gpt-decode.test.ts checks the logits against the full-window forward at every
+ * position.
  */
 import { Graph, nn, type Tensor } from '../../compiler/index.ts';
 import * as F from '../../compiler/frontend/math.ts';
-import { geluTanh } from '../../compiler/frontend/composites.ts';
 import { softmax } from '../../compiler/frontend/activations.ts';
-import { normal, zeros } from '../../compiler/frontend/init.ts';
+import { normal } from '../../compiler/frontend/init.ts';
 import { GPT_DEFAULTS, type GptOption } from '../char-gpt.ts';
 
 /** the decode program's input, output and cache names */
@@ -39,7 +39,7 @@ export function gptDecodeGraph(options: Record<string, number>, name = 'char-gpt
   const tok = nn.embedding(vocab, width, { name: 'tok' })(token, ctx); // [1, C]
   const posTable = ctx.param('pos/table', [context, width], normal(ctx.rng, 0.02));
   let h = F.add(tok, F.gather(posTable, pos, 0));
-  for (let l = 1; l <= layers; l++) h = decodeBlock(h, ctx, `block${l}`, { heads, context, pos });
+  for (let l = 1; l <= layers; l++) h = decodeBlock(h, ctx, `block${l}`, { heads, layers, context, pos });
   h = nn.layerNorm({ name: 'ln_f' })(h, ctx);
   const tied = opt('tied');
   const logits = tied ? F.matmul(h, F.transpose(g.params.get('tok/table')!)) : F.matmul(h, ctx.param('head/w', [width, vocab], normal(ctx.rng, 0.02)));
@@ -47,18 +47,9 @@ export function gptDecodeGraph(options: Record<string, number>, name = 'char-gpt
   return g;
 }
 
-/** x·W + b with the training graph's param names "<name>/w", "<name>/b" */
-function linear(x: Tensor, ctx: nn.ModelContext, name: string, units: number): Tensor {
-  const w = ctx.param(`${name}/w`, [x.shape[x.rank - 1]!, units], normal(ctx.rng, 0.02));
-  return F.add(F.matmul(x, w), ctx.param(`${name}/b`, [units], zeros));
-}
-
-/** nn.transformerBlock for one position x [1, C] (pre-LN, tanh GELU MLP of 4·C, no dropout at inference) */
-function decodeBlock(x: Tensor, ctx: nn.ModelContext, name: string, o: { heads: number; context: number; pos: Tensor }): Tensor {
-  const c = x.shape[1]!;
-  const h = F.add(x, cachedAttention(nn.layerNorm({ name: `${name}/ln1` })(x, ctx), ctx, name, o));
-  const hidden = geluTanh(linear(nn.layerNorm({ name: `${name}/ln2` })(h, ctx), ctx, `${name}/fc`, 4 * c));
-  return F.add(h, linear(hidden, ctx, `${name}/proj`, c));
+/** nn.transformerBlock at one position x [1, C], its self-attention reading the block's KV cache */
+function decodeBlock(x: Tensor, ctx: nn.ModelContext, name: string, o: { heads: number; layers: number; context: number; pos: Tensor }): Tensor {
+  return nn.transformerBlock({ heads: o.heads, layers: o.layers, name, attend: (y, c, attnName, outStd) => cachedAttention(y, c, attnName, name, { ...o, outStd }) })(x, ctx);
 }
 
 /**
@@ -66,13 +57,11 @@ function decodeBlock(x: Tensor, ctx: nn.ModelContext, name: string, o: { heads: 
  * and value into row pos. Heads split the width as in the training graph: head i owns columns
  * i·D..(i+1)·D − 1.
  */
-function cachedAttention(x: Tensor, ctx: nn.ModelContext, block: string, o: { heads: number; context: number; pos: Tensor }): Tensor {
+function cachedAttention(x: Tensor, ctx: nn.ModelContext, name: string, block: string, o: { heads: number; context: number; pos: Tensor; outStd: number }): Tensor {
   const g = ctx.graph, c = x.shape[1]!, t = o.context, hs = o.heads, d = c / hs;
-  const w = (p: string) => ctx.param(`${block}/attn/${p}`, [c, c], normal(ctx.rng, 0.02));
-  const b = (p: string) => ctx.param(`${block}/attn/${p}`, [c], zeros);
-  const wq = w('wq'), wk = w('wk'), wv = w('wv'), wo = w('wo');
-  const bq = b('bq'), bk = b('bk'), bv = b('bv'), bo = b('bo');
-  const q = F.add(F.matmul(x, wq), bq), k = F.add(F.matmul(x, wk), bk), v = F.add(F.matmul(x, wv), bv); // [1, C]
+  const { wq, wk, wv, wo, bq, bk, bv, bo } = nn.attentionParams(ctx, name, c, { outStd: o.outStd });
+  const addBias = (y: Tensor, bias: Tensor | undefined) => (bias ? F.add(y, bias) : y);
+  const q = addBias(F.matmul(x, wq), bq), k = addBias(F.matmul(x, wk), bk), v = addBias(F.matmul(x, wv), bv); // [1, C]
   const thisRow = F.equal(F.iota(g, [t, 1], 0), o.pos); // [T, 1]: 1 at row pos
   const write = (kv: 'k' | 'v', value: Tensor): Tensor => {
     const cache = g.stateTensor(`cache/${block}/${kv}`, [t, c], new Float32Array(t * c));
@@ -88,5 +77,5 @@ function cachedAttention(x: Tensor, ctx: nn.ModelContext, block: string, o: { he
   const seen = F.lessEqual(F.iota(g, [1, 1, t], 2), o.pos); // [1, 1, T]: keys 0..pos
   scores = F.where(F.broadcastTo(seen, scores.shape), scores, -1e9);
   const att = F.matmul(softmax(scores, -1), v3); // [H, 1, D]
-  return F.add(F.matmul(F.reshape(F.transpose(att, [1, 0, 2]), [1, c]), wo), bo);
+  return addBias(F.matmul(F.reshape(F.transpose(att, [1, 0, 2]), [1, c]), wo), bo);
 }
