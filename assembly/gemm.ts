@@ -220,7 +220,8 @@ export const NO_EPILOGUE: TileEpilogue = -1;
 /**
  * Packs all of an m×k A once, for gemmPackedA: k-block by k-block (the blocks gemm uses), each
  * block its MR-high panels for all m rows, block k0 at dst + k0·paddedRows(m) floats. A
- * convolution's weights are the A of every image's GEMM: packed once per call, not per image.
+ * convolution's weights are the A of every image's GEMM: packed once per call (or once per
+ * change of the weights, when the compiler caches them), not per image.
  * Needs (m + PLAN_EDGE_ROWS)·k floats at `dst`.
  */
 export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize): void {
@@ -229,10 +230,13 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
   for (let k0 = 0; k0 < k; k0 += kStep) packA(0, m, k0, min(kStep, k - k0), a, aRs, aCs, dst + (<usize>(k0 * rows) << 2));
 }
 
-/** gemm's block loops; `packedAll` ≠ 0: A was packed by packAll there (and `a` is unused). */
+/**
+ * gemm's block loops; `packedAll` ≠ 0: A was packed by packAll there (and `a` is unused), for a
+ * matrix of `packedRows` padded rows of which this call computes rows row0.. (row0 a multiple of MR).
+ */
 @inline function gemmBlocks(
   m: i32, n: i32, k: i32,
-  a: usize, aRs: i32, aCs: i32, packedAll: usize,
+  a: usize, aRs: i32, aCs: i32, packedAll: usize, packedRows: i32, row0: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
@@ -247,7 +251,6 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
   const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
   const kStep = kStepOf(k);
-  const rows = paddedRows(m);
   for (let k0 = 0; k0 < k; k0 += kStep) {
     const kc = min(kStep, k - k0);
     packB(k0, kc, n, b, bRs, bCs, packedB);
@@ -256,7 +259,7 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
       const mc = min(MC, m - m0);
       // MC is a multiple of MR, so the m-block's panels are consecutive panels of packAll's block
       let blockA = packedA;
-      if (packedAll != 0) blockA = packedAll + (<usize>(k0 * rows + m0 * kc) << 2);
+      if (packedAll != 0) blockA = packedAll + (<usize>(k0 * packedRows + (row0 + m0) * kc) << 2);
       else packA(m0, mc, k0, kc, a, aRs, aCs, packedA);
       for (let j0 = 0; j0 < n; j0 += NR) {
         const pb = packedB + (<usize>(j0 * kc) << 2);
@@ -284,17 +287,21 @@ export function gemm(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, a, aRs, aCs, 0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
-/** gemm with A already packed by packAll(m, k, …) at `packedA` (nonzero). */
+/**
+ * gemm with A already packed by packAll(M, k, …) at `packedA` (nonzero), M padded to
+ * `packedRows` = ⌈M / MR⌉·MR rows: computes rows row0 .. row0 + m of C = A·B (row0 a multiple of
+ * MR; `c` points at row row0), so threads can split one packed A by rows.
+ */
 export function gemmPackedA(
-  m: i32, n: i32, k: i32, packedA: usize,
+  m: i32, n: i32, k: i32, packedA: usize, packedRows: i32, row0: i32,
   b: usize, bRs: i32, bCs: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, 0, 0, 0, packedA, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 // ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----

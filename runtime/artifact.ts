@@ -84,8 +84,13 @@ export interface Manifest {
     arenaBase?: number;
     /** 64 KiB pages the module's memory needs (arena + kernel scratch + static data) */
     memoryPages?: number;
-    /** kernel scratch bytes reserved after the arena (packed GEMM panels, im2col columns) */
+    /** bytes reserved after the arena: packed weights kept across runs, kernel scratch (packed GEMM panels, im2col columns) */
     scratchBytes?: number;
+    /**
+     * Packed weights kept across runs (a region after the arena): the session adds 1 to the i32
+     * at `versionAddress` (a byte address) whenever it writes params, so the kernels pack again.
+     */
+    weightCache?: { versionAddress: number; bytes: number };
     /**
      * Multithreaded build: imports a shared memory of exactly `memoryPages` pages and exports
      * `threadsInit(threads)`, `workerLoop(index)` and `threadsStop()` besides the entry.

@@ -48,6 +48,7 @@ const wasmSection = objectOf({
   arenaBase: optional(count),
   memoryPages: optional(count),
   scratchBytes: optional(count),
+  weightCache: optional(objectOf({ versionAddress: count, bytes: count })),
   threads: optional(objectOf({
     module: fileName, relaxedModule: optional(fileName), maxThreads: integer(1), memoryPages: count, scratchBytes: count,
   })),
@@ -158,6 +159,14 @@ function checkConsistency(m: Manifest): void {
     }
     if (w.threads && base + m.arenaBytes + w.threads.scratchBytes > w.threads.memoryPages * PAGE) {
       throw new SchemaError('manifest.wasm.threads.memoryPages', `${w.threads.memoryPages} pages cannot hold the arena at ${base} (${m.arenaBytes} bytes) and ${w.threads.scratchBytes} scratch bytes`);
+    }
+    if (w.weightCache) {
+      // the session writes this word: it must lie past the arena, inside every module's memory
+      const { versionAddress: at, bytes } = w.weightCache;
+      const pages = [w.memoryPages, w.threads?.memoryPages].filter((p): p is number => p !== undefined);
+      if (at % 4 !== 0 || at < base + m.arenaBytes || bytes < 4 || pages.length === 0 || pages.some((p) => at + bytes > p * PAGE)) {
+        throw new SchemaError('manifest.wasm.weightCache', `version word at ${at} (${bytes} bytes) must be 4-byte aligned, past the arena (which ends at ${base + m.arenaBytes}) and inside the module's ${pages.map((p) => p * PAGE).join(' / ') || 'unstated'}-byte memory`);
+      }
     }
   } else if (!m.webgpu) {
     throw new SchemaError('manifest.webgpu', 'missing; an artifact for the webgpu backend needs its webgpu section (dispatches)');

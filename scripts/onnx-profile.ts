@@ -70,6 +70,6 @@ for (const e of kernels) {
 for (const [kind, t] of [...byKind].sort((a, b) => b[1].cpu - a[1].cpu)) console.log(`  ${kind.padEnd(18)} ${String(t.n).padStart(3)} kernels ${t.wall.toFixed(1).padStart(7)} ms wall ${t.cpu.toFixed(1).padStart(7)} CPU-ms ${(t.cpu / totalCpu * 100).toFixed(1).padStart(5)}%`);
 console.log(`top ${top}:`);
 for (const e of [...kernels].sort((a, b) => b.cpu - a.cpu).slice(0, top)) {
-  console.log(`  #${String(e.i).padStart(3)} ${(e.cpu / reps).toFixed(2).padStart(7)} CPU-ms ${e.k.kind.padEnd(11)} ${describe(e.k).padEnd(40)} [${(program.sources?.[e.i]?.join(' ') ?? '').slice(0, 70)}]`);
+  console.log(`  #${String(e.i).padStart(3)} ${(e.cpu / reps).toFixed(2).padStart(7)} CPU-ms ${(e.wall / reps).toFixed(2).padStart(7)} ms ${e.k.kind.padEnd(11)} ${describe(e.k).padEnd(40)} [${(program.sources?.[e.i]?.join(' ') ?? '').slice(0, 70)}]`);
 }
 process.exit(0);

@@ -84,6 +84,12 @@ export class WasmSession implements Session {
 
   async setParams(values: Record<string, TensorData | number[]>): Promise<void> {
     for (const [spec, data] of checkParamValues(this.manifest, values)) this.view(spec).set(data);
+    // packed copies of the weights (manifest.wasm.weightCache) are stale now: the kernels repack
+    const cache = this.manifest.wasm?.weightCache;
+    if (cache) {
+      const version = new Int32Array(this.mem().buffer, cache.versionAddress, 1);
+      version[0] = (version[0]! + 1) | 0;
+    }
   }
 
   dispose(): void {

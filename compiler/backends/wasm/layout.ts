@@ -1,6 +1,6 @@
 /**
  * Where things live in the module's linear memory: the arena at `arenaBase` (every buffer at
- * its planned byte offset), then a scratch area shared by all kernels (packed GEMM panels,
+ * its planned byte offset), then (linked programs) packed weights kept across runs, then a scratch area shared by all kernels (packed GEMM panels,
  * im2col columns, accumulator tensors), then AssemblyScript's own static data.
  */
 import type { DType, Program, View } from '../../kernel/ir.ts';
@@ -17,10 +17,13 @@ export class MemoryLayout {
   readonly scratchBase: number;
   private readonly buffers: Map<number, { offset: number; dtype: DType; bytes: number }>;
 
-  /** @param arenaBase where the arena starts (0 for asc-built programs; past the kernel library's static data for linked ones) */
-  constructor(readonly program: Program, readonly arenaBase = 0) {
+  /**
+   * @param arenaBase where the arena starts (0 for asc-built programs; past the kernel library's static data for linked ones)
+   * @param reservedBytes bytes kept between the arena and scratch (the packed-weight cache, bytecode/weight-cache.ts)
+   */
+  constructor(readonly program: Program, readonly arenaBase = 0, readonly reservedBytes = 0) {
     this.buffers = new Map(program.buffers.map((b) => [b.id, { offset: b.offset, dtype: b.dtype, bytes: b.size * 4 }]));
-    this.scratchBase = align(this.arenaBase + program.arenaBytes, 64);
+    this.scratchBase = align(this.arenaBase + program.arenaBytes, 64) + align(reservedBytes, 64);
   }
 
   /** Absolute byte address of a buffer's first element (ACC_BUFFER: the scratch accumulator). */

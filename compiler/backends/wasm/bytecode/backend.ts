@@ -38,6 +38,13 @@ export function createBytecodeBackend(opts: WasmBackendOptions): BackendRenderer
       })] as const));
       const plain = emitted.get('plain')!;
       const threaded = emitted.get('threads');
+      // one version address for the artifact: every variant must have planned the same cache
+      const cache = plain.layout.weightVersionAddress;
+      for (const [v, m] of emitted) {
+        if (m.layout.weightVersionAddress !== cache || m.layout.weightCacheBytes !== plain.layout.weightCacheBytes) {
+          throw new Error(`wasm backend: variant ${v} planned its weight cache differently from the plain build`);
+        }
+      }
       const files: Record<string, Uint8Array> = {};
       for (const [v, m] of emitted) files[FILES[v]] = m.bytes;
       return {
@@ -50,6 +57,7 @@ export function createBytecodeBackend(opts: WasmBackendOptions): BackendRenderer
             arenaBase,
             memoryPages: plain.layout.memoryPages,
             scratchBytes: plain.layout.scratchBytes,
+            ...(cache !== undefined ? { weightCache: { versionAddress: cache, bytes: plain.layout.weightCacheBytes! } } : {}),
             ...(threaded ? {
               threads: {
                 module: FILES.threads,

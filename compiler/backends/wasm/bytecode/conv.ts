@@ -9,7 +9,8 @@ import { bindAccToScratch, mapExpr } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import type { FunctionBuilder } from './encoder.ts';
 import { type AddressOf, emitPointwise, layoutAddress, type ProgramContext } from './nest.ts';
-import { callCol2imAdd, callGemm, callGemmPackedA, callIm2col, emitTileEpilogue, gather, gemmPack, type I32, local, loop, packedABytes, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
+import { callCol2imAdd, callGemm, callGemmPackedA, callIm2col, emitTileEpilogue, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
+import { packedABytes } from './weight-cache.ts';
 
 /**
  * Addresses of per-image views for image `n` (a local): axis 0 left the space and is a run-time
@@ -78,80 +79,49 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   if (k.mode === 'forward' && isDepthwise(g)) {
     if (emitDepthwiseForward(e0, ctx, k, { scratch, direct, perImage, byImage, accImageStride, acc, space, pixels, forEachImage })) return scratch.size;
   } else if (k.mode === 'forward') {
-    const w = scratch.take(g.outChannels * taps * 4);
-    const packStride = align(gemmPackBytes(pixels), 64);
-    const shared = perImage ? undefined : gemmPack(scratch, ctx, pixels);
-    const packArea = perImage ? scratch.take(packStride * ctx.threads) : 0;
-    gather(e0, w, layout, k.other, [g.outChannels, cPerG, g.kernelHeight, g.kernelWidth]);
-    // the weights are the A of every image's GEMM: packed into the micro-kernel's panels once per
-    // call (each group's block `wGroupBytes` apart), not once per image. Not with gemmParallel
-    // (one image, split by columns), which packs its own A.
-    const packOnce = shared?.packStride === undefined;
-    const wGroupBytes = align(packedABytes(ctx, oPerG, taps), 64);
-    const packedW = packOnce ? scratch.take(wGroupBytes * g.groups) : 0;
-    if (packOnce) {
-      loop(e0.f, g.groups, (grp) => {
-        for (const x of [oPerG, taps, { base: w, terms: [[grp, oPerG * taps * 4]] } as I32, taps, 1, { base: packedW, terms: [[grp, wGroupBytes]] } as I32]) pushI32(e0.f, x);
-        e0.call('packAll');
-      });
-    }
+    // the weights are the A of every GEMM below: packed into the micro-kernel's panels once (per
+    // change of the weights when cached, else per call), never per image or per thread
+    const packed = emitPackedWeights(e0, ctx, kernel, k, scratch, oPerG, taps);
     // a 1×1, stride-1, unpadded conv over row-contiguous planes reads x itself as the column matrix
     const pointwise = g.kernelHeight === 1 && g.kernelWidth === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0
       && g.outHeight === g.inHeight && g.outWidth === g.inWidth && xW === 1 && xH === g.inWidth;
-    // threaded, one image (perImage false, so batch 1), ungrouped, C taller than wide: split rows, not columns
-    const rowSplit = !packOnce && shared?.packStride !== undefined && g.batch === 1 && g.groups === 1 && g.outChannels > pixels;
-    forEachImage((e, n) => {
-      const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
-      const pack: { pack: I32; packStride?: number } = perImage ? { pack: local(perThread(e, packArea, packStride)) } : shared!;
-      const accT = byImage ? (perImage ? perThread(e, acc, accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(acc).set(l); return l; })()) : -1;
-      loop(e.f, g.groups, (grp) => {
-        if (!pointwise) im2col(e, col, n, grp);
-        const b: I32 = pointwise ? { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] } : col;
-        // C rows are output channels, columns pixels: the scratch tensor, or the output itself
-        const c: { c: I32; ldc: number } = direct
-          ? { c: { base: viewBase(layout, direct), terms: [[n, direct.strides[0]! * 4], [grp, oPerG * direct.strides[1]! * 4]] }, ldc: direct.strides[1]! }
-          : byImage ? { c: { base: 0, terms: [[accT, 1], [grp, oPerG * pixels * 4]] }, ldc: pixels }
-          : { c: { base: acc, terms: [[n, g.outChannels * pixels * 4], [grp, oPerG * pixels * 4]] }, ldc: pixels };
-        if (rowSplit) {
-          // one image, more output channels than pixels (the 7×7 and 14×14 layers): the pool splits
-          // C's rows, so each thread packs half the weights and all of the small B, where
-          // gemmParallel's column split had every thread pack all the weights for a few columns
-          const mr = ctx.constants.GEMM_MR;
-          const chunk = Math.ceil(g.outChannels / ctx.threads / mr) * mr;
-          const task = ctx.addFunction(['i32']);
-          const f = task.e.f;
-          const r0 = f.local('i32'), rows = f.local('i32');
-          f.get(0).i32(chunk).op('i32.mul').set(r0);
-          // rows = min(chunk, M − r0)
-          f.i32(chunk).i32(g.outChannels).get(r0).op('i32.sub').i32(g.outChannels).get(r0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(rows);
-          const cBase = direct ? viewBase(layout, direct) : acc;
-          callGemm(task.e, {
-            m: local(rows), n: pixels, k: taps,
-            a: { base: w, terms: [[r0, taps * 4]] }, aRs: taps, aCs: 1,
-            b: pointwise ? xBase : colArea, bRs: pointwise ? xC : pixels, bCs: 1,
-            c: { base: cBase, terms: [[r0, c.ldc * 4]] }, ldc: c.ldc, accumulate: 0,
-            pack: local(perThread(task.e, shared!.pack, shared!.packStride!)),
-          });
-          e.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(g.outChannels / chunk));
-          e.call('parallelFor');
-        } else if (packOnce) {
+    const mr = ctx.constants.GEMM_MR;
+    const packedRows = Math.ceil(oPerG / mr) * mr;
+    const cBase = direct ? viewBase(layout, direct) : acc;
+    /** C of image n, group grp: rows are output channels, columns pixels (the scratch tensor, or the output itself) */
+    const cOf = (n: number, grp: number, accT: number): { c: I32; ldc: number } => direct
+      ? { c: { base: cBase, terms: [[n, direct.strides[0]! * 4], [grp, oPerG * direct.strides[1]! * 4]] }, ldc: direct.strides[1]! }
+      : byImage ? { c: { base: 0, terms: [[accT, 1], [grp, oPerG * pixels * 4]] }, ldc: pixels }
+      : { c: { base: acc, terms: [[n, g.outChannels * pixels * 4], [grp, oPerG * pixels * 4]] }, ldc: pixels };
+    const schedule = perImage || ctx.threads === 1 ? 'images' : oneImageSchedule(g, oPerG, taps, pixels, ctx.threads, mr);
+    // one image on a pool (byImage is off there): C is the output or the whole accumulator
+    const splitC = direct ? { c: cBase, ldc: direct.strides[1]! } : { c: acc, ldc: pixels };
+    if (schedule === 'rows') {
+      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC });
+    } else if (schedule === 'bands') {
+      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC });
+    } else {
+      // images: a batch split across the pool (each thread its own column matrix and pack area),
+      // or every image in turn on one thread (also a small one-image conv on a pool)
+      const packStride = align(gemmPackBytes(pixels), 64);
+      const packArea = scratch.take(perImage ? packStride * ctx.threads : gemmPackBytes(pixels));
+      forEachImage((e, n) => {
+        const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
+        const pack: I32 = perImage ? local(perThread(e, packArea, packStride)) : packArea;
+        const accT = byImage ? (perImage ? perThread(e, acc, accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(acc).set(l); return l; })()) : -1;
+        loop(e.f, g.groups, (grp) => {
+          if (!pointwise) im2col(e, col, n, grp);
+          const b: I32 = pointwise ? { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] } : col;
           callGemmPackedA(e, {
-            m: oPerG, n: pixels, k: taps, packedA: { base: packedW, terms: [[grp, wGroupBytes]] },
+            m: oPerG, n: pixels, k: taps, packedA: { base: packed.at, terms: [[grp, packed.groupBytes]] }, packedRows, row0: 0,
             b, bRs: pointwise ? xC : pixels, bCs: 1,
-            ...c, accumulate: 0, pack: pack.pack,
+            ...cOf(n, grp, accT), accumulate: 0, pack,
           });
-        } else {
-          callGemm(e, {
-            m: oPerG, n: pixels, k: taps,
-            a: { base: w, terms: [[grp, oPerG * taps * 4]] }, aRs: taps, aCs: 1,
-            b, bRs: pointwise ? xC : pixels, bCs: 1,
-            ...c, accumulate: 0, ...pack,
-          });
-        }
+        });
+        if (byImage) emitPointwise(e, ctx, space.slice(1), imageStores(bindAccToScratch(k.stores, space)), false, imageAddress(layout, n, accT));
       });
-      if (byImage) emitPointwise(e, ctx, space.slice(1), imageStores(bindAccToScratch(k.stores, space)), false, imageAddress(layout, n, accT));
-    });
-    if (byImage) return scratch.size;
+      if (byImage) return scratch.size;
+    }
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
@@ -241,6 +211,168 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   }
   if (!direct) emitPointwise(e0, ctx, space, bindAccToScratch(k.stores, space), true);
   return scratch.size;
+}
+
+/** Where a forward conv's packed weights are: group grp's panels at at + grp·groupBytes. */
+interface PackedWeights { at: number; groupBytes: number }
+
+/**
+ * Packs the weights (as a row-major [O, taps] matrix per group) with packAll: into the conv's
+ * cache slot when it has one, only when the stamp there is not the weights' current version plus
+ * one (bytecode/weight-cache.ts); else into scratch, on every call.
+ */
+function emitPackedWeights(e: Emitter, ctx: ProgramContext, original: ConvKernel, k: ConvKernel, scratch: ScratchPlan, oPerG: number, taps: number): PackedWeights {
+  const layout = ctx.layout;
+  const g = k.geometry;
+  const slot = ctx.weightCache?.slots.get(original);
+  const groupBytes = slot?.groupBytes ?? align(packedABytes(ctx.constants, oPerG, taps), 64);
+  const at = slot?.data ?? scratch.take(groupBytes * g.groups);
+  const [sO, sC, sH, sW] = k.other.strides as [number, number, number, number];
+  const contiguous = sW === 1 && sH === g.kernelWidth && sC === g.kernelHeight * g.kernelWidth && sO === taps;
+  // the weights in place when they already are that matrix, else gathered into scratch first
+  const w = contiguous ? viewBase(layout, k.other) : scratch.take(g.outChannels * taps * 4);
+  const f = e.f;
+  if (slot) {
+    f.i32(slot.stamp).mem('i32.load').i32(ctx.weightCache!.versionAddress).mem('i32.load').i32(1).op('i32.add').op('i32.ne').if();
+  }
+  if (!contiguous) gather(e, w, layout, k.other, [g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth]);
+  loop(f, g.groups, (grp) => {
+    for (const x of [oPerG, taps, { base: w, terms: [[grp, oPerG * taps * 4]] } as I32, taps, 1, { base: at, terms: [[grp, groupBytes]] } as I32]) pushI32(f, x);
+    e.call('packAll');
+  });
+  if (slot) {
+    // stamp = version + 1
+    f.i32(slot.stamp).i32(ctx.weightCache!.versionAddress).mem('i32.load').i32(1).op('i32.add').mem('i32.store');
+    f.end();
+  }
+  return { at, groupBytes };
+}
+
+/**
+ * How a pool splits one image's conv (batch 1): 'bands' of output rows (each thread im2cols its
+ * band into its own small column matrix, in cache, and multiplies all of A by it), 'rows' of the
+ * output channels (few pixels and many channels: the 7×7 and 14×14 layers, where column bands
+ * would be too narrow; the column matrix is built once, split by channels), or 'images' (one
+ * thread: too little work to share).
+ */
+export function oneImageSchedule(g: ConvGeometry, oPerG: number, taps: number, pixels: number, threads: number, mr: number): 'images' | 'rows' | 'bands' {
+  if (g.outChannels * pixels * taps < 1 << 18) return 'images';
+  const rowsFit = g.groups === 1 && oPerG >= 2 * mr * threads;
+  if (rowsFit && (pixels < 64 * threads || g.outHeight < threads)) return 'rows';
+  if (g.outHeight * g.groups < threads) return rowsFit ? 'rows' : 'images';
+  return 'bands';
+}
+
+/** Bands per group for the 'bands' schedule: the pool's width (in all, with the groups), more while a band's column matrix would pass L2. */
+function bandsPerGroup(g: ConvGeometry, taps: number, pointwise: boolean, threads: number): number {
+  const perGroup = Math.max(1, Math.ceil(threads / g.groups));
+  if (pointwise) return Math.min(perGroup, g.outHeight);
+  const colBytes = taps * g.outHeight * g.outWidth * 4;
+  // at least 64 pixels a band, so each pass over A feeds enough columns
+  const widest = Math.max(perGroup, Math.floor(g.outHeight * g.outWidth / 64));
+  let bands = Math.max(perGroup, Math.ceil(colBytes / (512 * 1024)));
+  bands = Math.min(widest, Math.ceil(bands / threads) * threads, g.outHeight);
+  // equal bands of whole rows
+  return Math.ceil(g.outHeight / Math.ceil(g.outHeight / bands));
+}
+
+interface SplitArgs {
+  packed: PackedWeights; packedRows: number; pointwise: boolean;
+  /** C's address (its first row, output channel 0) and row stride */
+  c: { c: number; ldc: number };
+}
+
+/** min(chunk, total − start) into a new local */
+function clampedCount(f: FunctionBuilder, start: number, chunk: number, total: number): number {
+  const l = f.local('i32');
+  f.i32(chunk).i32(total).get(start).op('i32.sub').i32(total).get(start).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(l);
+  return l;
+}
+
+/** One image on a pool, split by output channels: im2col split by input channels, then the GEMM's rows. */
+function emitRowSplitConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitArgs & { scratch: ScratchPlan; colArea: number; taps: number; pixels: number }): void {
+  const layout = ctx.layout;
+  const g = k.geometry;
+  const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
+  const xBase = viewBase(layout, k.input);
+  const M = g.outChannels;
+  if (!a.pointwise) {
+    const cChunk = Math.ceil(g.inChannels / ctx.threads);
+    const task = ctx.addFunction(['i32']);
+    const f = task.e.f;
+    const c0 = f.local('i32');
+    f.get(0).i32(cChunk).op('i32.mul').set(c0);
+    const count = clampedCount(f, c0, cChunk, g.inChannels);
+    const kk = g.kernelHeight * g.kernelWidth;
+    callIm2col(task.e, {
+      col: { base: a.colArea, terms: [[c0, kk * a.pixels * 4]] }, x: { base: xBase, terms: [[c0, xC * 4]] },
+      sC: xC, sH: xH, sW: xW, transposed: false, channels: local(count), geometry: g,
+    });
+    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(g.inChannels / cChunk));
+    e0.call('parallelFor');
+  }
+  const mr = ctx.constants.GEMM_MR;
+  const chunk = Math.ceil(M / ctx.threads / mr) * mr;
+  const packStride = align(gemmPackBytes(a.pixels), 64);
+  const packArea = a.scratch.take(packStride * ctx.threads);
+  const task = ctx.addFunction(['i32']);
+  const f = task.e.f;
+  const r0 = f.local('i32');
+  f.get(0).i32(chunk).op('i32.mul').set(r0);
+  const rows = clampedCount(f, r0, chunk, M);
+  callGemmPackedA(task.e, {
+    m: local(rows), n: a.pixels, k: a.taps, packedA: a.packed.at, packedRows: a.packedRows, row0: local(r0),
+    b: a.pointwise ? xBase : a.colArea, bRs: a.pointwise ? xC : a.pixels, bCs: 1,
+    c: { base: a.c.c, terms: [[r0, a.c.ldc * 4]] }, ldc: a.c.ldc, accumulate: 0,
+    pack: local(perThread(task.e, packArea, packStride)),
+  });
+  e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(M / chunk));
+  e0.call('parallelFor');
+}
+
+/** One image on a pool, split into bands of output rows (per group): each task im2cols its band and multiplies all of the group's A by it. */
+function emitBandConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitArgs & { scratch: ScratchPlan; cPerG: number; oPerG: number; taps: number }): void {
+  const layout = ctx.layout;
+  const g = k.geometry;
+  const T = ctx.threads;
+  const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
+  const xBase = viewBase(layout, k.input);
+  const bands = bandsPerGroup(g, a.taps, a.pointwise, T);
+  const bandRows = Math.ceil(g.outHeight / bands);
+  const bandPixels = bandRows * g.outWidth;
+  const colStride = align(a.taps * bandPixels * 4, 64);
+  const colArea = a.pointwise ? 0 : a.scratch.take(colStride * T);
+  const packStride = align(gemmPackBytes(bandPixels), 64);
+  const packArea = a.scratch.take(packStride * T);
+  const task = ctx.addFunction(['i32']);
+  const f = task.e.f;
+  const grp = f.local('i32'), oh0 = f.local('i32'), pixels = f.local('i32');
+  // task t: group t / bands, rows (t mod bands)·bandRows ..
+  f.get(0).i32(bands).op('i32.div_s').set(grp);
+  f.get(0).i32(bands).op('i32.rem_s').i32(bandRows).op('i32.mul').set(oh0);
+  const rows = clampedCount(f, oh0, bandRows, g.outHeight);
+  f.get(rows).i32(g.outWidth).op('i32.mul').set(pixels);
+  let b: I32, bRs: I32;
+  if (a.pointwise) {
+    b = { base: xBase, terms: [[grp, a.cPerG * xC * 4], [oh0, g.outWidth * 4]] };
+    bRs = xC;
+  } else {
+    const col = perThread(task.e, colArea, colStride);
+    callIm2col(task.e, {
+      col: local(col), x: { base: xBase, terms: [[grp, a.cPerG * xC * 4]] }, sC: xC, sH: xH, sW: xW, transposed: false, channels: a.cPerG,
+      geometry: g, rows: { outHeight: local(rows), padTop: { base: g.padTop, terms: [[oh0, -g.strideH]] } },
+    });
+    b = local(col);
+    bRs = local(pixels);
+  }
+  callGemmPackedA(task.e, {
+    m: a.oPerG, n: local(pixels), k: a.taps, packedA: { base: a.packed.at, terms: [[grp, a.packed.groupBytes]] }, packedRows: a.packedRows, row0: 0,
+    b, bRs, bCs: 1,
+    c: { base: a.c.c, terms: [[grp, a.oPerG * a.c.ldc * 4], [oh0, g.outWidth * 4]] }, ldc: a.c.ldc, accumulate: 0,
+    pack: local(perThread(task.e, packArea, packStride)),
+  });
+  e0.f.i32(ctx.tableIndex(task.func)).i32(g.groups * bands);
+  e0.call('parallelFor');
 }
 
 /** groups = input channels = output channels: one filter per channel, run by assembly/depthwise.ts. */

@@ -44,24 +44,22 @@ export interface GemmArgs {
   colOffset?: I32;
 }
 
-/** A GEMM whose A was packed once by packAll (assembly/gemm.ts): gemmPackedA, single-threaded. */
+/**
+ * A GEMM whose A was packed once by packAll (assembly/gemm.ts): gemmPackedA, single-threaded,
+ * rows row0 .. row0 + m of a packed A of `packedRows` padded rows (`c` points at row row0).
+ */
 export interface PackedAGemmArgs {
-  m: number; n: number; k: number;
-  packedA: I32;
-  b: I32; bRs: number; bCs: number;
+  m: I32; n: I32; k: number;
+  packedA: I32; packedRows: number; row0: I32;
+  b: I32; bRs: I32; bCs: number;
   c: I32; ldc: number; accumulate: I32;
   pack: I32;
 }
 
 export function callGemmPackedA(e: Emitter, g: PackedAGemmArgs): void {
-  for (const x of [g.m, g.n, g.k, g.packedA, g.b, g.bRs, g.bCs, g.c, g.ldc, g.accumulate, g.pack]) pushI32(e.f, x);
+  for (const x of [g.m, g.n, g.k, g.packedA, g.packedRows, g.row0, g.b, g.bRs, g.bCs, g.c, g.ldc, g.accumulate, g.pack]) pushI32(e.f, x);
   e.f.i32(-1).i32(0).i32(0);
   e.call('gemmPackedA');
-}
-
-/** Bytes packAll needs for an m×k A, for either build's tile height (at most PLAN_EDGE_ROWS). */
-export function packedABytes(ctx: ProgramContext, m: number, k: number): number {
-  return (m + ctx.constants.PLAN_EDGE_ROWS) * k * 4;
 }
 
 export function callGemm(e: Emitter, g: GemmArgs): void {
@@ -73,17 +71,24 @@ export function callGemm(e: Emitter, g: GemmArgs): void {
   if (g.packStride === undefined) { pushI32(f, g.colOffset ?? 0); e.call('gemm'); } else e.call('gemmParallel');
 }
 
-/** The convolution geometry tail shared by im2col and col2imAdd, in the library's order. */
-export function pushGeometry(f: FunctionBuilder, g: ConvGeometry): void {
-  for (const x of [g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.outHeight, g.outWidth, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW]) f.i32(x);
+/**
+ * The convolution geometry tail shared by im2col and col2imAdd, in the library's order. `rows`
+ * replaces the output height and top padding: a band of output rows oh0.. is the same
+ * convolution with outHeight = its row count and padTop − oh0·strideH.
+ */
+export function pushGeometry(f: FunctionBuilder, g: ConvGeometry, rows?: { outHeight: I32; padTop: I32 }): void {
+  for (const x of [g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, rows?.outHeight ?? g.outHeight, g.outWidth, g.strideH, g.strideW, rows?.padTop ?? g.padTop, g.padLeft, g.dilationH, g.dilationW]) pushI32(f, x);
 }
 
-/** assembly/conv.ts im2col: the column matrix of `channels` input channels at `x`. */
-export interface Im2colArgs { col: I32; x: I32; sC: number; sH: number; sW: number; transposed: boolean; channels: number; geometry: ConvGeometry }
+/** assembly/conv.ts im2col: the column matrix of `channels` input channels at `x` (of a band of output rows, with `rows`). */
+export interface Im2colArgs {
+  col: I32; x: I32; sC: number; sH: number; sW: number; transposed: boolean; channels: I32; geometry: ConvGeometry;
+  rows?: { outHeight: I32; padTop: I32 };
+}
 
 export function callIm2col(e: Emitter, a: Im2colArgs): void {
   for (const x of [a.col, a.x, a.sC, a.sH, a.sW, a.transposed ? 1 : 0, a.channels]) pushI32(e.f, x);
-  pushGeometry(e.f, a.geometry);
+  pushGeometry(e.f, a.geometry, a.rows);
   e.call('im2col');
 }
 

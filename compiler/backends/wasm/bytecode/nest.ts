@@ -4,6 +4,7 @@
  * schedule of ../pointwise.ts: the innermost axis four lanes at a time when every view has
  * stride 1 or 0 there, a scalar tail, and in threaded builds large nests split along axis 0.
  */
+import type { WeightCachePlan } from './weight-cache.ts';
 import type { Store, View } from '../../../kernel/ir.ts';
 import type { MemoryLayout } from '../layout.ts';
 import type { KernelConstants } from '../kernel-variants.ts';
@@ -33,6 +34,8 @@ export interface ProgramContext {
   addFunction(params: ('i32')[]): { e: Emitter; func: number };
   /** makes a program function callable from the library; returns its table index */
   tableIndex(func: number): number;
+  /** convs whose packed weights persist across runs (bytecode/weight-cache.ts) */
+  weightCache?: WeightCachePlan;
 }
 
 /** Whether the stores can run four lanes at a time along `axis` (store stride 1, every read 0 or 1, no aliasing). */

@@ -17,6 +17,7 @@ import { emitPointwise, type ProgramContext } from './nest.ts';
 import { emitPool } from './pool.ts';
 import { emitReduce } from './reduce.ts';
 import { emitScatterAdd } from './scatter.ts';
+import { planWeightCache } from './weight-cache.ts';
 
 type KernelEmitter<K extends Kernel> = (e: Emitter, ctx: ProgramContext, k: K) => number;
 
@@ -33,8 +34,12 @@ const emitters: { [K in KernelKind]: KernelEmitter<Extract<Kernel, { kind: K }>>
 export interface ProgramLayout {
   arenaBase: number;
   scratchBase: number;
+  /** bytes after the arena: the packed-weight cache and the kernels' scratch */
   scratchBytes: number;
   memoryPages: number;
+  /** where the session bumps the weights' version (absent: nothing cached) */
+  weightVersionAddress?: number;
+  weightCacheBytes?: number;
 }
 
 export interface EmitOptions {
@@ -44,6 +49,8 @@ export interface EmitOptions {
   profile?: boolean;
   /** where the arena starts (default: past the library's static data); variants of one artifact share it */
   arenaBase?: number;
+  /** keep packed conv weights across runs where no kernel writes them (default true) */
+  weightCache?: boolean;
 }
 
 /**
@@ -55,7 +62,9 @@ export function emitProgram(program: Program, library: KernelLibrary, options: E
   const lib = library.module;
   const arenaBase = options.arenaBase ?? align(lib.dataEnd, 64);
   if (arenaBase < lib.dataEnd) throw new Error(`wasm backend: arena base ${arenaBase} overlaps the kernel library's static data (up to ${lib.dataEnd})`);
-  const layout = new MemoryLayout(program, arenaBase);
+  const unreserved = new MemoryLayout(program, arenaBase);
+  const weightCache = options.weightCache === false ? undefined : planWeightCache(program, unreserved, library.constants, unreserved.scratchBase);
+  const layout = new MemoryLayout(program, arenaBase, weightCache?.bytes ?? 0);
   const functions: FunctionBuilder[] = [];
   const tableEntries: number[] = [];
   const libIndex = new Map<LibraryFn, number>();
@@ -73,7 +82,7 @@ export function emitProgram(program: Program, library: KernelLibrary, options: E
     return { e: emitterFor(f), func: functions.length - 1 };
   };
   const ctx: ProgramContext = {
-    layout, threads, constants: library.constants, addFunction,
+    layout, threads, constants: library.constants, addFunction, ...(weightCache ? { weightCache } : {}),
     tableIndex: (func) => { tableEntries.push(func); return tableIndexOf(lib, tableEntries.length - 1); },
   };
   const exports: { name: string; func: number }[] = [];
@@ -113,5 +122,12 @@ export function emitProgram(program: Program, library: KernelLibrary, options: E
   const end = align(layout.scratchBase + scratchBytes, 64);
   const memoryPages = Math.max(1, Math.ceil(end / PAGE_BYTES));
   const bytes = link(lib, { functions, tableEntries, exports, memoryPages });
-  return { bytes, layout: { arenaBase: layout.arenaBase, scratchBase: layout.scratchBase, scratchBytes, memoryPages } };
+  const arenaEnd = layout.arenaBase + program.arenaBytes;
+  return {
+    bytes,
+    layout: {
+      arenaBase: layout.arenaBase, scratchBase: layout.scratchBase, scratchBytes: end - arenaEnd, memoryPages,
+      ...(weightCache ? { weightVersionAddress: weightCache.versionAddress, weightCacheBytes: weightCache.bytes } : {}),
+    },
+  };
 }
