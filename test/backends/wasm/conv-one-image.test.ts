@@ -38,7 +38,7 @@ function geometry(c: Case): ConvGeometry {
   };
 }
 
-/** Every case as a conv with bias + ReLU epilogue over params (cacheable); `weightsAsInputs` feeds the weights instead. */
+/** Every case as a conv with bias + residual + ReLU epilogue over params (cacheable); `weightsAsInputs` feeds the weights instead. */
 function program(weightsAsInputs = false): Program {
   const p = new ProgramBuilder();
   CASES.forEach((c, i) => {
@@ -51,11 +51,13 @@ function program(weightsAsInputs = false): Program {
     const w = weightsAsInputs ? p.input(`${c.name}_w`, ws) : p.param(`${c.name}_w`, wInit, ws);
     const bias = p.param(`${c.name}_b`, randomF32(c.o, 200 + i), [c.o]);
     const y = p.output(`${c.name}_y`, ys);
+    // a residual read at the output's own position (the epilogue runs per GEMM tile)
+    const residual = p.input(`${c.name}_r`, ys);
     // strides of w as [o, c, kh, kw]
     const wStrides = c.permutedWeights ? [1, c.o, c.k * cPerG * c.o, cPerG * c.o] : contiguous(ws);
     p.kernel({
       kind: 'conv2d', name: c.name, mode: 'forward', geometry: g, input: view(x, contiguous(xs)), other: view(w, wStrides),
-      stores: [store(view(y, contiguous(ys)), un('relu', bin('add', acc(), load(view(bias, [0, 1, 0, 0])))))],
+      stores: [store(view(y, contiguous(ys)), un('relu', bin('add', bin('add', acc(), load(view(bias, [0, 1, 0, 0]))), load(view(residual, contiguous(ys))))))],
     });
   });
   return p.build();

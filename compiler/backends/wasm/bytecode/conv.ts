@@ -96,10 +96,11 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     const schedule = perImage || ctx.threads === 1 ? 'images' : oneImageSchedule(g, oPerG, taps, pixels, ctx.threads, mr);
     // one image on a pool (byImage is off there): C is the output or the whole accumulator
     const splitC = direct ? { c: cBase, ldc: direct.strides[1]! } : { c: acc, ldc: pixels };
+    const tile = g.batch === 1 && !direct && acc === layout.scratchBase ? tileEpilogue(ctx, k, pixels) : undefined;
     if (schedule === 'rows') {
-      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC });
+      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC, tile });
     } else if (schedule === 'bands') {
-      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC });
+      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC, tile });
     } else {
       // images: a batch split across the pool (each thread its own column matrix and pack area),
       // or every image in turn on one thread (also a small one-image conv on a pool)
@@ -116,12 +117,14 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
             m: oPerG, n: pixels, k: taps, packedA: { base: packed.at, terms: [[grp, packed.groupBytes]] }, packedRows, row0: 0,
             b, bRs: pointwise ? xC : pixels, bCs: 1,
             ...cOf(n, grp, accT), accumulate: 0, pack,
+            ...(tile !== undefined ? { epilogue: { table: tile, tag: { base: 0, terms: [[grp, oPerG]] }, colOffset: 0 } } : {}),
           });
         });
-        if (byImage) emitPointwise(e, ctx, space.slice(1), imageStores(bindAccToScratch(k.stores, space)), false, imageAddress(layout, n, accT));
+        if (byImage && tile === undefined) emitPointwise(e, ctx, space.slice(1), imageStores(bindAccToScratch(k.stores, space)), false, imageAddress(layout, n, accT));
       });
       if (byImage) return scratch.size;
     }
+    if (tile !== undefined) return scratch.size;
   } else if (k.mode === 'input_grad') {
     const w = scratch.take(g.outChannels * taps * 4);
     const dy = scratch.take(g.batch * g.outChannels * pixels * 4);
@@ -280,6 +283,22 @@ interface SplitArgs {
   packed: PackedWeights; packedRows: number; pointwise: boolean;
   /** C's address (its first row, output channel 0) and row stride */
   c: { c: number; ldc: number };
+  /** the kernel's stores as a tile epilogue (tileEpilogue), run by the GEMM on each finished tile */
+  tile: number | undefined;
+}
+
+/**
+ * The stores of a one-image conv as a GEMM tile epilogue over [1, C, pixels] (emitTileEpilogue),
+ * so bias, residual and activation run on each tile while it is in L1 instead of in a second pass
+ * over the accumulator: when the accumulator is the whole result at the scratch base, no store
+ * depends on the position or overlaps an operand, and every view's pixels are row-contiguous.
+ */
+function tileEpilogue(ctx: ProgramContext, k: ConvKernel, pixels: number): number | undefined {
+  if (!imageEpilogueApplies(ctx.layout, k)) return undefined;
+  const collapsed = collapsePixels(k.stores, k.geometry.outWidth);
+  if (!collapsed) return undefined;
+  const space3 = [1, k.geometry.outChannels, pixels];
+  return ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3));
 }
 
 /** min(chunk, total − start) into a new local */
@@ -325,6 +344,8 @@ function emitRowSplitConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: Sp
     b: a.pointwise ? xBase : a.colArea, bRs: a.pointwise ? xC : a.pixels, bCs: 1,
     c: { base: a.c.c, terms: [[r0, a.c.ldc * 4]] }, ldc: a.c.ldc, accumulate: 0,
     pack: local(perThread(task.e, packArea, packStride)),
+    // rows are told relative to the slice: the tag carries its first row
+    ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: local(r0), colOffset: 0 } } : {}),
   });
   e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(M / chunk));
   e0.call('parallelFor');
@@ -370,6 +391,7 @@ function emitBandConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitA
     b, bRs, bCs: 1,
     c: { base: a.c.c, terms: [[grp, a.oPerG * a.c.ldc * 4], [oh0, g.outWidth * 4]] }, ldc: a.c.ldc, accumulate: 0,
     pack: local(perThread(task.e, packArea, packStride)),
+    ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: { base: 0, terms: [[grp, a.oPerG]] }, colOffset: { base: 0, terms: [[oh0, g.outWidth]] } } } : {}),
   });
   e0.f.i32(ctx.tableIndex(task.func)).i32(g.groups * bands);
   e0.call('parallelFor');

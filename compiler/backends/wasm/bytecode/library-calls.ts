@@ -54,11 +54,13 @@ export interface PackedAGemmArgs {
   b: I32; bRs: I32; bCs: number;
   c: I32; ldc: number; accumulate: I32;
   pack: I32;
+  /** table index of the tile epilogue, its tag, and what is added to the column numbers it is told */
+  epilogue?: { table: number; tag: I32; colOffset: I32 };
 }
 
 export function callGemmPackedA(e: Emitter, g: PackedAGemmArgs): void {
   for (const x of [g.m, g.n, g.k, g.packedA, g.packedRows, g.row0, g.b, g.bRs, g.bCs, g.c, g.ldc, g.accumulate, g.pack]) pushI32(e.f, x);
-  e.f.i32(-1).i32(0).i32(0);
+  for (const x of g.epilogue ? [g.epilogue.table, g.epilogue.tag, g.epilogue.colOffset] : [-1, 0, 0]) pushI32(e.f, x);
   e.call('gemmPackedA');
 }
 
