@@ -237,7 +237,7 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
 @inline function gemmBlocks(
   m: i32, n: i32, k: i32,
   a: usize, aRs: i32, aCs: i32, packedAll: usize, packedRows: i32, row0: i32,
-  b: usize, bRs: i32, bCs: i32,
+  b: usize, bRs: i32, bCs: i32, packedBAll: usize, packedCols: i32, col0: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
@@ -253,7 +253,10 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
   const kStep = kStepOf(k);
   for (let k0 = 0; k0 < k; k0 += kStep) {
     const kc = min(kStep, k - k0);
-    packB(k0, kc, n, b, bRs, bCs, packedB);
+    // packedBAll ≠ 0: B was packed by packBAll (columns col0.. of a matrix of packedCols padded columns)
+    let blockB = packedB;
+    if (packedBAll != 0) blockB = packedBAll + (<usize>(k0 * packedCols + col0 * kc) << 2);
+    else packB(k0, kc, n, b, bRs, bCs, packedB);
     const acc = accumulate || k0 > 0;
     for (let m0 = 0; m0 < m; m0 += MC) {
       const mc = min(MC, m - m0);
@@ -262,7 +265,7 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
       if (packedAll != 0) blockA = packedAll + (<usize>(k0 * packedRows + (row0 + m0) * kc) << 2);
       else packA(m0, mc, k0, kc, a, aRs, aCs, packedA);
       for (let j0 = 0; j0 < n; j0 += NR) {
-        const pb = packedB + (<usize>(j0 * kc) << 2);
+        const pb = blockB + (<usize>(j0 * kc) << 2);
         const nr = min(NR, n - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const pa = blockA + (<usize>(i0 * kc) << 2);
@@ -287,7 +290,7 @@ export function gemm(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, b, bRs, bCs, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 /**
@@ -301,7 +304,38 @@ export function gemmPackedA(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, b, bRs, bCs, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, b, bRs, bCs, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+}
+
+@inline function paddedCols(n: i32): i32 {
+  return (n + NR - 1) / NR * NR;
+}
+
+/**
+ * Packs all of a k×n B once, for gemmPackedB: k-block by k-block, each block its NR-wide panels
+ * for all n columns, block k0 at dst + k0·paddedCols(n) floats. A matmul's weights are the B of
+ * every call: packed once per change of the weights when the compiler caches them. Needs
+ * k·⌈n / NR⌉·NR floats at `dst`.
+ */
+export function packBAll(k: i32, n: i32, b: usize, bRs: i32, bCs: i32, dst: usize): void {
+  const kStep = kStepOf(k);
+  const cols = paddedCols(n);
+  for (let k0 = 0; k0 < k; k0 += kStep) packB(k0, min(kStep, k - k0), n, b, bRs, bCs, dst + (<usize>(k0 * cols) << 2));
+}
+
+/**
+ * gemm with B already packed by packBAll(k, N, …) at `packedB` (nonzero), N padded to
+ * `packedCols` = ⌈N / NR⌉·NR columns: computes columns col0 .. col0 + n of C = A·B (col0 a
+ * multiple of NR; `c` points at column col0), so threads can split one packed B by columns.
+ */
+export function gemmPackedB(
+  m: i32, n: i32, k: i32,
+  a: usize, aRs: i32, aCs: i32,
+  packedB: usize, packedCols: i32, col0: i32,
+  c: usize, ldc: i32, accumulate: bool, pack: usize,
+  epilogue: TileEpilogue, tag: i32, colOffset: i32,
+): void {
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, 0, 0, 0, packedB, packedCols, col0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 // ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----

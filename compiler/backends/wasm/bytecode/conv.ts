@@ -10,7 +10,7 @@ import type { Emitter } from './alu.ts';
 import type { FunctionBuilder } from './encoder.ts';
 import { type AddressOf, emitPointwise, layoutAddress, type ProgramContext } from './nest.ts';
 import { callCol2imAdd, callGemm, callGemmPackedA, callIm2col, emitTileEpilogue, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
-import { packedABytes } from './weight-cache.ts';
+import { emitRefreshIfStale, packedABytes } from './weight-cache.ts';
 
 /**
  * Addresses of per-image views for image `n` (a local): axis 0 left the space and is a run-time
@@ -234,20 +234,14 @@ function emitPackedWeights(e: Emitter, ctx: ProgramContext, original: ConvKernel
   const contiguous = sW === 1 && sH === g.kernelWidth && sC === g.kernelHeight * g.kernelWidth && sO === taps;
   // the weights in place when they already are that matrix, else gathered into scratch first
   const w = contiguous ? viewBase(layout, k.other) : scratch.take(g.outChannels * taps * 4);
-  const f = e.f;
-  if (slot) {
-    f.i32(slot.stamp).mem('i32.load').i32(ctx.weightCache!.versionAddress).mem('i32.load').i32(1).op('i32.add').op('i32.ne').if();
-  }
-  if (!contiguous) gather(e, w, layout, k.other, [g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth]);
-  loop(f, g.groups, (grp) => {
-    for (const x of [oPerG, taps, { base: w, terms: [[grp, oPerG * taps * 4]] } as I32, taps, 1, { base: at, terms: [[grp, groupBytes]] } as I32]) pushI32(f, x);
-    e.call('packAll');
-  });
-  if (slot) {
-    // stamp = version + 1
-    f.i32(slot.stamp).i32(ctx.weightCache!.versionAddress).mem('i32.load').i32(1).op('i32.add').mem('i32.store');
-    f.end();
-  }
+  const pack = (): void => {
+    if (!contiguous) gather(e, w, layout, k.other, [g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth]);
+    loop(e.f, g.groups, (grp) => {
+      for (const x of [oPerG, taps, { base: w, terms: [[grp, oPerG * taps * 4]] } as I32, taps, 1, { base: at, terms: [[grp, groupBytes]] } as I32]) pushI32(e.f, x);
+      e.call('packAll');
+    });
+  };
+  if (slot) emitRefreshIfStale(e, ctx.weightCache!, slot, pack); else pack();
   return { at, groupBytes };
 }
 

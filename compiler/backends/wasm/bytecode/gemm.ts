@@ -8,7 +8,8 @@ import { align } from '../layout.ts';
 import { bindAccToScratch } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import { emitPointwise, type ProgramContext } from './nest.ts';
-import { callGemm, emitTileEpilogue, type I32, local, loop, perThread } from './library-calls.ts';
+import { callGemm, callGemmPackedB, emitTileEpilogue, type I32, local, loop, perThread } from './library-calls.ts';
+import { emitRefreshIfStale } from './weight-cache.ts';
 
 /**
  * Multiply-adds below which a matmul stays on the calling thread: a fork-join costs tens of
@@ -64,9 +65,30 @@ export function emitMatmul(e: Emitter, ctx: ProgramContext, k: MatmulKernel): nu
   const epilogue = perTile ? ctx.tableIndex(emitTileEpilogue(ctx, stores, space)) : undefined;
   const [cB, ldc] = direct ? [direct.strides[0]!, direct.strides[1]!] : [k.m * k.n, k.n];
   const cBase = direct ? viewBase(layout, direct) : acc;
+  // B (the weights of x·W) packed once per change when nothing writes it (bytecode/weight-cache.ts)
+  const slot = ctx.weightCache?.slots.get(k);
+  if (slot) {
+    emitRefreshIfStale(e, ctx.weightCache!, slot, () => {
+      for (const x of [k.k, k.n, viewBase(layout, k.b), bRs, bCs, slot.data]) e.f.i32(x);
+      e.call('packBAll');
+    });
+  }
+  const packedCols = Math.ceil(k.n / ctx.constants.NR) * ctx.constants.NR;
   /** item `b` (a local), rows [r0, r0 + m) or columns [c0, c0 + n) of it; r0/c0 locals or absent */
   const item = (e: Emitter, b: number, packAt: I32, slice?: { axis: 'rows' | 'columns'; at: number; len: number }) => {
     const rows = slice?.axis === 'rows', cols = slice?.axis === 'columns';
+    if (slot) {
+      callGemmPackedB(e, {
+        m: rows ? local(slice!.len) : k.m, n: cols ? local(slice!.len) : k.n, k: k.k,
+        a: { base: viewBase(layout, k.a), terms: [[b, aB * 4], ...(rows ? [[slice!.at, aRs * 4] as [number, number]] : [])] }, aRs, aCs,
+        packedB: slot.data, packedCols, col0: cols ? local(slice!.at) : 0,
+        c: { base: cBase, terms: [[b, cB * 4], ...(slice ? [[slice.at, (rows ? ldc : 1) * 4] as [number, number]] : [])] },
+        ldc, accumulate: 0, pack: packAt,
+        ...(epilogue !== undefined ? { epilogue: { table: epilogue, tag: { base: 0, terms: [[b, k.m], ...(rows ? [[slice!.at, 1] as [number, number]] : [])] } } } : {}),
+        ...(cols ? { colOffset: local(slice!.at) } : {}),
+      });
+      return;
+    }
     callGemm(e, {
       m: rows ? local(slice!.len) : k.m, n: cols ? local(slice!.len) : k.n, k: k.k,
       a: { base: viewBase(layout, k.a), terms: [[b, aB * 4], ...(rows ? [[slice!.at, aRs * 4] as [number, number]] : [])] }, aRs, aCs,

@@ -74,6 +74,26 @@ export function callGemm(e: Emitter, g: GemmArgs): void {
 }
 
 /**
+ * A GEMM whose B was packed once by packBAll (assembly/gemm.ts): gemmPackedB, single-threaded,
+ * columns col0 .. col0 + n of a packed B of `packedCols` padded columns (`c` points at column col0).
+ */
+export interface PackedBGemmArgs {
+  m: I32; n: I32; k: number;
+  a: I32; aRs: number; aCs: number;
+  packedB: number; packedCols: number; col0: I32;
+  c: I32; ldc: number; accumulate: I32;
+  pack: I32;
+  epilogue?: { table: number; tag: I32 };
+  colOffset?: I32;
+}
+
+export function callGemmPackedB(e: Emitter, g: PackedBGemmArgs): void {
+  for (const x of [g.m, g.n, g.k, g.a, g.aRs, g.aCs, g.packedB, g.packedCols, g.col0, g.c, g.ldc, g.accumulate, g.pack]) pushI32(e.f, x);
+  for (const x of [g.epilogue?.table ?? -1, g.epilogue?.tag ?? 0, g.colOffset ?? 0]) pushI32(e.f, x);
+  e.call('gemmPackedB');
+}
+
+/**
  * The convolution geometry tail shared by im2col and col2imAdd, in the library's order. `rows`
  * replaces the output height and top padding: a band of output rows oh0.. is the same
  * convolution with outHeight = its row count and padTop − oh0·strideH.
