@@ -18,17 +18,19 @@ export function im2col(
   // byte steps between consecutive pixels and consecutive taps in the destination
   const pixelStep: usize = transposed ? <usize>taps << 2 : 4;
   const tapStep: usize = transposed ? 4 : <usize>(outH * outW) << 2;
-  // unit-stride rows of x map onto runs of contiguous output pixels: copy them whole
-  const rowCopy = !transposed && strideW == 1 && sW == 1;
+  // unit-stride rows of x map onto runs of contiguous output pixels: copy them whole; stride-2
+  // rows (a stem's 7×7/2) take every other float, four at a time
+  const rowCopy = !transposed && (strideW == 1 || strideW == 2) && sW == 1;
+  const halve = strideW == 2;
   let tapStart = col;
   for (let c = 0; c < channels; c++) {
     for (let kh = 0; kh < kH; kh++) {
       for (let kw = 0; kw < kW; kw++) {
         let dst = tapStart;
         const iw0 = kw * dilW - padL;
-        // output columns whose input column is inside the row: [owLo, owHi)
-        const owLo = rowCopy ? min(outW, max(0, -iw0)) : 0;
-        const owHi = rowCopy ? max(owLo, min(outW, inW - iw0)) : 0;
+        // output columns whose input column ow·strideW + iw0 is inside the row: [owLo, owHi)
+        const owLo = rowCopy ? min(outW, max(0, halve ? (1 - iw0) >> 1 : -iw0)) : 0;
+        const owHi = rowCopy ? max(owLo, min(outW, halve ? (inW - iw0 + 1) >> 1 : inW - iw0)) : 0;
         for (let oh = 0; oh < outH; oh++) {
           const ih = oh * strideH - padT + kh * dilH;
           if (ih < 0 || ih >= inH) {
@@ -39,7 +41,8 @@ export function im2col(
           const row = at(x, c * sC + ih * sH);
           if (rowCopy) {
             if (owLo > 0) zeroFloats(dst, owLo);
-            copyFloats(dst + (<usize>owLo << 2), at(row, owLo + iw0), owHi - owLo);
+            if (halve) evenFloats(dst + (<usize>owLo << 2), at(row, 2 * owLo + iw0), owHi - owLo);
+            else copyFloats(dst + (<usize>owLo << 2), at(row, owLo + iw0), owHi - owLo);
             if (owHi < outW) zeroFloats(dst + (<usize>owHi << 2), outW - owHi);
             dst += <usize>outW << 2;
             continue;
@@ -53,6 +56,22 @@ export function im2col(
         tapStart += tapStep;
       }
     }
+  }
+}
+
+/** dst[i] = src[2i] for i < n: four at a time from the even lanes of eight. */
+function evenFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  // the vector loop reads src[2i .. 2i + 7]; stop while 2i + 7 stays within the last element read by the scalar loop + 1
+  for (; i + 4 <= n - 1; i += 4) {
+    v128.store(dst, i32x4.shuffle(v128.load(src), v128.load(src, 16), 0, 2, 4, 6));
+    dst += 16;
+    src += 32;
+  }
+  for (; i < n; i++) {
+    store<f32>(dst, load<f32>(src));
+    dst += 4;
+    src += 8;
   }
 }
 

@@ -15,11 +15,13 @@ import { validateManifest } from '../../../runtime/manifest-validate.ts';
 import { acc, bin, buildTestArtifact, contiguous, load, ProgramBuilder, randomF32, randomFeeds, runReference, store, un, view } from '../programs.ts';
 import { expectClose } from './harness.ts';
 
-interface Case { name: string; c: number; o: number; hw: number; k: number; stride?: number; pad?: number; groups?: number; permutedWeights?: boolean; expect: 'bands' | 'rows' | 'images' }
+interface Case { name: string; c: number; o: number; hw: number; k: number; stride?: number; pad?: number; dilation?: number; groups?: number; permutedWeights?: boolean; expect: 'bands' | 'rows' | 'images' }
 
 const CASES: Case[] = [
   { name: 'bands3x3', c: 16, o: 24, hw: 20, k: 3, pad: 1, expect: 'bands' },
   { name: 'bands_s2', c: 12, o: 20, hw: 23, k: 3, stride: 2, pad: 1, expect: 'bands' },
+  // stride 2 over unit-stride rows: im2col takes every other float four at a time (odd width, dilation)
+  { name: 'bands_s2_dilated', c: 8, o: 16, hw: 41, k: 3, stride: 2, pad: 2, dilation: 2, expect: 'bands' },
   { name: 'bands_1x1', c: 32, o: 40, hw: 16, k: 1, expect: 'bands' },
   { name: 'bands_grouped', c: 16, o: 32, hw: 14, k: 3, pad: 1, groups: 2, expect: 'bands' },
   { name: 'rows3x3', c: 64, o: 96, hw: 5, k: 3, pad: 1, expect: 'rows' },
@@ -30,11 +32,11 @@ const CASES: Case[] = [
 ];
 
 function geometry(c: Case): ConvGeometry {
-  const stride = c.stride ?? 1, pad = c.pad ?? 0;
-  const out = Math.floor((c.hw + 2 * pad - c.k) / stride) + 1;
+  const stride = c.stride ?? 1, pad = c.pad ?? 0, dil = c.dilation ?? 1;
+  const out = Math.floor((c.hw + 2 * pad - dil * (c.k - 1) - 1) / stride) + 1;
   return {
     batch: 1, inChannels: c.c, inHeight: c.hw, inWidth: c.hw, outChannels: c.o, kernelHeight: c.k, kernelWidth: c.k, outHeight: out, outWidth: out,
-    strideH: stride, strideW: stride, padTop: pad, padLeft: pad, dilationH: 1, dilationW: 1, groups: c.groups ?? 1,
+    strideH: stride, strideW: stride, padTop: pad, padLeft: pad, dilationH: dil, dilationW: dil, groups: c.groups ?? 1,
   };
 }
 
