@@ -32,6 +32,12 @@ export interface CompileOptions {
    * the storage-buffer binding size every adapter supports); no single tensor may be larger.
    */
   maxBufferBytes?: number;
+  /**
+   * WASM: keep conv and matmul weights that no kernel writes (an inference graph's params)
+   * packed for the GEMM across runs, repacked after setParams (default true; costs about the
+   * weights' size again in memory, at most 512 MiB)
+   */
+  weightCache?: boolean;
 }
 
 export interface CompiledProgram {
@@ -53,7 +59,9 @@ export function compileProgram(graph: Graph, options: { layout?: ActivationLayou
 export async function compile(graph: Graph, options: CompileOptions): Promise<Artifact> {
   const t0 = performance.now();
   const threads = options.backend === 'wasm' && (options.threads ?? 1) > 1 ? options.threads! : 1;
-  const renderer = threads > 1 ? createWasmBackend({ threads }) : backends[options.backend];
+  const renderer = options.backend === 'wasm' && (threads > 1 || options.weightCache === false)
+    ? createWasmBackend({ threads, ...(options.weightCache === false ? { weightCache: false } : {}) })
+    : backends[options.backend];
   if (!renderer) throw new Error(`compile: unknown backend "${String(options.backend)}" (use "wasm" or "webgpu")`);
   const layout = options.layout ?? 'nchw';
   const segmentBytes = options.backend === 'webgpu' ? options.maxBufferBytes ?? WEBGPU_MAX_BUFFER_BYTES : undefined;

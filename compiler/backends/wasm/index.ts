@@ -29,6 +29,8 @@ export interface WasmBackendOptions {
   threads?: number;
   /** export every kernel function as well as `run` (see test/backends/wasm/profile-step.ts) */
   profile?: boolean;
+  /** bytecode codegen: keep weights no kernel writes packed across runs (default true; bytecode/weight-cache.ts) */
+  weightCache?: boolean;
 }
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {

@@ -51,6 +51,18 @@ describe('matmul weights packed once and kept across runs', () => {
     expect(matmulSchedule(2, { batch: 1, m: 1, n: 4096, k: 1024 })).toMatchObject({ kind: 'split', axis: 'columns' });
   });
 
+  it('can be turned off (the weights are then packed on every run)', async () => {
+    const prog = program();
+    const artifact = buildTestArtifact(prog, await createWasmBackend({ weightCache: false }).render(prog, { name: 'matmul-nocache' }));
+    expect(artifact.manifest.wasm!.weightCache).toBeUndefined();
+    const session = await createWasmSession(artifact);
+    sessions.push(session);
+    const feeds = randomFeeds(prog, 9);
+    const got = await session.run(feeds);
+    const ref = runReference(prog, feeds);
+    for (const { name } of prog.outputs) expectClose(name, got[name], ref[name]!, 1e-4);
+  });
+
   for (const threads of [1, 2]) {
     it(`matches the interpreter on ${threads} thread(s), on a second run and after setParams`, async () => {
       const prog = program();
