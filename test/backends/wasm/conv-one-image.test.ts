@@ -31,22 +31,22 @@ const CASES: Case[] = [
   { name: 'small', c: 3, o: 8, hw: 6, k: 3, pad: 1, expect: 'images' },
 ];
 
-function geometry(c: Case): ConvGeometry {
+function geometry(c: Case, batch = 1): ConvGeometry {
   const stride = c.stride ?? 1, pad = c.pad ?? 0, dil = c.dilation ?? 1;
   const out = Math.floor((c.hw + 2 * pad - dil * (c.k - 1) - 1) / stride) + 1;
   return {
-    batch: 1, inChannels: c.c, inHeight: c.hw, inWidth: c.hw, outChannels: c.o, kernelHeight: c.k, kernelWidth: c.k, outHeight: out, outWidth: out,
+    batch, inChannels: c.c, inHeight: c.hw, inWidth: c.hw, outChannels: c.o, kernelHeight: c.k, kernelWidth: c.k, outHeight: out, outWidth: out,
     strideH: stride, strideW: stride, padTop: pad, padLeft: pad, dilationH: dil, dilationW: dil, groups: c.groups ?? 1,
   };
 }
 
 /** Every case as a conv with bias + residual + ReLU epilogue over params (cacheable); `weightsAsInputs` feeds the weights instead. */
-function program(weightsAsInputs = false): Program {
+function program(weightsAsInputs = false, batch = 1): Program {
   const p = new ProgramBuilder();
   CASES.forEach((c, i) => {
-    const g = geometry(c);
+    const g = geometry(c, batch);
     const cPerG = c.c / g.groups;
-    const xs = [1, c.c, c.hw, c.hw], ys = [1, c.o, g.outHeight, g.outWidth];
+    const xs = [batch, c.c, c.hw, c.hw], ys = [batch, c.o, g.outHeight, g.outWidth];
     const ws = c.permutedWeights ? [c.k, c.k, cPerG, c.o] : [c.o, cPerG, c.k, c.k];
     const wInit = randomF32(ws.reduce((a, b) => a * b, 1), 100 + i);
     const x = p.input(`${c.name}_x`, xs);
@@ -87,30 +87,44 @@ describe('one-image convolutions on a pool, with packed weights kept across runs
     expect(oneImageSchedule(resnet(56, 64), 64, 576, 3136, 2, 6)).toBe('bands');
   });
 
-  for (const threads of [1, 2]) {
-    it(`matches the interpreter on ${threads} thread(s), again on a second run, and after setParams`, async () => {
-      const prog = program();
-      const rendered = await createWasmBackend({ threads: 2 }).render(prog, { name: 'conv-one-image' });
-      const artifact = buildTestArtifact(prog, rendered);
-      const cache = artifact.manifest.wasm!.weightCache;
-      expect(cache, 'every conv reads params only: all are cached').toBeDefined();
-      expect(cache!.versionAddress).toBeGreaterThanOrEqual(artifact.manifest.wasm!.arenaBase! + prog.arenaBytes);
-      const session = await createWasmSession(artifact, { threads, spawnWorker: nodeWasmWorkers });
-      sessions.push(session);
-      const check = async (seed: number, params?: Record<string, Float32Array>) => {
-        const feeds = randomFeeds(prog, seed) as Record<string, Float32Array>;
+  for (const convB of ['im2col', 'implicit'] as const) {
+    for (const threads of [1, 2]) {
+      it(`${convB}: matches the interpreter on ${threads} thread(s), again on a second run, and after setParams`, async () => {
+        const prog = program();
+        const rendered = await createWasmBackend({ threads: 2, convB }).render(prog, { name: 'conv-one-image' });
+        const artifact = buildTestArtifact(prog, rendered);
+        const cache = artifact.manifest.wasm!.weightCache;
+        expect(cache, 'every conv reads params only: all are cached').toBeDefined();
+        expect(cache!.versionAddress).toBeGreaterThanOrEqual(artifact.manifest.wasm!.arenaBase! + prog.arenaBytes);
+        const session = await createWasmSession(artifact, { threads, spawnWorker: nodeWasmWorkers });
+        sessions.push(session);
+        const check = async (seed: number, params?: Record<string, Float32Array>) => {
+          const feeds = randomFeeds(prog, seed) as Record<string, Float32Array>;
+          const got = await session.run(feeds);
+          const ref = reference(prog, feeds, params);
+          for (const { name } of prog.outputs) expectClose(`${name} (seed ${seed}, ${threads} thread(s), ${convB})`, got[name], ref[name]!, 1e-4);
+        };
+        await check(1);
+        await check(2);
+        // new weights for every conv: stale cached panels would give the old results
+        const fresh: Record<string, Float32Array> = {};
+        for (const s of artifact.manifest.params) if (s.name.endsWith('_w')) fresh[s.name] = randomF32(s.shape.reduce((a, b) => a * b, 1), 999 + s.offset);
+        await session.setParams(fresh);
+        await check(3, fresh);
+        await check(4, fresh);
+      });
+    }
+    it(`${convB}: a batch of 3 split by image on a pool, and in turn on one thread`, async () => {
+      const prog = program(false, 3);
+      const artifact = buildTestArtifact(prog, await createWasmBackend({ threads: 2, convB }).render(prog, { name: 'conv-batch' }));
+      for (const threads of [1, 2]) {
+        const session = await createWasmSession(artifact, { threads, spawnWorker: nodeWasmWorkers });
+        sessions.push(session);
+        const feeds = randomFeeds(prog, 7);
         const got = await session.run(feeds);
-        const ref = reference(prog, feeds, params);
-        for (const { name } of prog.outputs) expectClose(`${name} (seed ${seed}, ${threads} thread(s))`, got[name], ref[name]!, 1e-4);
-      };
-      await check(1);
-      await check(2);
-      // new weights for every conv: stale cached panels would give the old results
-      const fresh: Record<string, Float32Array> = {};
-      for (const s of artifact.manifest.params) if (s.name.endsWith('_w')) fresh[s.name] = randomF32(s.shape.reduce((a, b) => a * b, 1), 999 + s.offset);
-      await session.setParams(fresh);
-      await check(3, fresh);
-      await check(4, fresh);
+        const ref = runReference(prog, feeds);
+        for (const { name } of prog.outputs) expectClose(`${name} (batch 3, ${threads} thread(s), ${convB})`, got[name], ref[name]!, 1e-4);
+      }
     });
   }
 

@@ -9,7 +9,7 @@ import { bindAccToScratch, mapExpr } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import type { FunctionBuilder } from './encoder.ts';
 import { type AddressOf, emitPointwise, layoutAddress, type ProgramContext } from './nest.ts';
-import { callCol2imAdd, callGemm, callGemmPackedA, callIm2col, emitTileEpilogue, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
+import { callCol2imAdd, callConvGemmPackedA, callGemm, callGemmPackedA, callIm2col, storeImageB, emitTileEpilogue, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
 import { emitRefreshIfStale, packedABytes } from './weight-cache.ts';
 
 /**
@@ -97,20 +97,39 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     // one image on a pool (byImage is off there): C is the output or the whole accumulator
     const splitC = direct ? { c: cBase, ldc: direct.strides[1]! } : { c: acc, ldc: pixels };
     const tile = g.batch === 1 && !direct && acc === layout.scratchBase ? tileEpilogue(ctx, k, pixels) : undefined;
+    const implicitSplit = schedule !== 'images' && implicitB(ctx, g, pointwise);
+    const records = implicitSplit ? scratch.take(64 * g.groups) : undefined;
+    if (records !== undefined) {
+      // one ImageB record per group, read by every task
+      loop(e0.f, g.groups, (grp) => storeImageB(e0, { base: records, terms: [[grp, 64]] }, { base: xBase, terms: [[grp, cPerG * xC * 4]] }, k.input.strides, g, ctx.constants.IMAGE_B_BYTES));
+    }
     if (schedule === 'rows') {
-      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC, tile });
+      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC, tile, records });
     } else if (schedule === 'bands') {
-      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC, tile });
+      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC, tile, records });
     } else {
       // images: a batch split across the pool (each thread its own column matrix and pack area),
       // or every image in turn on one thread (also a small one-image conv on a pool)
       const packStride = align(gemmPackBytes(pixels), 64);
       const packArea = scratch.take(perImage ? packStride * ctx.threads : gemmPackBytes(pixels));
+      const implicit = implicitB(ctx, g, pointwise);
+      const records = implicit ? scratch.take(64 * (perImage ? ctx.threads : 1)) : 0;
       forEachImage((e, n) => {
         const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
         const pack: I32 = perImage ? local(perThread(e, packArea, packStride)) : packArea;
+        const record: I32 = implicit && perImage ? local(perThread(e, records, 64)) : records;
         const accT = byImage ? (perImage ? perThread(e, acc, accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(acc).set(l); return l; })()) : -1;
         loop(e.f, g.groups, (grp) => {
+          const epilogue = tile !== undefined ? { epilogue: { table: tile, tag: { base: 0, terms: [[grp, oPerG]] } as I32, colOffset: 0 } } : {};
+          if (implicit) {
+            storeImageB(e, record, { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] }, k.input.strides, g, ctx.constants.IMAGE_B_BYTES);
+            const c = cOf(n, grp, accT);
+            callConvGemmPackedA(e, {
+              m: oPerG, n: pixels, k: taps, packedA: { base: packed.at, terms: [[grp, packed.groupBytes]] }, packedRows, row0: 0,
+              imageB: record, p0: 0, c: c.c, ldc: c.ldc, pack, ...epilogue,
+            });
+            return;
+          }
           if (!pointwise) im2col(e, col, n, grp);
           const b: I32 = pointwise ? { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] } : col;
           callGemmPackedA(e, {
@@ -261,10 +280,11 @@ export function oneImageSchedule(g: ConvGeometry, oPerG: number, taps: number, p
 }
 
 /** Bands per group for the 'bands' schedule: the pool's width (in all, with the groups), more while a band's column matrix would pass L2. */
-function bandsPerGroup(g: ConvGeometry, taps: number, pointwise: boolean, threads: number): number {
+function bandsPerGroup(g: ConvGeometry, taps: number, pointwise: boolean, threads: number, implicitKc?: number): number {
   const perGroup = Math.max(1, Math.ceil(threads / g.groups));
   if (pointwise) return Math.min(perGroup, g.outHeight);
-  const colBytes = taps * g.outHeight * g.outWidth * 4;
+  // the band's column matrix (im2col), or its packed k-block (implicit GEMM), within L2
+  const colBytes = (implicitKc === undefined ? taps : Math.min(taps, implicitKc)) * g.outHeight * g.outWidth * 4;
   // at least 64 pixels a band, so each pass over A feeds enough columns
   const widest = Math.max(perGroup, Math.floor(g.outHeight * g.outWidth / 64));
   let bands = Math.max(perGroup, Math.ceil(colBytes / (512 * 1024)));
@@ -279,6 +299,27 @@ interface SplitArgs {
   c: { c: number; ldc: number };
   /** the kernel's stores as a tile epilogue (tileEpilogue), run by the GEMM on each finished tile */
   tile: number | undefined;
+  /** implicit GEMM: the groups' ImageB records (64 bytes apart), B packed straight from the image */
+  records: number | undefined;
+}
+
+/**
+ * Whether a conv's B (its column matrix) is packed straight from the image by the GEMM
+ * (assembly/gemm.ts packBImage, no im2col buffer) rather than built by im2col first. A 1×1
+ * stride-1 conv reads x itself either way. See docs/onnx-bench.md for the per-layer measurement
+ * behind the rule.
+ */
+export function implicitB(ctx: ProgramContext, g: ConvGeometry, pointwise: boolean): boolean {
+  if (pointwise) return false;
+  const mode = ctx.convB ?? 'auto';
+  if (mode !== 'auto') return mode === 'implicit';
+  return IMPLICIT_AUTO(g);
+}
+
+/** The 'auto' rule (measured per layer, see implicitB). */
+function IMPLICIT_AUTO(g: ConvGeometry): boolean {
+  void g;
+  return false;
 }
 
 /**
@@ -309,7 +350,7 @@ function emitRowSplitConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: Sp
   const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
   const M = g.outChannels;
-  if (!a.pointwise) {
+  if (!a.pointwise && a.records === undefined) {
     const cChunk = Math.ceil(g.inChannels / ctx.threads);
     const task = ctx.addFunction(['i32']);
     const f = task.e.f;
@@ -333,6 +374,17 @@ function emitRowSplitConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: Sp
   const r0 = f.local('i32');
   f.get(0).i32(chunk).op('i32.mul').set(r0);
   const rows = clampedCount(f, r0, chunk, M);
+  if (a.records !== undefined) {
+    callConvGemmPackedA(task.e, {
+      m: local(rows), n: a.pixels, k: a.taps, packedA: a.packed.at, packedRows: a.packedRows, row0: local(r0),
+      imageB: a.records, p0: 0, c: { base: a.c.c, terms: [[r0, a.c.ldc * 4]] }, ldc: a.c.ldc,
+      pack: local(perThread(task.e, packArea, packStride)),
+      ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: local(r0), colOffset: 0 } } : {}),
+    });
+    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(M / chunk));
+    e0.call('parallelFor');
+    return;
+  }
   callGemmPackedA(task.e, {
     m: local(rows), n: a.pixels, k: a.taps, packedA: a.packed.at, packedRows: a.packedRows, row0: local(r0),
     b: a.pointwise ? xBase : a.colArea, bRs: a.pointwise ? xC : a.pixels, bCs: 1,
@@ -352,11 +404,12 @@ function emitBandConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitA
   const T = ctx.threads;
   const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
   const xBase = viewBase(layout, k.input);
-  const bands = bandsPerGroup(g, a.taps, a.pointwise, T);
+  const implicit = a.records !== undefined;
+  const bands = bandsPerGroup(g, a.taps, a.pointwise, T, implicit ? ctx.constants.KC : undefined);
   const bandRows = Math.ceil(g.outHeight / bands);
   const bandPixels = bandRows * g.outWidth;
   const colStride = align(a.taps * bandPixels * 4, 64);
-  const colArea = a.pointwise ? 0 : a.scratch.take(colStride * T);
+  const colArea = a.pointwise || implicit ? 0 : a.scratch.take(colStride * T);
   const packStride = align(gemmPackBytes(bandPixels), 64);
   const packArea = a.scratch.take(packStride * T);
   const task = ctx.addFunction(['i32']);
@@ -367,6 +420,18 @@ function emitBandConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitA
   f.get(0).i32(bands).op('i32.rem_s').i32(bandRows).op('i32.mul').set(oh0);
   const rows = clampedCount(f, oh0, bandRows, g.outHeight);
   f.get(rows).i32(g.outWidth).op('i32.mul').set(pixels);
+  if (implicit) {
+    callConvGemmPackedA(task.e, {
+      m: a.oPerG, n: local(pixels), k: a.taps, packedA: { base: a.packed.at, terms: [[grp, a.packed.groupBytes]] }, packedRows: a.packedRows, row0: 0,
+      imageB: { base: a.records!, terms: [[grp, 64]] }, p0: { base: 0, terms: [[oh0, g.outWidth]] },
+      c: { base: a.c.c, terms: [[grp, a.oPerG * a.c.ldc * 4], [oh0, g.outWidth * 4]] }, ldc: a.c.ldc,
+      pack: local(perThread(task.e, packArea, packStride)),
+      ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: { base: 0, terms: [[grp, a.oPerG]] }, colOffset: { base: 0, terms: [[oh0, g.outWidth]] } } } : {}),
+    });
+    e0.f.i32(ctx.tableIndex(task.func)).i32(g.groups * bands);
+    e0.call('parallelFor');
+    return;
+  }
   let b: I32, bRs: I32;
   if (a.pointwise) {
     b = { base: xBase, terms: [[grp, a.cPerG * xC * 4], [oh0, g.outWidth * 4]] };
