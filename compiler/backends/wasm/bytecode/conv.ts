@@ -306,34 +306,14 @@ interface SplitArgs {
 /**
  * Whether a conv's B (its column matrix) is packed straight from the image by the GEMM
  * (assembly/gemm.ts packBImage, no im2col buffer) rather than built by im2col first. A 1×1
- * stride-1 conv reads x itself either way. See docs/onnx-bench.md for the per-layer measurement
- * behind the rule.
+ * stride-1 conv reads x itself either way. 'auto' builds the buffer: measured per layer
+ * (scripts/conv-b-ab.ts, same process, alternating calls), the implicit packing was slower on
+ * every layer of ResNet-18 at batch 1 (4–19%, 12% over all its convs) and of the bench CNN at
+ * batch 64 (23–33%): im2col's whole-row copies and packB's vector moves beat gathering each
+ * tap's eight pixels, and a band's buffer already stays in L2.
  */
-export function implicitB(ctx: ProgramContext, g: ConvGeometry, pointwise: boolean): boolean {
-  if (pointwise) return false;
-  const mode = ctx.convB ?? 'auto';
-  if (mode !== 'auto') return mode === 'implicit';
-  return IMPLICIT_AUTO(g);
-}
-
-/** The 'auto' rule (measured per layer, see implicitB). */
-function IMPLICIT_AUTO(g: ConvGeometry): boolean {
-  void g;
-  return false;
-}
-
-/**
- * The stores of a one-image conv as a GEMM tile epilogue over [1, C, pixels] (emitTileEpilogue),
- * so bias, residual and activation run on each tile while it is in L1 instead of in a second pass
- * over the accumulator: when the accumulator is the whole result at the scratch base, no store
- * depends on the position or overlaps an operand, and every view's pixels are row-contiguous.
- */
-function tileEpilogue(ctx: ProgramContext, k: ConvKernel, pixels: number): number | undefined {
-  if (!imageEpilogueApplies(ctx.layout, k)) return undefined;
-  const collapsed = collapsePixels(k.stores, k.geometry.outWidth);
-  if (!collapsed) return undefined;
-  const space3 = [1, k.geometry.outChannels, pixels];
-  return ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3));
+export function implicitB(ctx: ProgramContext, _g: ConvGeometry, pointwise: boolean): boolean {
+  return !pointwise && ctx.convB === 'implicit';
 }
 
 /** min(chunk, total − start) into a new local */
