@@ -316,6 +316,20 @@ export function implicitB(ctx: ProgramContext, _g: ConvGeometry, pointwise: bool
   return !pointwise && ctx.convB === 'implicit';
 }
 
+/**
+ * The stores of a one-image conv as a GEMM tile epilogue over [1, C, pixels] (emitTileEpilogue),
+ * so bias, residual and activation run on each tile while it is in L1 instead of in a second pass
+ * over the accumulator: when the accumulator is the whole result at the scratch base, no store
+ * depends on the position or overlaps an operand, and every view's pixels are row-contiguous.
+ */
+function tileEpilogue(ctx: ProgramContext, k: ConvKernel, pixels: number): number | undefined {
+  if (!imageEpilogueApplies(ctx.layout, k)) return undefined;
+  const collapsed = collapsePixels(k.stores, k.geometry.outWidth);
+  if (!collapsed) return undefined;
+  const space3 = [1, k.geometry.outChannels, pixels];
+  return ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3));
+}
+
 /** min(chunk, total − start) into a new local */
 function clampedCount(f: FunctionBuilder, start: number, chunk: number, total: number): number {
   const l = f.local('i32');
