@@ -1,14 +1,39 @@
 /** pool2d kernels: assembly/pool.ts fills the accumulator tensor, then the epilogue stores run. */
-import type { PoolKernel, View } from '../../kernel/ir.ts';
-import type { MemoryLayout } from './layout.ts';
+import type { PoolGeometry, PoolKernel, View } from '../../kernel/ir.ts';
+import { align, type MemoryLayout } from './layout.ts';
 import { emitPointwise } from './pointwise.ts';
 import { bindAccToScratch } from './rewrite.ts';
 import type { Source } from './source.ts';
-import { parallelOf, type KernelContext } from './gemm-kernels.ts';
+import { parallelOf, ScratchPlan, type KernelContext } from './gemm-kernels.ts';
+
+/**
+ * Bytes of the row buffer assembly/pool.ts poolForward needs (one per thread): the window
+ * columns (outW − 1)·strideW + kW plus its ROW_SLACK of 8 floats, rounded to 64 bytes.
+ */
+export function poolRowBytes(g: PoolGeometry): number {
+  return align(((g.outWidth - 1) * g.strideW + g.kernelWidth + 8) * 4, 64);
+}
+
+/**
+ * The scratch a pool kernel uses: the accumulator tensor at the scratch base (where the epilogue's
+ * `acc` reads it), then (forward) a row buffer per thread. Threaded builds split the (image,
+ * channel) planes across the pool, so batch 1 is threaded too.
+ */
+export function planPool(layout: MemoryLayout, k: PoolKernel, threads: number): { acc: number; space: number[]; row: number; rowStride: number; parallel: boolean; bytes: number } {
+  const g = k.geometry;
+  const forward = k.mode === 'max' || k.mode === 'avg';
+  const space = forward ? [g.batch, g.channels, g.outHeight, g.outWidth] : [g.batch, g.channels, g.inHeight, g.inWidth];
+  const scratch = new ScratchPlan(layout.scratchBase);
+  const acc = scratch.take(space.reduce((a, b) => a * b, 1) * 4);
+  const parallel = threads > 1 && g.batch * g.channels > 1;
+  const rowStride = poolRowBytes(g);
+  const row = forward ? scratch.take(rowStride * (parallel ? threads : 1)) : 0;
+  return { acc, space, row, rowStride, parallel, bytes: scratch.size };
+}
 
 export function emitPool(out: Source, layout: MemoryLayout, k: PoolKernel, ctx?: KernelContext): number {
   const g = k.geometry;
-  const acc = layout.scratchBase;
+  const { acc, space, row, rowStride, parallel, bytes } = planPool(layout, k, ctx?.threads ?? 1);
   const base = (v: View): number => layout.bufferAddress(v.buffer) + v.offset * 4;
   const dims = `${g.batch}, ${g.channels}, ${g.inHeight}, ${g.inWidth}, ${g.outHeight}, ${g.outWidth}, ` +
     `${g.kernelHeight}, ${g.kernelWidth}, ${g.strideH}, ${g.strideW}, ${g.padTop}, ${g.padLeft}`;
@@ -17,14 +42,12 @@ export function emitPool(out: Source, layout: MemoryLayout, k: PoolKernel, ctx?:
   // avg_grad never reads x: point it at dy so no unused view needs to be valid
   const x = k.mode === 'avg_grad' ? k.grad! : k.input;
   if (!forward && !k.grad) throw new Error(`wasm backend: pool2d "${k.name}" (${k.mode}) needs a grad view`);
-  // threaded builds give each image to a task
-  const par = (ctx?.threads ?? 1) > 1 && g.batch > 1 ? 'Parallel' : '';
+  const par = parallel ? 'Parallel' : '';
   if (forward) {
-    out.line(`poolForward${par}(${isMax}, ${acc}, ${base(x)}, ${x.strides.join(', ')}, ${dims});`);
+    out.line(`poolForward${par}(${isMax}, ${acc}, ${base(x)}, ${x.strides.join(', ')}, ${dims}, ${row}${parallel ? `, ${rowStride}` : ''});`);
   } else {
     out.line(`poolBackward${par}(${isMax}, ${acc}, ${base(x)}, ${x.strides.join(', ')}, ${base(k.grad!)}, ${k.grad!.strides.join(', ')}, ${dims});`);
   }
-  const space = forward ? [g.batch, g.channels, g.outHeight, g.outWidth] : [g.batch, g.channels, g.inHeight, g.inWidth];
   emitPointwise(out, layout, space, bindAccToScratch(k.stores, space), 'i', ctx && parallelOf(ctx));
-  return space.reduce((a, b) => a * b, 1) * 4;
+  return bytes;
 }
