@@ -7,6 +7,7 @@
 import { afterAll, describe, it } from 'vitest';
 import type { PoolGeometry, Program } from '../../../compiler/kernel/ir.ts';
 import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
+import { createNodeCompileHost } from '../../../compiler/backends/wasm/node-host.ts';
 import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
 import { nodeWasmWorkers } from '../../../runtime/node/wasm-workers.ts';
 import type { Feeds } from '../../../runtime/session.ts';
@@ -40,10 +41,10 @@ const windows: [string, Window][] = [
 const planes: [number, number][] = [[9, 13], [10, 22]];
 
 /** Every window on both plane sizes; max/avg forward and gradients; x for max has NaN, -∞ and ties. */
-function program(batch: number, channels: number): Program {
+function program(batch: number, channels: number, only = windows, sizes = planes): Program {
   const p = new ProgramBuilder();
-  for (const [name, w] of windows) {
-    for (const [inH, inW] of planes) {
+  for (const [name, w] of only) {
+    for (const [inH, inW] of sizes) {
       const g = geometry(batch, channels, inH, inW, w);
       const xs = [batch, channels, inH, inW], ys = [batch, channels, g.outHeight, g.outWidth];
       const id = `${name}_${inH}x${inW}`;
@@ -112,16 +113,26 @@ describe('wasm pool2d: every window against the interpreter', () => {
     });
 
     it(`a pool of 2 threads, batch ${batch} (planes split across threads)`, async () => {
-      const prog = program(batch, 5);
-      const artifact = buildTestArtifact(prog, await createWasmBackend({ threads: 2 }).render(prog, { name: `pool_threads_b${batch}` }));
-      const session = await createWasmSession(artifact, { threads: 2, spawnWorker: nodeWasmWorkers });
-      sessions.push(session);
-      const f = feeds(prog, 21 + batch);
-      const ref = runReference(prog, f);
-      for (let rep = 0; rep < 2; rep++) {
-        const got = await session.run(f);
-        for (const { name } of prog.outputs) expectClose(`${name} (run ${rep})`, got[name], ref[name]!, RTOL);
-      }
+      await checkThreaded(program(batch, 5), 'bytecode', 21 + batch);
     });
+  }
+
+  it("the 'asc' renderer (the old path) calls the same library functions (a pool of 2, batch 1)", async () => {
+    // asc + binaryen compile slowly: two windows on one plane size
+    const prog = program(1, 3, windows.filter(([name]) => name === 'k3s2p1' || name === 'k5s3p2'), [[10, 22]]);
+    await checkThreaded(prog, 'asc', 31);
+  }, 120_000);
+
+  async function checkThreaded(prog: Program, codegen: 'asc' | 'bytecode', seed: number, threads = 2): Promise<void> {
+    const backend = createWasmBackend({ threads, codegen, ...(codegen === 'asc' ? { host: createNodeCompileHost({ cacheDir: false }) } : {}) });
+    const artifact = buildTestArtifact(prog, await backend.render(prog, { name: `pool_${codegen}_${threads}` }));
+    const session = await createWasmSession(artifact, threads > 1 ? { threads, spawnWorker: nodeWasmWorkers } : {});
+    sessions.push(session);
+    const f = feeds(prog, seed);
+    const ref = runReference(prog, f);
+    for (let rep = 0; rep < 2; rep++) {
+      const got = await session.run(f);
+      for (const { name } of prog.outputs) expectClose(`${name} (${codegen}, ${threads} threads, run ${rep})`, got[name], ref[name]!, RTOL);
+    }
   }
 });
