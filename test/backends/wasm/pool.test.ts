@@ -4,10 +4,11 @@
 // padding, windows past the right/bottom edge (ceil mode) or entirely in padding, NaN and -∞
 // inputs for max; one thread (plain and relaxed builds) and a pool of 2 (planes split across
 // threads, batch 1 included).
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { PoolGeometry, Program } from '../../../compiler/kernel/ir.ts';
 import { createWasmBackend } from '../../../compiler/backends/wasm/index.ts';
 import { createNodeCompileHost } from '../../../compiler/backends/wasm/node-host.ts';
+import { PARALLEL_MIN_TAPS } from '../../../compiler/backends/wasm/pool.ts';
 import { createWasmSession, type WasmSession } from '../../../runtime/wasm/session.ts';
 import { nodeWasmWorkers } from '../../../runtime/node/wasm-workers.ts';
 import type { Feeds } from '../../../runtime/session.ts';
@@ -37,27 +38,33 @@ const windows: [string, Window][] = [
   ['k2s2p1', { k: [2, 2], stride: [2, 2], pad: [1, 1] }],
 ];
 
-/** Rows of 13 and 22 floats: full vectors and scalar tails in both passes. */
-const planes: [number, number][] = [[9, 13], [10, 22]];
+/** A window on a plane of inH × inW. */
+type Case = [name: string, window: Window, inH: number, inW: number];
 
-/** Every window on both plane sizes; max/avg forward and gradients; x for max has NaN, -∞ and ties. */
-function program(batch: number, channels: number, only = windows, sizes = planes): Program {
+/** Every window on rows of 13 and 22 floats: full vectors and scalar tails in both passes. */
+const small: Case[] = windows.flatMap(([name, w]) => [[name, w, 9, 13], [name, w, 10, 22]] as Case[]);
+
+/** Planes large enough (12 channels, batch 1) that a threaded build splits them across the pool. */
+const LARGE_CHANNELS = 12;
+const window = (name: string): Window => windows.find(([n]) => n === name)![1];
+const large: Case[] = [['k3s2p1', window('k3s2p1'), 96, 101], ['k3s1p1', window('k3s1p1'), 50, 53], ['k2s2', window('k2s2'), 150, 150]];
+
+/** Each case: max/avg forward and gradients (x for max gets NaN, -∞ and ties); then a strided-rows and an NHWC pool. */
+function program(batch: number, channels: number, cases: Case[] = small): Program {
   const p = new ProgramBuilder();
-  for (const [name, w] of only) {
-    for (const [inH, inW] of sizes) {
-      const g = geometry(batch, channels, inH, inW, w);
-      const xs = [batch, channels, inH, inW], ys = [batch, channels, g.outHeight, g.outWidth];
-      const id = `${name}_${inH}x${inW}`;
-      for (const mode of ['max', 'avg'] as const) {
-        const x = p.input(`${id}_${mode}_x`, xs);
-        const dy = p.input(`${id}_${mode}_dy`, ys);
-        p.kernel({ kind: 'pool2d', name: `${id}_${mode}`, mode, geometry: g, input: view(x, contiguous(xs)), stores: [store(view(p.output(`${id}_${mode}`, ys), contiguous(ys)), acc())] });
-        const grad = mode === 'max' ? 'max_grad' : 'avg_grad';
-        p.kernel({
-          kind: 'pool2d', name: `${id}_${grad}`, mode: grad, geometry: g, input: view(x, contiguous(xs)), grad: view(dy, contiguous(ys)),
-          stores: [store(view(p.output(`${id}_${grad}`, xs), contiguous(xs)), acc())],
-        });
-      }
+  for (const [name, w, inH, inW] of cases) {
+    const g = geometry(batch, channels, inH, inW, w);
+    const xs = [batch, channels, inH, inW], ys = [batch, channels, g.outHeight, g.outWidth];
+    const id = `${name}_${inH}x${inW}`;
+    for (const mode of ['max', 'avg'] as const) {
+      const x = p.input(`${id}_${mode}_x`, xs);
+      const dy = p.input(`${id}_${mode}_dy`, ys);
+      p.kernel({ kind: 'pool2d', name: `${id}_${mode}`, mode, geometry: g, input: view(x, contiguous(xs)), stores: [store(view(p.output(`${id}_${mode}`, ys), contiguous(ys)), acc())] });
+      const grad = mode === 'max' ? 'max_grad' : 'avg_grad';
+      p.kernel({
+        kind: 'pool2d', name: `${id}_${grad}`, mode: grad, geometry: g, input: view(x, contiguous(xs)), grad: view(dy, contiguous(ys)),
+        stores: [store(view(p.output(`${id}_${grad}`, xs), contiguous(xs)), acc())],
+      });
     }
   }
   // rows with a pitch wider than the plane (a column slice): the vector path with sH ≠ inW, and a fused epilogue
@@ -112,16 +119,24 @@ describe('wasm pool2d: every window against the interpreter', () => {
       sessions.push(await checkAgainstInterpreter(prog, { rtol: RTOL, feeds: f, relaxedSimd: true }));
     });
 
-    it(`a pool of 2 threads, batch ${batch} (planes split across threads)`, async () => {
-      await checkThreaded(program(batch, 5), 'bytecode', 21 + batch);
+    it(`a pool of 2 threads, batch ${batch} (large planes split across threads, small ones on the calling thread)`, async () => {
+      // batch 2: one large case is enough (the interpreter's gradients are slow on large planes)
+      await checkThreaded(program(batch, LARGE_CHANNELS, [...(batch === 1 ? large : large.slice(0, 1)), ...small]), 'bytecode', 21 + batch);
     });
   }
 
   it("the 'asc' renderer (the old path) calls the same library functions (a pool of 2, batch 1)", async () => {
     // asc + binaryen compile slowly: two windows on one plane size
-    const prog = program(1, 3, windows.filter(([name]) => name === 'k3s2p1' || name === 'k5s3p2'), [[10, 22]]);
+    const prog = program(1, LARGE_CHANNELS, large.slice(0, 1));
     await checkThreaded(prog, 'asc', 31);
   }, 120_000);
+
+  it('the large planes are above the threaded builds\' threshold', () => {
+    for (const [name, w, inH, inW] of large) {
+      const g = geometry(1, LARGE_CHANNELS, inH, inW, w);
+      expect(g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth, name).toBeGreaterThanOrEqual(PARALLEL_MIN_TAPS);
+    }
+  });
 
   async function checkThreaded(prog: Program, codegen: 'asc' | 'bytecode', seed: number, threads = 2): Promise<void> {
     const backend = createWasmBackend({ threads, codegen, ...(codegen === 'asc' ? { host: createNodeCompileHost({ cacheDir: false }) } : {}) });
