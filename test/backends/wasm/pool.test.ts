@@ -86,6 +86,15 @@ function program(batch: number, channels: number, cases: Case[] = small): Progra
       stores: [store(view(p.output(`nhwc_${mode}`, ys), contiguous(ys)), acc())],
     });
   }
+  // gradients stored through a permuted (NHWC) view, scaled: through the accumulator and an epilogue,
+  // not written directly as the contiguous acc() stores above
+  const dy = p.input('perm_dy', ys);
+  for (const mode of ['max_grad', 'avg_grad'] as const) {
+    p.kernel({
+      kind: 'pool2d', name: `perm_${mode}`, mode, geometry: g, input: view(wide, contiguous([batch, channels, 9, 17]), 2), grad: view(dy, contiguous(ys)),
+      stores: [store(view(p.output(`perm_${mode}`, [batch, 9, 13, channels]), [9 * 13 * channels, 1, 13 * channels, channels]), bin('mul', acc(), load(view(bias, [0, 1, 0, 0]))))],
+    });
+  }
   return p.build();
 }
 

@@ -27,7 +27,7 @@ function callPool(
 export function emitPool(e: Emitter, ctx: PoolContext, k: PoolKernel): number {
   const layout = ctx.layout;
   const g = k.geometry;
-  const { acc, space, row, rowStride, parallel, bytes } = planPool(layout, k, ctx.threads);
+  const { out: acc, direct, space, row, rowStride, parallel, bytes } = planPool(layout, k, ctx.threads);
   const operand = (v: View): PoolOperand => ({ base: layout.bufferAddress(v.buffer) + v.offset * 4, strides: v.strides });
   const forward = k.mode === 'max' || k.mode === 'avg';
   const isMax = k.mode === 'max' || k.mode === 'max_grad';
@@ -36,7 +36,7 @@ export function emitPool(e: Emitter, ctx: PoolContext, k: PoolKernel): number {
   if (!forward && !k.grad) throw new Error(`wasm backend: pool2d "${k.name}" (${k.mode}) needs a grad view`);
   if (forward) callPool(e, parallel ? 'poolForwardParallel' : 'poolForward', isMax, acc, operand(x), undefined, g, parallel ? [row, rowStride] : [row]);
   else callPool(e, parallel ? 'poolBackwardParallel' : 'poolBackward', isMax, acc, operand(x), operand(k.grad!), g, []);
-  emitPointwise(e, ctx, space, bindAccToScratch(k.stores, space), true);
+  if (!direct) emitPointwise(e, ctx, space, bindAccToScratch(k.stores, space), true);
   return bytes;
 }
 
