@@ -90,7 +90,7 @@ const NEG_INF: v128 = f32x4.splat(-Infinity);
 function fillRowPadding(isMax: bool, row: usize, inW: i32, outW: i32, kW: i32, strideW: i32, padL: i32): void {
   const pad: f32 = isMax ? -Infinity : 0;
   const end = (outW - 1) * strideW + kW + ROW_SLACK;
-  for (let b = 0; b < padL; b++) store<f32>(row + (<usize>b << 2), pad);
+  for (let b = 0; b < min(padL, end); b++) store<f32>(row + (<usize>b << 2), pad);
   for (let b = padL + validColumns(inW, outW, kW, strideW, padL); b < end; b++) store<f32>(row + (<usize>b << 2), pad);
 }
 

@@ -1,4 +1,4 @@
-/** pool2d kernels: assembly/pool.ts fills the accumulator tensor, then the epilogue stores run. */
+/** pool2d kernels: assembly/pool.ts fills the accumulator tensor, then the epilogue stores run (or it writes the output directly: planPool). */
 import type { PoolGeometry, PoolKernel, View } from '../../kernel/ir.ts';
 import { align, type MemoryLayout } from './layout.ts';
 import { emitPointwise } from './pointwise.ts';

@@ -1,4 +1,4 @@
-/** pool2d kernels as bytecode: assembly/pool.ts fills the accumulator tensor, then the epilogue stores run. */
+/** pool2d kernels as bytecode: assembly/pool.ts fills the accumulator tensor, then the epilogue stores run (or it writes the output directly: ../pool.ts planPool). */
 import type { PoolGeometry, PoolKernel, View } from '../../../kernel/ir.ts';
 import { planPool } from '../pool.ts';
 import { bindAccToScratch } from '../rewrite.ts';
