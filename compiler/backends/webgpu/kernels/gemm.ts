@@ -210,7 +210,25 @@ function renderRowBlockVec4(p: GemmPlan, v: NonNullable<GemmPlan['vec4']>, varia
   const tilesM = Math.ceil(p.m / TR);
   const rows = Array.from({ length: TR }, (_, i) => i);
   const epilogue = p.epilogue.map(vec4Words);
-  const body = `const M = ${p.m};
+  const K4 = p.k / 4;
+  // B's four k-steps from vec4 index k4, then the FMAs with A's vec4 `a(i)` of row i at k4
+  const step = (k4: string, a: (i: number) => string) => `    let bk = b0 + (${k4}) * ${v.b.k};
+${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(${a(i)}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}`;
+  const plainLoop = (from: string) => `  for (var k4 = ${from}; k4 < ${K4}; k4++) {
+${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${v.a.name}[a${i} + k4]);`).join('\n')}
+${step('k4', (i) => `av${i}`)}
+  }`;
+  // subgroup fetch (see subgroupKLoop): lane s loads row s % TR's vec4 at k4 + s / TR, one
+  // divergent vec4 load for TR rows × 4·U k-steps, broadcast to every lane
+  const S = variant.subgroupSize;
+  const U = S && S % TR === 0 && lanesX % S === 0 ? S / TR : 0;
+  const KU = U ? Math.floor(K4 / U) * U : 0;
+  const kLoops = !U || KU === 0 ? plainLoop('0') : `  let sg_a = (${v.a.base} + g * ${v.a.batch} + min(row0 + i32(sg_lane) % ${TR}, M - 1) * ${v.a.row}) / 4 + i32(sg_lane) / ${TR};
+  for (var k4 = 0; k4 < ${KU}; k4 += ${U}) {
+    let av = bitcast<vec4<f32>>(${v.a.name}[sg_a + k4]);
+${Array.from({ length: U }, (_, u) => `${rows.map((i) => `    let a${u}_${i} = subgroupBroadcast(av, ${u * TR + i}u);`).join('\n')}\n  {\n${step(`k4 + ${u}`, (i) => `a${u}_${i}`)}\n  }`).join('\n')}
+  }${KU === K4 ? '' : `\n${plainLoop(String(KU))}`}`;
+  const body = `${U && KU ? 'enable subgroups;\n\n' : ''}const M = ${p.m};
 const N = ${p.n};
 
 fn epilogue(g: i32, row: i32, col: i32, acc: f32) {
@@ -218,7 +236,7 @@ ${epilogue.map((l) => `  ${l}`).join('\n')}
 }
 
 @compute @workgroup_size(${lanesX})
-fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${U && KU ? ', @builtin(subgroup_invocation_id) sg_lane: u32' : ''}) {
   let g = i32(wid.z);
   let row0 = i32(wid.y) * ${TR};
   let col0 = (i32(wid.x) * ${lanesX} + i32(lid.x)) * 4;
@@ -226,11 +244,7 @@ fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 ${rows.map((i) => `  let a${i} = (${v.a.base} + g * ${v.a.batch} + min(row0 + ${i}, M - 1) * ${v.a.row}) / 4;`).join('\n')}
   let b0 = (${v.b.base} + g * ${v.b.batch} + min(col0, N - 4)) / 4;
 ${rows.map((i) => `  var acc${i} = vec4<f32>(0.0);`).join('\n')}
-  for (var k4 = 0; k4 < ${p.k / 4}; k4++) {
-${rows.map((i) => `    let av${i} = bitcast<vec4<f32>>(${v.a.name}[a${i} + k4]);`).join('\n')}
-    let bk = b0 + k4 * ${v.b.k};
-${[0, 1, 2, 3].map((kk) => `    let bv${kk} = bitcast<vec4<f32>>(${v.b.name}[bk + ${(kk * v.b.k) / 4}]);\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(av${i}[${kk}]), bv${kk}, acc${i});`).join('\n')}`).join('\n')}
-  }
+${kLoops}
   let accs = array<vec4<f32>, ${TR}>(${rows.map((i) => `acc${i}`).join(', ')});
   for (var i = 0; i < ${TR}; i++) {
     let row = row0 + i;
