@@ -6,8 +6,9 @@
  *
  * Measured on llvmpipe (8-wide subgroups; per-dispatch CPU-ms, FashionSimpleNet step, batch 64,
  * docs/webgpu-profile.md): the subgroup A fetch with 8 rows per lane took the three large
- * convolutions to 0.5–0.7× their CPU time; 8 rows without subgroups was a wash (0.94× in all),
- * slower for the dense layers, so the row count follows the subgroup choice.
+ * convolutions to 0.5–0.7× their CPU time, 16 rows for the convolutions a further 0.78–0.96×;
+ * 8 rows without subgroups was a wash (0.94× in all), slower for the dense layers, so the row
+ * count follows the subgroup choice.
  *
  * shader-f16 is not used: every kernel accumulates and stores f32 (training must match the
  * reference interpreter to f32 tolerances); an f16 storage variant would change results.
@@ -35,6 +36,10 @@ export function selectGemmVariant(adapter?: WebGpuAdapterDescription): GemmVaria
   return {
     // 8 rows when one subgroup load covers them (S a multiple of 8); else the measured default
     rows: subgroupSize !== undefined && subgroupSize % 8 === 0 ? 8 : DEFAULT_GEMM_VARIANT.rows,
+    // convolutions' B loads carry im2col index math and padding tests: on narrow (CPU-SIMD-like)
+    // subgroups 16 rows amortize them further (llvmpipe: 0.78–0.96× the 8-row CPU time); wide
+    // GPU subgroups keep 8 (not measured on one: no real GPU here)
+    ...(subgroupSize === 8 || subgroupSize === 16 ? { convRows: 16 } : {}),
     laneMultiple,
     maxLanes,
     gemvLanes: Math.max(16, gemvFit),

@@ -27,7 +27,7 @@ describe('selectGemmVariant', () => {
   });
   it('llvmpipe (8-wide subgroups): subgroup A fetch, 8 rows per lane', () => {
     const v = selectGemmVariant(adapter({ features: ['shader-f16', 'subgroups'], subgroupMinSize: 8, subgroupMaxSize: 8, limits: { ...limits, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, maxComputeWorkgroupStorageSize: 32768 } }));
-    expect(v).toEqual({ rows: 8, laneMultiple: 8, maxLanes: 64, gemvLanes: 64, subgroupSize: 8 });
+    expect(v).toEqual({ rows: 8, convRows: 16, laneMultiple: 8, maxLanes: 64, gemvLanes: 64, subgroupSize: 8 });
   });
   it('NVIDIA-like (32) and AMD-like (64) fixed widths: whole subgroups per workgroup', () => {
     expect(selectGemmVariant(adapter({ features: ['subgroups'], subgroupMinSize: 32, subgroupMaxSize: 32 })))
@@ -90,7 +90,11 @@ function conv(mode: ConvKernel['mode'], g: ConvGeometry) {
 
 const sub8: GemmVariant = { rows: 8, laneMultiple: 8, maxLanes: 64, gemvLanes: 64, subgroupSize: 8 };
 const sub8rows4: GemmVariant = { ...sub8, rows: 4 };
-const variants: [string, WebGpuRenderOptions][] = [['8 rows, one k-step per load', { variant: sub8 }], ['4 rows, two k-steps per load', { variant: sub8rows4 }]];
+const variants: [string, WebGpuRenderOptions][] = [
+  ['8 rows, one k-step per load', { variant: sub8 }],
+  ['4 rows, two k-steps per load', { variant: sub8rows4 }],
+  ['16 conv rows, two loads per k-step', { variant: { ...sub8, convRows: 16 } }],
+];
 
 // K = 27 and 45 (odd: the two-k-step loop leaves a tail), grouped columns (batch ≥ 4), groups 2, stride 2
 const geometries: [string, ConvGeometry][] = [
@@ -104,7 +108,7 @@ describe('webgpu subgroup GEMM variants (on this adapter)', () => {
 
   it('the subgroup variant renders subgroupBroadcast and lists the feature in the manifest', () => {
     const r = renderProgram(conv('weight_grad', geometries[0]![1]), { variant: sub8 });
-    expect(Object.values(r.files).join('\n')).toMatch(/^enable subgroups;[^]*subgroupBroadcast\(av, 7u\)/);
+    expect(Object.values(r.files).join('\n')).toMatch(/^enable subgroups;[^]*subgroupBroadcast\(av0, 7u\)/);
     expect('webgpu' in r.section && r.section.webgpu!.features).toEqual(['subgroups']);
     const portable = renderProgram(conv('weight_grad', geometries[0]![1])).section;
     expect('webgpu' in portable && portable.webgpu!.features).toBeUndefined();

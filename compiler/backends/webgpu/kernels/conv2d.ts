@@ -150,5 +150,6 @@ export function renderConv2d(k: ConvKernel, program: Program, options: GemmOptio
   }
   const { grouped = true, ...gemm } = options;
   if (!grouped) delete plan.grouped;
-  return renderGemm(plan, gemm);
+  const v = gemm.variant;
+  return renderGemm(plan, v?.convRows ? { ...gemm, variant: { ...v, rows: v.convRows } } : gemm);
 }

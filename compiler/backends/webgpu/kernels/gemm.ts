@@ -74,6 +74,8 @@ export const DIRECT_WORKGROUP = 64;
 export interface GemmVariant {
   /** rows of C per rowblock lane: the register tile is rows × 4 columns */
   rows: number;
+  /** rows per lane for the convolutions' rowblock GEMMs (default: rows) */
+  convRows?: number;
   /** rowblock lane counts are multiples of this (the SIMD / subgroup width) */
   laneMultiple: number;
   /** most lanes in one rowblock workgroup */
@@ -294,13 +296,15 @@ interface SubgroupA { size: number; k: number; m: number }
  * register shuffle. The K tail (K mod S/R) runs the plain loop.
  */
 function subgroupKLoop(rows: number[], b: (kk: string) => string, sub: SubgroupA): string {
-  const R = rows.length, U = sub.size / R, KU = Math.floor(sub.k / U) * U;
-  const steps = Array.from({ length: U }, (_, u) => u);
-  const main = `  let sg_row = min(row0 + i32(sg_lane) % ${R}, ${sub.m - 1});
-  let sg_k = i32(sg_lane) / ${R};
+  // one iteration covers R rows × U k-steps = L loads of S lanes; slot t = u·R + i (row i, step u)
+  // is lane t % S of load t / S
+  const S = sub.size, R = rows.length, U = Math.max(1, S / R), L = Math.max(1, R / S), KU = Math.floor(sub.k / U) * U;
+  const steps = Array.from({ length: U }, (_, u) => u), loads = Array.from({ length: L }, (_, j) => j);
+  const main = `${loads.map((j) => `  let sg_row${j} = min(row0 + (${j * S} + i32(sg_lane)) % ${R}, ${sub.m - 1});
+  let sg_k${j} = (${j * S} + i32(sg_lane)) / ${R};`).join('\n')}
   for (var kk = 0; kk < ${KU}; kk += ${U}) {
-    let av = load_a(g, sg_row, kk + sg_k);
-${steps.map((u) => `    let b${u} = ${b(`kk + ${u}`)};\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(subgroupBroadcast(av, ${u * R + i}u)), b${u}, acc${i});`).join('\n')}`).join('\n')}
+${loads.map((j) => `    let av${j} = load_a(g, sg_row${j}, kk + sg_k${j});`).join('\n')}
+${steps.map((u) => `    let b${u} = ${b(`kk + ${u}`)};\n${rows.map((i) => `    acc${i} = fma(vec4<f32>(subgroupBroadcast(av${Math.floor((u * R + i) / S)}, ${(u * R + i) % S}u)), b${u}, acc${i});`).join('\n')}`).join('\n')}
   }`;
   if (KU === sub.k) return main;
   return `${main}
@@ -313,7 +317,7 @@ ${rows.map((i) => `    acc${i} = fma(vec4<f32>(load_a(g, r${i}, kk)), b, acc${i}
 /** The subgroup A fetch for a rowblock shader of `lanes` lanes and `rows` rows, if the variant allows it. */
 function subgroupA(variant: GemmVariant, lanes: number, rows: number, p: GemmPlan): SubgroupA | undefined {
   const S = variant.subgroupSize;
-  if (!S || S % rows || lanes % S || p.k < S / rows) return undefined;
+  if (!S || (S % rows && rows % S) || lanes % S || p.k < S / rows) return undefined;
   return { size: S, k: p.k, m: p.m };
 }
 
