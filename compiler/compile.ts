@@ -15,6 +15,7 @@ import { sealArtifact } from '../runtime/artifact-integrity.ts';
 import type { ActivationLayout } from './kernel/layout.ts';
 import { createWasmBackend, wasmBackend } from './backends/wasm/index.ts';
 import { WEBGPU_MAX_BUFFER_BYTES, webgpuBackend } from './backends/webgpu/index.ts';
+import type { WebGpuAdapterDescription } from '../runtime/webgpu/device.ts';
 
 export const backends: Record<Backend, BackendRenderer> = { wasm: wasmBackend, webgpu: webgpuBackend };
 
@@ -38,6 +39,12 @@ export interface CompileOptions {
    * weights' size again in memory, at most 512 MiB)
    */
   weightCache?: boolean;
+  /**
+   * WebGPU: generate kernel variants for this adapter (describeAdapter in runtime/webgpu/device.ts):
+   * subgroups, workgroup sizes. The artifact may then need the adapter's features. Default: the
+   * portable variant, for any adapter.
+   */
+  webgpuAdapter?: WebGpuAdapterDescription;
 }
 
 export interface CompiledProgram {
@@ -68,7 +75,7 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ar
   const { program, plan, report } = compileProgram(graph, { layout, ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
   const t1 = performance.now();
   const name = options.name ?? graph.name;
-  const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}) });
+  const rendered = await renderer.render(program, { name, ...(options.relaxedSimd !== undefined ? { relaxedSimd: options.relaxedSimd } : {}), ...(options.webgpuAdapter ? { webgpuAdapter: options.webgpuAdapter } : {}) });
   const t2 = performance.now();
   const artifact = buildArtifact(program, rendered, {
     name,

@@ -112,6 +112,8 @@ export interface Manifest {
      * Absent: one buffer holds the whole arena.
      */
     segmentBytes?: number;
+    /** optional WebGPU features the shaders enable (e.g. 'subgroups'): the device is requested with them */
+    features?: ('subgroups' | 'shader-f16')[];
   };
   /** free-form compile statistics (node counts, kernels, compile ms) */
   stats?: Record<string, unknown>;

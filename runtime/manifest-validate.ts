@@ -56,6 +56,7 @@ const wasmSection = objectOf({
 const webgpuSection = objectOf({
   dispatches: arrayOf(objectOf({ name: string, shader: fileName, entryPoint: string, workgroups: tripleOf(integer(0)), bindings: optional(arrayOf(count)) })),
   segmentBytes: optional(integer(16)),
+  features: optional(arrayOf(oneOf('subgroups', 'shader-f16'))),
 });
 const manifestSchema = objectOf({
   format: oneOf(ARTIFACT_FORMAT),

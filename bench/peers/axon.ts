@@ -21,6 +21,8 @@ export interface AxonVariant {
   threads?: number;
   /** 'asc': the old code path (bench/peers/axon-asc.ts), for before/after rows */
   codegen?: 'asc';
+  /** WebGPU: compile kernel variants for this adapter (subgroups, lane counts) */
+  webgpuAdapter?: CompileOptions['webgpuAdapter'];
 }
 
 const param = (g: Graph, name: string, t: W.Tensor) => g.param(name, t.shape, t.data);
@@ -110,7 +112,7 @@ export async function prepareAxonCase(c: BenchCase, variant: AxonVariant): Promi
   const threads = variant.threads ?? 1;
   const artifact = variant.codegen === 'asc'
     ? await compileWithAsc(graph, { ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) })
-    : await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}) });
+    : await compile(graph, { backend: variant.backend, ...(variant.relaxedSimd ? { relaxedSimd: true } : {}), ...(threads > 1 ? { threads } : {}), ...(variant.webgpuAdapter ? { webgpuAdapter: variant.webgpuAdapter } : {}) });
   const session: Session = await createSession(artifact, threads > 1 ? { threads } : {});
   const names = [...graph.outputs.keys()];
   // WebGPU compiles its pipelines on the first run (tens of seconds for a whole CNN on llvmpipe);

@@ -4,12 +4,15 @@
  */
 import type { Program } from '../kernel/ir.ts';
 import type { Manifest } from '../../runtime/artifact.ts';
+import type { WebGpuAdapterDescription } from '../../runtime/webgpu/device.ts';
 
 export interface RenderOptions {
   /** artifact/model name, for file names and messages */
   name: string;
   /** WASM: also emit a relaxed-SIMD module */
   relaxedSimd?: boolean;
+  /** WebGPU: the adapter to choose kernel variants for (default: portable variants) */
+  webgpuAdapter?: WebGpuAdapterDescription;
 }
 
 export interface RenderedProgram {

@@ -89,7 +89,7 @@ export async function createWebGpuSession(artifact: Artifact, options: WebGpuSes
   const manifest = artifact.manifest;
   if (manifest.backend !== 'webgpu' || !manifest.webgpu) throw new Error(`webgpu: artifact "${manifest.name}" was compiled for the ${manifest.backend} backend`);
   const ownsDevice = !options.device;
-  const device = options.device ?? (await requestArenaDevice(options.gpu ?? defaultGpu(), largestBufferBytes(manifest)));
+  const device = options.device ?? (await requestArenaDevice(options.gpu ?? defaultGpu(), largestBufferBytes(manifest), manifest.webgpu.features));
   try {
     return await WebGpuSessionImpl.load(device, ownsDevice, artifact, started);
   } catch (e) {

@@ -9,13 +9,14 @@ import type { Kernel, Program } from '../../kernel/ir.ts';
 import type { WebGpuDispatch } from '../../../runtime/artifact.ts';
 import type { BackendRenderer, RenderedProgram, RenderOptions } from '../backend.ts';
 import { renderConv2d } from './kernels/conv2d.ts';
-import type { GemmSchedule } from './kernels/gemm.ts';
+import { DEFAULT_GEMM_VARIANT, type GemmOptions, type GemmSchedule, type GemmVariant } from './kernels/gemm.ts';
 import { renderElementwise } from './kernels/elementwise.ts';
 import { renderMatmul } from './kernels/matmul.ts';
 import { renderPool2d } from './kernels/pool2d.ts';
 import { renderReduce } from './kernels/reduce.ts';
 import { renderScatterAdd } from './kernels/scatter.ts';
 import { ENTRY_POINT, type KernelShader } from './shader.ts';
+import { selectGemmVariant } from './variants.ts';
 
 /** The default GPU buffer limit: 128 MiB, WebGPU's guaranteed maxStorageBufferBindingSize. */
 export const WEBGPU_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
@@ -29,13 +30,19 @@ export interface WebGpuRenderOptions {
   vec4Conv?: boolean;
   /** skinny GEMMs: split K inside the workgroup (GEMV) where gemmPath picks it (default true; false: one invocation per output) */
   gemv?: boolean;
+  /** GEMM register tile and lane counts (default DEFAULT_GEMM_VARIANT; variants.ts picks one per adapter) */
+  variant?: GemmVariant;
+}
+
+function gemmOptions(o: WebGpuRenderOptions, vec4A: boolean): GemmOptions {
+  return { vec4A, gemv: o.gemv ?? true, variant: o.variant ?? DEFAULT_GEMM_VARIANT, ...(o.gemm ? { schedule: o.gemm } : {}) };
 }
 
 const renderers: { [K in Kernel['kind']]: (k: Extract<Kernel, { kind: K }>, p: Program, o: WebGpuRenderOptions) => KernelShader } = {
   elementwise: renderElementwise,
   reduce: renderReduce,
-  matmul: (k, p, o) => renderMatmul(k, p, o.gemm, o.gemv ?? true),
-  conv2d: (k, p, o) => renderConv2d(k, p, o.gemm, o.groupedConv ?? true, o.vec4Conv ?? true, o.gemv ?? true),
+  matmul: (k, p, o) => renderMatmul(k, p, gemmOptions(o, true)),
+  conv2d: (k, p, o) => renderConv2d(k, p, { ...gemmOptions(o, o.vec4Conv ?? true), grouped: o.groupedConv ?? true }),
   pool2d: renderPool2d,
   scatter_add: renderScatterAdd,
 };
@@ -61,16 +68,17 @@ export function renderProgram(program: Program, options: WebGpuRenderOptions = {
     return { name: kernel.name, shader: file, entryPoint: ENTRY_POINT, workgroups: shader.workgroups, bindings: shader.bindings };
   });
   const segmentBytes = program.segmentBytes;
+  const features = Object.values(files).some((source) => /^enable subgroups;/m.test(source)) ? (['subgroups'] as const) : [];
   return {
     files,
-    section: { webgpu: { dispatches, ...(segmentBytes !== undefined ? { segmentBytes } : {}) } },
+    section: { webgpu: { dispatches, ...(segmentBytes !== undefined ? { segmentBytes } : {}), ...(features.length ? { features: [...features] } : {}) } },
     stats: { webgpuKernels: dispatches.length, webgpuShaders: fileBySource.size, webgpuRenderMs: performance.now() - started },
   };
 }
 
 export const webgpuBackend: BackendRenderer = {
   name: 'webgpu',
-  async render(program: Program, _options: RenderOptions): Promise<RenderedProgram> {
-    return renderProgram(program);
+  async render(program: Program, options: RenderOptions): Promise<RenderedProgram> {
+    return renderProgram(program, { variant: selectGemmVariant(options.webgpuAdapter) });
   },
 };

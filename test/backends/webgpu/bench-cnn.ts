@@ -1,15 +1,19 @@
 /**
  * FashionSimpleNet training-step throughput on the WebGPU backend (not part of the test suite):
- *   npx tsx test/backends/webgpu/bench-cnn.ts [--profile]
+ *   npx tsx test/backends/webgpu/bench-cnn.ts [--profile] [--portable]
  * --profile also times every dispatch alone (each repeated in one command buffer).
+ * The kernels are compiled for this adapter (subgroups where it has them); --portable: the
+ * variants for any adapter.
  */
 import { compile } from '../../../compiler/index.ts';
-import { createNodeWebGpuSession } from '../../../runtime/node/webgpu.ts';
+import { createNodeWebGpuSession, nodeGpu } from '../../../runtime/node/webgpu.ts';
+import { describeAdapter } from '../../../runtime/webgpu/device.ts';
 import { fashionNetFeeds, fashionNetTrainGraph } from './fashion-net.ts';
 import { profileDispatches } from './profile.ts';
 
 const batch = 64;
-const artifact = await compile(fashionNetTrainGraph(batch), { backend: 'webgpu' });
+const adapter = process.argv.includes('--portable') ? undefined : describeAdapter((await nodeGpu().requestAdapter())!);
+const artifact = await compile(fashionNetTrainGraph(batch), { backend: 'webgpu', ...(adapter ? { webgpuAdapter: adapter } : {}) });
 let t = performance.now();
 const session = await createNodeWebGpuSession(artifact);
 const loadMs = performance.now() - t;

@@ -103,7 +103,8 @@ function poolGeometry(k: number, s: number, pad: number, h = 9, w = 8): PoolGeom
 
 describe.skipIf(!device)('webgpu pool2d', () => {
   for (const mode of ['max', 'avg', 'max_grad', 'avg_grad'] as const) {
-    for (const [label, g] of [['2×2 stride 2', poolGeometry(2, 2, 0)], ['3×3 stride 2 pad 1 (overlapping)', poolGeometry(3, 2, 1)]] as const) {
+    // the gradients take a loop-free path for disjoint windows (stride ≥ kernel), with or without padding
+    for (const [label, g] of [['2×2 stride 2', poolGeometry(2, 2, 0)], ['3×3 stride 2 pad 1 (overlapping)', poolGeometry(3, 2, 1)], ['2×2 stride 3 pad 1 (disjoint, gaps)', poolGeometry(2, 3, 1)]] as const) {
       it(`${mode}: ${label}`, async () => {
         const program = pool(mode, g);
         const feeds: Record<string, Float32Array> = {};

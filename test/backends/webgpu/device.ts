@@ -27,7 +27,9 @@ export async function testDevice(): Promise<GPUDevice | undefined> {
     return undefined;
   }
   const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
-  return adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
+  // with the optional features kernel variants may enable, so tests can render them (variants.test.ts)
+  const requiredFeatures = (['subgroups'] as const).filter((f) => adapter.features.has(f));
+  return adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize }, requiredFeatures });
 }
 
 let shared: Promise<GPUDevice | undefined> | undefined;

@@ -11,7 +11,7 @@ import { ArenaLayouts, dispatchBindings, GpuArena, largestBufferBytes } from '..
 import { BufferLedger } from '../../../runtime/webgpu/resources.ts';
 
 export async function profileDispatches(artifact: Artifact, reps = 5, print = true): Promise<{ name: string; ms: number }[]> {
-  const device = await requestArenaDevice(nodeGpu(), largestBufferBytes(artifact.manifest));
+  const device = await requestArenaDevice(nodeGpu(), largestBufferBytes(artifact.manifest), artifact.manifest.webgpu!.features);
   const layouts = new ArenaLayouts(device);
   const pipelines = await createPipelines(device, artifact, layouts);
   const ledger = new BufferLedger(device);

@@ -13,7 +13,7 @@ import type { ConvKernel, Program, View } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
 import type { KernelShader } from '../shader.ts';
 import { epilogueLines } from './epilogue.ts';
-import { renderGemm, type GemmPlan, type GemmSchedule } from './gemm.ts';
+import { renderGemm, type GemmOptions, type GemmPlan } from './gemm.ts';
 
 /** Lines declaring `names` (i32) as the row-major split of `lin` over `dims`. */
 function split(lin: string, dims: number[], names: string[]): string[] {
@@ -42,7 +42,8 @@ function vec4Runs(arena: ArenaLayout, view: View, extents: number[], strides: nu
   return index;
 }
 
-export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSchedule, grouped = true, vec4A = true, gemv = true): KernelShader {
+/** `grouped`: four images/channels per lane at one tap where possible (default true). */
+export function renderConv2d(k: ConvKernel, program: Program, options: GemmOptions & { grouped?: boolean } = {}): KernelShader {
   const g = k.geometry;
   const arena = new ArenaLayout(program, k.name);
   if (g.inChannels % g.groups || g.outChannels % g.groups) {
@@ -147,6 +148,8 @@ export function renderConv2d(k: ConvKernel, program: Program, schedule?: GemmSch
       // split is shared (grouping four channels instead measured 1.05× slower, conv2 at batch 64)
     };
   }
+  const { grouped = true, ...gemm } = options;
   if (!grouped) delete plan.grouped;
-  return renderGemm(plan, schedule, vec4A, gemv);
+  const v = gemm.variant;
+  return renderGemm(plan, v?.convRows ? { ...gemm, variant: { ...v, rows: v.convRows } } : gemm);
 }

@@ -3,9 +3,9 @@ import type { MatmulKernel, Program } from '../../../kernel/ir.ts';
 import { ArenaLayout, loadF32 } from '../arena.ts';
 import type { KernelShader } from '../shader.ts';
 import { epilogueLines } from './epilogue.ts';
-import { renderGemm, type GemmPlan, type GemmSchedule } from './gemm.ts';
+import { renderGemm, type GemmOptions, type GemmPlan } from './gemm.ts';
 
-export function renderMatmul(k: MatmulKernel, program: Program, schedule?: GemmSchedule, gemv = true): KernelShader {
+export function renderMatmul(k: MatmulKernel, program: Program, options: GemmOptions = {}): KernelShader {
   const arena = new ArenaLayout(program, k.name);
   for (const [label, v] of [['a', k.a], ['b', k.b]] as const) {
     if (v.strides.length !== 3) throw new Error(`webgpu: matmul "${k.name}" operand ${label} needs 3 strides [batch, rows, cols], got [${v.strides.join(', ')}]`);
@@ -23,7 +23,7 @@ export function renderMatmul(k: MatmulKernel, program: Program, schedule?: GemmS
     aContiguousK: Math.abs(k.a.strides[2]!) <= Math.abs(k.a.strides[1]!),
     bContiguousN: Math.abs(k.b.strides[2]!) <= Math.abs(k.b.strides[1]!),
     ...vec4Operands(k, arena),
-  }, schedule, true, gemv);
+  }, options);
 }
 
 /** Row-major f32 operands on 16-byte boundaries, read as vec4 by the rowblock schedule. */

@@ -47,17 +47,30 @@ export function renderPool2d(k: PoolKernel, program: Program): KernelShader {
   } else {
     if (!k.grad) throw new Error(`webgpu: pool2d "${k.name}" (${k.mode}) has no grad view`);
     const dy = loadF32(arena, k.grad, ['n', 'c', 'oh', 'ow']);
-    lines.push(
-      'var acc = 0.0;',
-      `for (var kh = 0; kh < ${g.kernelHeight}; kh++) {`,
-      `  for (var kw = 0; kw < ${g.kernelWidth}; kw++) {`,
-      `    let th = ih + ${g.padTop} - kh;`,
-      `    let tw = iw + ${g.padLeft} - kw;`,
-      `    if (th < 0 || tw < 0 || th % ${g.strideH} != 0 || tw % ${g.strideW} != 0) { continue; }`,
-      `    let oh = th / ${g.strideH};`,
-      `    let ow = tw / ${g.strideW};`,
-      `    if (oh >= ${g.outHeight} || ow >= ${g.outWidth}) { continue; }`,
-    );
+    // Windows that do not overlap (stride ≥ kernel, FashionSimpleNet's 2×2/2): an element lies in at
+    // most one, found by division. The general loop over every (kh, kw) runs all its iterations
+    // masked on SIMD-emulated GPUs (llvmpipe), each rescanning a window: 4× the loads for 2×2/2.
+    const disjoint = g.strideH >= g.kernelHeight && g.strideW >= g.kernelWidth;
+    lines.push('var acc = 0.0;');
+    if (disjoint) {
+      lines.push(
+        `let oh = (ih + ${g.padTop}) / ${g.strideH};`,
+        `let ow = (iw + ${g.padLeft}) / ${g.strideW};`,
+        `if (ih + ${g.padTop} - oh * ${g.strideH} < ${g.kernelHeight} && iw + ${g.padLeft} - ow * ${g.strideW} < ${g.kernelWidth} && oh < ${g.outHeight} && ow < ${g.outWidth}) {`,
+        '  {',
+      );
+    } else {
+      lines.push(
+        `for (var kh = 0; kh < ${g.kernelHeight}; kh++) {`,
+        `  for (var kw = 0; kw < ${g.kernelWidth}; kw++) {`,
+        `    let th = ih + ${g.padTop} - kh;`,
+        `    let tw = iw + ${g.padLeft} - kw;`,
+        `    if (th < 0 || tw < 0 || th % ${g.strideH} != 0 || tw % ${g.strideW} != 0) { continue; }`,
+        `    let oh = th / ${g.strideH};`,
+        `    let ow = tw / ${g.strideW};`,
+        `    if (oh >= ${g.outHeight} || ow >= ${g.outWidth}) { continue; }`,
+      );
+    }
     if (k.mode === 'avg_grad') lines.push(`    acc += ${dy} / ${taps}.0;`);
     else {
       lines.push(
