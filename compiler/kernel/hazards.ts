@@ -7,7 +7,7 @@
  * matmul/conv/pool operand) could see another point's new value.
  */
 import { assertNever } from '../util/never.ts';
-import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, viewsOf } from './expr.ts';
+import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, reducePhases, viewsOf } from './expr.ts';
 import type { Expr, Kernel, View } from './ir.ts';
 
 /** the iteration space of a kernel's stores */
@@ -41,9 +41,18 @@ function gathers(e: Expr, out: View[]): View[] {
   return out;
 }
 
-/** views the kernel reads outside its stores' expressions (a whole window or row per point) */
+/**
+ * views the kernel reads outside its stores' expressions (a whole window or row per point); a
+ * reduce phase's body reading an earlier phase's result is left out: the IR allows that only at
+ * the same point, after that point's earlier phases (ReduceKernel.prelude)
+ */
 function operandViews(k: Kernel): View[] {
-  return k.kind === 'reduce' ? [...kernelOperandViews(k), ...viewsOf(k.body)] : kernelOperandViews(k);
+  if (k.kind !== 'reduce') return kernelOperandViews(k);
+  const phases = reducePhases(k);
+  return phases.flatMap((p, i) => {
+    const earlier = new Set(phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view.buffer)));
+    return viewsOf(p.body).filter((v) => !earlier.has(v.buffer));
+  });
 }
 
 /** same elements at every point of `space` (strides along extent-1 axes never matter) */

@@ -108,11 +108,26 @@ export interface ElementwiseKernel {
  * to the folded value. 'argmax' yields the first index (i32, row-major over reduceShape) of the
  * maximum.
  */
-export interface ReduceKernel {
+export interface ReduceKernel extends ReducePhase {
   kind: 'reduce';
   name: string;
   shape: number[];
   reduceShape: number[];
+  /**
+   * Reductions over the same output points and the same `reduceShape` that run first, in order
+   * (a multi-output reduce: softmax's row max before its row Σexp(x − max), a norm's mean before
+   * its variance). At each output point every phase folds its body and writes its stores before
+   * the next phase starts at that point, so a later phase's body and stores may read what an
+   * earlier phase stored — but only the element stored at the same output point (the store's
+   * view, with stride 0 along the reduced axes): then every backend may split the output points
+   * among threads or invocations exactly as for one reduction, each running all phases over its
+   * share in order. `fuseRowReductions` (kernel/reduce-fusion.ts) builds them and checks that rule.
+   */
+  prelude?: ReducePhase[];
+}
+
+/** One fold of a reduce kernel: `body` folded by `reduce`, then `stores` with `acc` bound. */
+export interface ReducePhase {
   reduce: 'sum' | 'max' | 'argmax';
   body: Expr;
   stores: Store[];

@@ -24,16 +24,20 @@ function exprViews(e: Expr, out: View[]): View[] {
   return out;
 }
 
+/** a reduce kernel's phases (prelude first), written out here rather than taken from the compiler */
+const phasesOf = (k: Extract<Kernel, { kind: 'reduce' }>) => [...(k.prelude ?? []), k];
+
 function writes(k: Kernel): number[] {
+  if (k.kind === 'reduce') return phasesOf(k).flatMap((p) => p.stores.map((s) => s.view.buffer));
   return k.kind === 'scatter_add' ? [k.out.buffer] : k.stores.map((s) => s.view.buffer);
 }
 
 function reads(k: Kernel): number[] {
-  const views = k.kind === 'scatter_add' ? [] : k.stores.flatMap((s) => exprViews(s.expr, []));
+  const views = k.kind === 'scatter_add' || k.kind === 'reduce' ? [] : k.stores.flatMap((s) => exprViews(s.expr, []));
   switch (k.kind) {
     case 'elementwise': break;
     case 'scatter_add': views.push(k.indices, k.updates); break;
-    case 'reduce': views.push(...exprViews(k.body, [])); break;
+    case 'reduce': for (const p of phasesOf(k)) views.push(...exprViews(p.body, []), ...p.stores.flatMap((s) => exprViews(s.expr, []))); break;
     case 'matmul': views.push(k.a, k.b); break;
     case 'conv2d': views.push(k.input, k.other); break;
     case 'pool2d': views.push(k.input, ...(k.grad ? [k.grad] : [])); break;

@@ -1,10 +1,12 @@
 /**
  * Reduce kernels: fold `body` over `reduceShape` for each output point, then run the
- * epilogue stores with `acc` bound. Sum and max run four lanes at a time either along the
- * innermost reduced axis (when it is contiguous) or, failing that, along the innermost output
- * axis (reductions over leading axes, e.g. a bias gradient summed over the batch).
+ * epilogue stores with `acc` bound (a multi-phase reduce: one nest per phase, in order). Sum
+ * and max run four lanes at a time either along the innermost reduced axis (when it is
+ * contiguous) or, failing that, along the innermost output axis (reductions over leading axes,
+ * e.g. a bias gradient summed over the batch).
  */
 import type { DType, ReduceKernel } from '../../kernel/ir.ts';
+import { reducePhases } from '../../kernel/expr.ts';
 import { canVectorize, renderScalar, renderVector, type Scope } from './expr.ts';
 import { scalarLiteral } from './alu.ts';
 import type { MemoryLayout } from './layout.ts';
@@ -31,7 +33,18 @@ function vectorFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
 }
 
 export function emitReduce(out: Source, layout: MemoryLayout, kernel: ReduceKernel): void {
-  const k = collapseReduceAxes(kernel);
+  const phases = reducePhases(kernel);
+  if (phases.length === 1) { emitPhase(out, layout, kernel); return; }
+  // a multi-phase reduce: each phase's nest over all rows in turn, in a block of its own (its own names)
+  for (const p of phases) {
+    out.open('');
+    emitPhase(out, layout, p);
+    out.close();
+  }
+}
+
+function emitPhase(out: Source, layout: MemoryLayout, phase: ReduceKernel): void {
+  const k = collapseReduceAxes(phase);
   const t = k.body.dtype;
   const outer = k.shape.map((_, d) => `o${d}`);
   const red = k.reduceShape.map((_, d) => `r${d}`);

@@ -76,8 +76,12 @@ export function collapseSpace(shape: readonly number[], stores: Store[]): { shap
   return { shape: r.shape, stores: stores.map((s) => ({ view: r.view(s.view), expr: r.expr(s.expr) })) };
 }
 
-/** Collapses a reduce kernel's reduced axes only (its stores live in the output space). */
+/**
+ * Collapses a reduce kernel's reduced axes only (its stores live in the output space). One phase
+ * at a time (kernel/expr.ts reducePhases): phases may collapse differently.
+ */
 export function collapseReduceAxes(k: ReduceKernel): ReduceKernel {
+  if (k.prelude?.length) throw new Error(`wasm: collapseReduceAxes(${k.name}) takes one phase of a multi-phase reduce (reducePhases), not the whole kernel`);
   const space = [...k.shape, ...k.reduceShape];
   const views = viewsOf(k.body);
   const r = regroup(groupAxes(space, views, maskedAxes(views, space, indexedAxes(k.body, new Set())), k.shape.length, space.length), space);
