@@ -7,7 +7,7 @@
  * matmul/conv/pool operand) could see another point's new value.
  */
 import { assertNever } from '../util/never.ts';
-import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, reducePhases, viewsOf } from './expr.ts';
+import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, viewsOf } from './expr.ts';
 import type { Expr, Kernel, View } from './ir.ts';
 
 /** the iteration space of a kernel's stores */
@@ -44,13 +44,12 @@ function gathers(e: Expr, out: View[]): View[] {
 /**
  * views the kernel reads outside its stores' expressions (a whole window or row per point); a
  * reduce phase's body reading an earlier phase's result is left out: the IR allows that only at
- * the same point, after that point's earlier phases (ReduceKernel.prelude)
+ * the same point, after that point's earlier phases (ReduceKernel.phases)
  */
 function operandViews(k: Kernel): View[] {
   if (k.kind !== 'reduce') return kernelOperandViews(k);
-  const phases = reducePhases(k);
-  return phases.flatMap((p, i) => {
-    const earlier = new Set(phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view.buffer)));
+  return k.phases.flatMap((p, i) => {
+    const earlier = new Set(k.phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view.buffer)));
     return viewsOf(p.body).filter((v) => !earlier.has(v.buffer));
   });
 }

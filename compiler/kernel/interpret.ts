@@ -8,7 +8,6 @@ import { hashUniform } from './random.ts';
 import { erf64, floorMod, roundHalfEven } from './erf.ts';
 import { inBounds } from './views.ts';
 import { assertNever } from '../util/never.ts';
-import { reducePhases } from './expr.ts';
 
 /** buffer id → values (float64, so the interpreter adds no rounding of its own). */
 export type KernelMemory = Map<number, Float64Array>;
@@ -224,10 +223,9 @@ export function runKernel(k: Kernel, mem: KernelMemory): void {
       return;
     case 'reduce': {
       const space = [...k.shape, ...k.reduceShape];
-      const phases = reducePhases(k);
       // point by point, every phase in order: the IR's semantics (backends may run phase by phase over their share)
       forEachIndex(k.shape, (o) => {
-        for (const p of phases) {
+        for (const p of k.phases) {
           let acc = p.reduce === 'sum' ? 0 : -Infinity;
           let arg = 0, r = 0;
           forEachIndex(k.reduceShape, (ri) => {

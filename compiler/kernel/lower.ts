@@ -432,7 +432,7 @@ class Lowering {
         const name = this.kernelName(n);
         const fold = negate ? 'max' : (lower.reduce as 'sum' | 'max' | 'argmax');
         const anchor = (outShape: number[], body: Expr): PendingAnchor => ({
-          build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }),
+          build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, phases: [{ reduce: fold, body, stores }] }),
           respace: (to, map) => {
             const moved = respaceUnitAxes(body, outShape, to, map, reduceShape);
             return moved && anchor([...to], moved);

@@ -1,7 +1,7 @@
 /**
  * Multi-output reduce (used by lower.ts after fusion): a reduction over the same rows as the
  * kernel just before it — same output space, same reduced space — joins that kernel as its next
- * phase (ReduceKernel.prelude), so softmax's row max and its row Σexp(x − max), or a norm's mean
+ * phases (ReduceKernel.phases), so softmax's row max and its row Σexp(x − max), or a norm's mean
  * and variance, are one kernel: one pass over the rows' points per phase, one dispatch, and the
  * rows still in cache for the second fold.
  *
@@ -13,7 +13,7 @@
  * phases read or write.
  */
 import type { Kernel, ReduceKernel, View } from './ir.ts';
-import { forEachNode, kernelReadViews, kernelWriteViews, reducePhases } from './expr.ts';
+import { forEachNode, kernelExprs, kernelReadViews, kernelWriteViews } from './expr.ts';
 
 /** `v` (over the body space [shape, reduceShape] or the output space) reads, at each output point, the element `w` writes there. */
 function samePoint(v: View, w: View, k: ReduceKernel): boolean {
@@ -22,19 +22,19 @@ function samePoint(v: View, w: View, k: ReduceKernel): boolean {
     && v.strides.every((s, d) => space[d] === 1 || s === (d < k.shape.length ? w.strides[d] : 0));
 }
 
-/** Whether `next` may run as a further phase of `first` (see the file comment). */
+/** Whether `next`'s phases may run after `first`'s in one kernel (see the file comment). */
 function joinable(first: ReduceKernel, next: ReduceKernel): boolean {
-  if (next.prelude?.length || first.shape.join() !== next.shape.join() || first.reduceShape.join() !== next.reduceShape.join()) return false;
+  if (first.shape.join() !== next.shape.join() || first.reduceShape.join() !== next.reduceShape.join()) return false;
   const stored = new Map<number, View>();
   for (const v of kernelWriteViews(first)) {
     if (stored.has(v.buffer)) return false;
     stored.set(v.buffer, v);
   }
   const firstReads = new Set(kernelReadViews(first).map((v) => v.buffer));
-  if (next.stores.some((s) => stored.has(s.view.buffer) || firstReads.has(s.view.buffer))) return false;
+  if (kernelWriteViews(next).some((v) => stored.has(v.buffer) || firstReads.has(v.buffer))) return false;
   // every read of an earlier phase's result is a plain load at the same point (never a gather's operand)
   let ok = true;
-  for (const e of [next.body, ...next.stores.map((s) => s.expr)]) {
+  for (const e of kernelExprs(next)) {
     forEachNode(e, (x) => {
       if (x.op === 'gather' && stored.has(x.view.buffer)) ok = false;
       if (x.op === 'load' && stored.has(x.view.buffer) && !samePoint(x.view, stored.get(x.view.buffer)!, next)) ok = false;
@@ -52,12 +52,7 @@ export function fuseRowReductions(kernels: readonly Kernel[], sources: Map<Kerne
   for (const k of kernels) {
     const prev = out[out.length - 1];
     if (prev?.kind === 'reduce' && k.kind === 'reduce' && joinable(prev, k)) {
-      const phases = reducePhases(prev);
-      const joined: ReduceKernel = {
-        ...k,
-        name: `${prev.name}_${k.name}`,
-        prelude: phases.map((p) => ({ reduce: p.reduce, body: p.body, stores: p.stores })),
-      };
+      const joined: ReduceKernel = { ...prev, name: `${prev.name}_${k.name}`, phases: [...prev.phases, ...k.phases] };
       sources.set(joined, [...(sources.get(prev) ?? []), ...(sources.get(k) ?? [])]);
       out[out.length - 1] = joined;
       continue;

@@ -35,8 +35,7 @@ function steps(k: Kernel): { reads: number[]; writes: number[] }[] {
     case 'elementwise': break;
     case 'scatter_add': views.push(k.indices, k.updates); break;
     case 'reduce':
-      // the phases (prelude first), written out here rather than taken from the compiler
-      return [...(k.prelude ?? []), k].map((p) => ({
+      return k.phases.map((p) => ({
         reads: [...exprViews(p.body, []), ...storeReads(p.stores)].map((v) => v.buffer),
         writes: p.stores.map((s) => s.view.buffer),
       }));

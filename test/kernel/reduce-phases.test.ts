@@ -1,13 +1,12 @@
 /**
- * Multi-phase reduce kernels (ReduceKernel.prelude): several reductions over the same rows in
+ * Multi-phase reduce kernels (ReduceKernel.phases): several reductions over the same rows in
  * one kernel, a later phase reading an earlier phase's result at the same point. Each renderer
  * (reference interpreter, WASM bytecode on 1 and 2 threads, the AssemblyScript-source path,
  * WGSL serial and tree variants) must give what the phases give as separate kernels; and
  * `fuseRowReductions` must join only where that rule holds.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Kernel, Program, ReduceKernel } from '../../compiler/kernel/ir.ts';
-import { reducePhases } from '../../compiler/kernel/expr.ts';
+import type { Expr, Kernel, Program, ReduceKernel, ReducePhase } from '../../compiler/kernel/ir.ts';
 import { fuseRowReductions } from '../../compiler/kernel/reduce-fusion.ts';
 import { checkUpdateHazards } from '../../compiler/kernel/hazards.ts';
 import { createWasmBackend } from '../../compiler/backends/wasm/index.ts';
@@ -36,26 +35,28 @@ function phasedProgram(rows: number, cols: number): Program {
   const mAt = load(view(m, [1, 0]));
   p.kernel({
     kind: 'reduce', name: 'rowstats', shape: [rows], reduceShape: [cols],
-    prelude: [
+    phases: [
       { reduce: 'max', body: xv, stores: [store(view(m, [1]), acc())] },
       { reduce: 'sum', body: un('exp', bin('sub', xv, mAt)), stores: [store(view(s, [1]), acc()), store(view(lse, [1]), bin('add', un('log', acc()), load(view(m, [1]))))] },
+      { reduce: 'argmax', body: xv, stores: [store(view(arg, [1]), acc('i32'))] },
     ],
-    reduce: 'argmax', body: xv, stores: [store(view(arg, [1]), acc('i32'))],
   });
   const mean = p.temp([cols]), variance = p.output('variance', [cols]);
   const xc = load(view(x, [1, cols]));
+  const centred = bin('sub', xc, load(view(mean, [1, 0])));
   p.kernel({
     kind: 'reduce', name: 'colstats', shape: [cols], reduceShape: [rows],
-    prelude: [{ reduce: 'sum', body: xc, stores: [store(view(mean, [1]), bin('mul', acc(), lit(1 / rows)))] }],
-    reduce: 'sum', body: bin('mul', bin('sub', xc, load(view(mean, [1, 0]))), bin('sub', xc, load(view(mean, [1, 0])))),
-    stores: [store(view(variance, [1]), bin('mul', acc(), lit(1 / rows)))],
+    phases: [
+      { reduce: 'sum', body: xc, stores: [store(view(mean, [1]), bin('mul', acc(), lit(1 / rows)))] },
+      { reduce: 'sum', body: bin('mul', centred, centred), stores: [store(view(variance, [1]), bin('mul', acc(), lit(1 / rows)))] },
+    ],
   });
   return p.build();
 }
 
 /** The same program with every phase as a kernel of its own. */
 function split(program: Program): Program {
-  return { ...program, kernels: program.kernels.flatMap<Kernel>((k) => (k.kind === 'reduce' ? reducePhases(k) : [k])) };
+  return { ...program, kernels: program.kernels.flatMap<Kernel>((k) => (k.kind === 'reduce' ? k.phases.map((p) => ({ ...k, phases: [p] })) : [k])) };
 }
 
 function feedsFor(rows: number, cols: number) {
@@ -119,20 +120,21 @@ describe('fuseRowReductions joins only reductions that read the earlier result a
   const x = p.input('x', [4, 6]), idx = p.input('idx', [4], 'i32');
   const m = p.temp([4]), s = p.temp([4]), t = p.temp([4]);
   const xv = load(view(x, [6, 1]));
-  const max: ReduceKernel = { kind: 'reduce', name: 'max', shape: [4], reduceShape: [6], reduce: 'max', body: xv, stores: [store(view(m, [1]), acc())] };
-  const sumAt = (mView: number[], into = s): ReduceKernel => ({
-    kind: 'reduce', name: 'sum', shape: [4], reduceShape: [6], reduce: 'sum', body: un('exp', bin('sub', xv, load(view(m, mView)))), stores: [store(view(into, [1]), acc())],
+  const reduceOf = (name: string, reduce: ReducePhase['reduce'], body: Expr, into: number, reduceShape = [6]): ReduceKernel => ({
+    kind: 'reduce', name, shape: [4], reduceShape, phases: [{ reduce, body, stores: [store(view(into, [1]), acc())] }],
   });
+  const max = reduceOf('max', 'max', xv, m);
+  const sumAt = (mView: number[], into = s) => reduceOf('sum', 'sum', un('exp', bin('sub', xv, load(view(m, mView)))), into);
   const fuse = (...ks: Kernel[]) => fuseRowReductions(ks, new Map());
 
   it('joins Σexp(x − max) into the row max, and a third phase after both', () => {
     const [joined, ...rest] = fuse(max, sumAt([1, 0]));
     expect(rest).toEqual([]);
-    expect(joined!.kind === 'reduce' && reducePhases(joined).map((q) => q.reduce)).toEqual(['max', 'sum']);
-    const third: ReduceKernel = { kind: 'reduce', name: 'third', shape: [4], reduceShape: [6], reduce: 'max', body: bin('mul', xv, load(view(s, [1, 0]))), stores: [store(view(t, [1]), acc())] };
+    expect(joined!.kind === 'reduce' && joined.phases.map((q) => q.reduce)).toEqual(['max', 'sum']);
+    const third = reduceOf('third', 'max', bin('mul', xv, load(view(s, [1, 0]))), t);
     const all = fuse(max, sumAt([1, 0]), third);
-    expect(all.length).toBe(1);
-    expect(reducePhases(all[0] as ReduceKernel).map((q) => q.name)).toEqual(['max_sum_third', 'max_sum_third', 'max_sum_third']);
+    expect(all.map((k) => k.name)).toEqual(['max_sum_third']);
+    expect((all[0] as ReduceKernel).phases.map((q) => q.reduce)).toEqual(['max', 'sum', 'max']);
     // the joined kernel has no in-place hazard: the later phases read the earlier results at their own point
     expect(checkUpdateHazards(all[0]!)).toBeNull();
   });
@@ -140,14 +142,13 @@ describe('fuseRowReductions joins only reductions that read the earlier result a
   it('keeps them apart when the later one reads another row of the result, gathers it, or the shapes differ', () => {
     expect(fuse(max, sumAt([0, 0])).length).toBe(2); // row 0's max broadcast to every row
     expect(fuse(max, sumAt([1, 1])).length).toBe(2); // walks m along the reduced axis
-    const gathered: ReduceKernel = { ...sumAt([1, 0]), body: { op: 'gather', view: view(m, [0, 0]), index: load(view(idx, [1, 0]), 'i32'), stride: 1, extent: 4, dtype: 'f32' } };
+    const gathered = reduceOf('g', 'sum', { op: 'gather', view: view(m, [0, 0]), index: load(view(idx, [1, 0]), 'i32'), stride: 1, extent: 4, dtype: 'f32' }, s);
     expect(fuse(max, gathered).length).toBe(2);
-    expect(fuse(max, { ...sumAt([1, 0]), reduceShape: [3], body: load(view(x, [6, 2])) }).length).toBe(2);
+    expect(fuse(max, reduceOf('other', 'sum', load(view(x, [6, 2])), s, [3])).length).toBe(2);
   });
 
   it('keeps them apart when the later one writes what the earlier one reads or writes', () => {
     expect(fuse(max, sumAt([1, 0], m)).length).toBe(2);
-    const readsS: ReduceKernel = { ...max, body: bin('add', xv, load(view(s, [0, 0]))) };
-    expect(fuse(readsS, sumAt([1, 0])).length).toBe(2);
+    expect(fuse(reduceOf('readsS', 'max', bin('add', xv, load(view(s, [0, 0]))), m), sumAt([1, 0])).length).toBe(2);
   });
 });

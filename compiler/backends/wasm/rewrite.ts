@@ -2,8 +2,8 @@
  * Expression rewrites done before rendering: binding `acc` to a scratch tensor, and collapsing
  * the iteration space so loops are few and the innermost one is long (better for SIMD).
  */
-import type { DType, Expr, ReduceKernel, Store, View } from '../../kernel/ir.ts';
-import { mapExpr, mapViews, viewsOf } from '../../kernel/expr.ts';
+import type { DType, Expr, Store, View } from '../../kernel/ir.ts';
+import { mapExpr, mapViews, viewsOf, type ReduceNest } from '../../kernel/expr.ts';
 import { maskedAxis } from '../../kernel/views.ts';
 import { ACC_BUFFER, contiguousStrides } from './layout.ts';
 
@@ -77,11 +77,10 @@ export function collapseSpace(shape: readonly number[], stores: Store[]): { shap
 }
 
 /**
- * Collapses a reduce kernel's reduced axes only (its stores live in the output space). One phase
- * at a time (kernel/expr.ts reducePhases): phases may collapse differently.
+ * Collapses a reduce nest's reduced axes only (its stores live in the output space). One phase
+ * of a reduce kernel at a time (kernel/expr.ts reduceNests): phases may collapse differently.
  */
-export function collapseReduceAxes(k: ReduceKernel): ReduceKernel {
-  if (k.prelude?.length) throw new Error(`wasm: collapseReduceAxes(${k.name}) takes one phase of a multi-phase reduce (reducePhases), not the whole kernel`);
+export function collapseReduceAxes(k: ReduceNest): ReduceNest {
   const space = [...k.shape, ...k.reduceShape];
   const views = viewsOf(k.body);
   const r = regroup(groupAxes(space, views, maskedAxes(views, space, indexedAxes(k.body, new Set())), k.shape.length, space.length), space);

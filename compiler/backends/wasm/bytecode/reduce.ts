@@ -10,7 +10,7 @@ import { collapseReduceAxes } from '../rewrite.ts';
 import { reduceVectorPlan } from '../vectorize.ts';
 import type { Emitter } from './alu.ts';
 import { canVectorize, emitScalar, emitVector, pushLinearIndex, type Scope } from './expr.ts';
-import { reducePhases, viewsOf } from '../../../kernel/expr.ts';
+import { reduceNests, viewsOf, type ReduceNest } from '../../../kernel/expr.ts';
 import type { MemoryLayout } from '../layout.ts';
 import { emitStores, innerLoops, layoutAddress, type ProgramContext } from './nest.ts';
 
@@ -27,7 +27,7 @@ const TASKS_PER_THREAD = 4;
  * and a task runs every phase over its own rows.
  */
 function writesWhatItReads(layout: MemoryLayout, kernel: ReduceKernel): boolean {
-  const phases = reducePhases(kernel);
+  const phases = reduceNests(kernel);
   const reads = phases.map((k) => [...viewsOf(k.body), ...k.stores.flatMap((s) => viewsOf(s.expr))]);
   return phases.some((k, i) => k.stores.some((s) => reads.some((views, j) => views.some((v) => !(j > i && v.buffer === s.view.buffer) && layout.overlaps(v.buffer, s.view.buffer)))));
 }
@@ -38,24 +38,24 @@ function writesWhatItReads(layout: MemoryLayout, kernel: ReduceKernel): boolean 
  */
 export function reduceTasks(threads: number, layout: MemoryLayout, k: ReduceKernel): number {
   if (threads <= 1 || k.shape.length === 0) return 1;
-  const work = [...k.shape, ...k.reduceShape].reduce((a, b) => a * b, 1) * reducePhases(k).length;
+  const work = [...k.shape, ...k.reduceShape].reduce((a, b) => a * b, 1) * k.phases.length;
   if (work < REDUCE_PARALLEL_MIN_WORK || writesWhatItReads(layout, k)) return 1;
   const tasks = Math.min(k.shape[0]!, threads * TASKS_PER_THREAD);
   return tasks;
 }
 
-function pushInitial(e: Emitter, k: ReduceKernel, t: DType): void {
+function pushInitial(e: Emitter, k: ReduceNest, t: DType): void {
   if (k.reduce === 'sum') { if (t === 'f32') e.f.f32(0); else e.f.i32(0); return; }
   if (t === 'f32') e.f.f32(-Infinity); else e.f.i32(-2147483648);
 }
 
-function splatInitial(e: Emitter, k: ReduceKernel, t: DType): void {
+function splatInitial(e: Emitter, k: ReduceNest, t: DType): void {
   pushInitial(e, k, t);
   e.f.op(t === 'f32' ? 'f32x4.splat' : 'i32x4.splat');
 }
 
 /** acc = fold(acc, v) for scalars: sum, or the interpreter's max (larger wins, the first NaN sticks). */
-function scalarFold(e: Emitter, k: ReduceKernel, t: DType, acc: number, v: number): void {
+function scalarFold(e: Emitter, k: ReduceNest, t: DType, acc: number, v: number): void {
   const f = e.f;
   if (k.reduce === 'sum') { f.get(acc).get(v).op(t === 'f32' ? 'f32.add' : 'i32.add').set(acc); return; }
   // if (v > acc || (v != v && acc == acc)) acc = v
@@ -64,7 +64,7 @@ function scalarFold(e: Emitter, k: ReduceKernel, t: DType, acc: number, v: numbe
   f.if().get(v).set(acc).end();
 }
 
-function vectorFold(e: Emitter, k: ReduceKernel, t: DType, vacc: number, value: () => void): void {
+function vectorFold(e: Emitter, k: ReduceNest, t: DType, vacc: number, value: () => void): void {
   e.f.get(vacc);
   value();
   e.f.op(k.reduce === 'sum' ? (t === 'f32' ? 'f32x4.add' : 'i32x4.add') : (t === 'f32' ? 'f32x4.max' : 'i32x4.max_s')).set(vacc);
@@ -72,7 +72,7 @@ function vectorFold(e: Emitter, k: ReduceKernel, t: DType, vacc: number, value: 
 
 export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel): void {
   // phase by phase over the same rows (a later phase reads an earlier one's results only at the same point)
-  const phases = reducePhases(kernel).map(collapseReduceAxes);
+  const phases = reduceNests(kernel).map(collapseReduceAxes);
   const tasks = reduceTasks(ctx.threads, ctx.layout, kernel);
   if (tasks <= 1) { for (const k of phases) emitReduceNest(e, ctx, k); return; }
   // task i runs output rows [i·chunk, min((i+1)·chunk, extent)) of the first output axis, every phase
@@ -89,7 +89,7 @@ export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel
 }
 
 /** The reduce's loop nest into `e`; `range` bounds the first output axis (default: all of it). */
-function emitReduceNest(e: Emitter, ctx: ProgramContext, k: ReduceKernel, range?: { lo: () => void; hi: () => void }): void {
+function emitReduceNest(e: Emitter, ctx: ProgramContext, k: ReduceNest, range?: { lo: () => void; hi: () => void }): void {
   const f = e.f;
   const layout = ctx.layout;
   const addressOf = layoutAddress(layout);

@@ -13,7 +13,7 @@ import { ExprEmitter, Names } from '../expr.ts';
 import { grid1d, unflatten } from '../grid.ts';
 import { volume } from '../literals.ts';
 import { assemble, ENTRY_POINT, type KernelShader } from '../shader.ts';
-import { reducePhases } from '../../../kernel/expr.ts';
+import { reduceNests, type ReduceNest } from '../../../kernel/expr.ts';
 
 export const REDUCE_SERIAL_WORKGROUP = 64;
 export const REDUCE_TREE_WORKGROUP = 64;
@@ -23,7 +23,7 @@ export function useTreeReduce(outputs: number, reduceSize: number): boolean {
   return reduceSize >= 2048 || (reduceSize >= 128 && outputs <= 8192);
 }
 
-function initial(k: ReduceKernel, dtype: DType): string {
+function initial(k: ReduceNest, dtype: DType): string {
   if (k.reduce === 'sum') return dtype === 'f32' ? '0.0' : '0';
   return dtype === 'f32' ? '(-ax_inf())' : 'i32(-2147483648)';
 }
@@ -34,7 +34,7 @@ function beats(v: string, m: string, dtype: DType): string {
 }
 
 /** Lines folding the body over reduce indices r = start, start+step, … < R into acc/arg. */
-function foldLoop(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: string[], start: string, step: number): string[] {
+function foldLoop(k: ReduceNest, arena: ArenaLayout, names: Names, outVars: string[], start: string, step: number): string[] {
   const R = volume(k.reduceShape);
   const rVars = k.reduceShape.map((_, d) => `r${d}`);
   const lines = [`  for (var r = ${start}; r < ${R}; r += ${step}) {`];
@@ -47,7 +47,7 @@ function foldLoop(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: st
   return lines;
 }
 
-function epilogue(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: string[], acc: string, arg: string, indent: string): string[] {
+function epilogue(k: ReduceNest, arena: ArenaLayout, names: Names, outVars: string[], acc: string, arg: string, indent: string): string[] {
   const lines: string[] = [];
   const bound = k.reduce === 'argmax' ? { code: arg, dtype: 'i32' as const } : { code: acc, dtype: k.body.dtype };
   new ExprEmitter(arena, names, lines, { vars: outVars, shape: k.shape }, bound, indent).emitStores(k.stores);
@@ -71,7 +71,7 @@ function renderSerial(k: ReduceKernel, program: Program, outputs: number): Kerne
   ];
   // the phases in order, each in a block of its own; one invocation owns its point, so a later
   // phase's read of an earlier one's result (same point) follows that store in program order
-  for (const p of reducePhases(k)) {
+  for (const p of reduceNests(k)) {
     const dt = p.body.dtype;
     lines.push(
       '  {',
@@ -94,7 +94,7 @@ function renderTree(k: ReduceKernel, program: Program, outputs: number): KernelS
   const WG = REDUCE_TREE_WORKGROUP;
   const grid = grid1d(outputs, k.name);
   const outVars = k.shape.map((_, d) => `o${d}`);
-  const phases = reducePhases(k);
+  const phases = reduceNests(k);
   const lines = [
     // Workgroups past the end (from folding the grid) still reach every barrier; they just
     // fold a clamped row and skip the stores.
