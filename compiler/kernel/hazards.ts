@@ -9,6 +9,7 @@
 import { assertNever } from '../util/never.ts';
 import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, viewsOf } from './expr.ts';
 import type { Expr, Kernel, View } from './ir.ts';
+import { samePoint } from './reduce-fusion.ts';
 
 /** the iteration space of a kernel's stores */
 function storeSpace(k: Kernel): number[] {
@@ -43,14 +44,14 @@ function gathers(e: Expr, out: View[]): View[] {
 
 /**
  * views the kernel reads outside its stores' expressions (a whole window or row per point); a
- * reduce phase's body reading an earlier phase's result is left out: the IR allows that only at
- * the same point, after that point's earlier phases (ReduceKernel.phases)
+ * reduce phase's body reading an earlier phase's result at the same point is left out: that
+ * point's earlier phases have run (ReduceKernel.phases)
  */
 function operandViews(k: Kernel): View[] {
   if (k.kind !== 'reduce') return kernelOperandViews(k);
   return k.phases.flatMap((p, i) => {
-    const earlier = new Set(k.phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view.buffer)));
-    return viewsOf(p.body).filter((v) => !earlier.has(v.buffer));
+    const earlier = k.phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view));
+    return viewsOf(p.body).filter((v) => !earlier.some((w) => samePoint(v, w, k)));
   });
 }
 

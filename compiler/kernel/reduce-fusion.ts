@@ -15,8 +15,11 @@
 import type { Kernel, ReduceKernel, View } from './ir.ts';
 import { forEachNode, kernelExprs, kernelReadViews, kernelWriteViews } from './expr.ts';
 
-/** `v` (over the body space [shape, reduceShape] or the output space) reads, at each output point, the element `w` writes there. */
-function samePoint(v: View, w: View, k: ReduceKernel): boolean {
+/**
+ * Whether `v` (over the body space [shape, reduceShape] or the output space of `k`) reads, at
+ * each output point, the element that the store view `w` writes there.
+ */
+export function samePoint(v: View, w: View, k: Pick<ReduceKernel, 'shape' | 'reduceShape'>): boolean {
   const space = [...k.shape, ...k.reduceShape];
   return v.buffer === w.buffer && v.offset === w.offset && !v.mask
     && v.strides.every((s, d) => space[d] === 1 || s === (d < k.shape.length ? w.strides[d] : 0));

@@ -5,7 +5,8 @@
  * at a time along the innermost reduced axis when it is contiguous, else along the innermost
  * output axis.
  */
-import type { DType, ReduceKernel } from '../../../kernel/ir.ts';
+import type { DType, ReduceKernel, View } from '../../../kernel/ir.ts';
+import { samePoint } from '../../../kernel/reduce-fusion.ts';
 import { collapseReduceAxes } from '../rewrite.ts';
 import { reduceVectorPlan } from '../vectorize.ts';
 import type { Emitter } from './alu.ts';
@@ -23,13 +24,14 @@ const TASKS_PER_THREAD = 4;
 
 /**
  * Whether a store writes a buffer that a body or a store reads (then tasks could race) — except
- * a later phase reading an earlier phase's result, which the IR allows only at the same point,
- * and a task runs every phase over its own rows.
+ * a later phase reading an earlier phase's result at the same point: a task runs every phase
+ * over its own rows.
  */
 function writesWhatItReads(layout: MemoryLayout, kernel: ReduceKernel): boolean {
   const phases = reduceNests(kernel);
   const reads = phases.map((k) => [...viewsOf(k.body), ...k.stores.flatMap((s) => viewsOf(s.expr))]);
-  return phases.some((k, i) => k.stores.some((s) => reads.some((views, j) => views.some((v) => !(j > i && v.buffer === s.view.buffer) && layout.overlaps(v.buffer, s.view.buffer)))));
+  const racy = (v: View, store: View, reader: number, writer: number) => !(reader > writer && samePoint(v, store, kernel)) && layout.overlaps(v.buffer, store.buffer);
+  return phases.some((k, i) => k.stores.some((s) => reads.some((views, j) => views.some((v) => racy(v, s.view, j, i)))));
 }
 
 /**
