@@ -189,9 +189,10 @@ class Lowering {
     orderUpdates(phase);
     fuseUpdateKernels(phase);
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
-    // reductions over the same rows, one after the other, run as one kernel (multi-output reduce)
-    const main = this.opts.fuse ? fuseRowReductions(this.kernels, this.sources) : this.kernels;
-    const kernels = [...main, ...this.deferred.map((d) => d.kernel)];
+    // reductions over the same rows, one after the other, run as one kernel (multi-output reduce);
+    // last, on the final order, so the update phase's reductions (a norm's backward sums) join too
+    const ordered = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
+    const kernels = this.opts.fuse ? fuseRowReductions(ordered, this.sources) : ordered;
     return {
       buffers: this.buffers,
       kernels,

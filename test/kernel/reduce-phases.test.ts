@@ -6,6 +6,13 @@
  * `fuseRowReductions` must join only where that rule holds.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { Graph, evaluate, losses, nn, optim, trainStep } from '../../compiler/index.ts';
+import { compile, compileProgram } from '../../compiler/compile.ts';
+import { allocateMemory, runProgram } from '../../compiler/kernel/interpret.ts';
+import { createSession } from '../../runtime/node/index.ts';
+import type { Session } from '../../runtime/session.ts';
+import { sessionFor } from '../ops/backends.ts';
+import { closeTo } from '../ops/cases.ts';
 import type { Expr, Kernel, Program, ReduceKernel, ReducePhase } from '../../compiler/kernel/ir.ts';
 import { fuseRowReductions } from '../../compiler/kernel/reduce-fusion.ts';
 import { checkUpdateHazards } from '../../compiler/kernel/hazards.ts';
@@ -151,4 +158,66 @@ describe('fuseRowReductions joins only reductions that read the earlier result a
     expect(fuse(max, sumAt([1, 0], m)).length).toBe(2);
     expect(fuse(reduceOf('readsS', 'max', bin('add', xv, load(view(s, [0, 0]))), m), sumAt([1, 0])).length).toBe(2);
   });
+});
+
+/**
+ * A layer-norm MLP's SGD step: the norm's mean and variance are one kernel, its backward row
+ * sums another, and in the update phase the bias and norm-parameter gradients (sums over the
+ * batch) join into one kernel whose phases each write a param in place. Two steps match the
+ * unfused reference interpreter, and one step matches it on WASM (1 and 2 threads) and WebGPU.
+ */
+describe('multi-phase reduces in a training step (forward, backward and in-place updates)', () => {
+  const g = new Graph('ln_mlp');
+  const x = g.input('x', [8, 16]);
+  const h = nn.sequential(nn.dense(16), nn.layerNorm({ name: 'ln' }), nn.relu(), nn.dense(5))(x, new nn.ModelContext(g, { seed: 2 }));
+  g.output('loss', losses.softmaxCrossEntropy(h, g.input('y', [8], 'i32')));
+  const step = trainStep(g, { optimizer: optim.sgd({ lr: 0.1 }) });
+  const { program } = compileProgram(step);
+  const feeds = { x: Float32Array.from({ length: 128 }, (_, i) => Math.sin(0.7 * i)), y: Int32Array.from([0, 4, 3, 3, 1, 2, 0, 4]) };
+  const paramBuffers = new Set(program.params.map((p) => p.buffer));
+
+  it('joins the norm statistics, the softmax statistics, the norm backward sums and the in-place bias/norm updates', () => {
+    const phased = program.kernels.filter((k): k is ReduceKernel => k.kind === 'reduce' && k.phases.length > 1);
+    expect(phased.map((k) => [k.shape, k.reduceShape, k.phases.map((p) => p.reduce).join('+')])).toEqual([
+      [[8, 1], [16], 'sum+sum'], // mean, variance
+      [[8, 1], [5], 'max+sum'], // softmax
+      [[8, 1], [16], 'sum+sum'], // the norm's backward row sums
+      [[16], [8], 'sum+sum+sum'], // dense1 bias, ln gain and ln bias, each written in place
+    ]);
+    const written = phased[3]!.phases.map((p) => p.stores.filter((st) => paramBuffers.has(st.view.buffer)).map((st) => program.buffers[st.view.buffer]!.name));
+    expect(written).toEqual([['dense1/b'], ['ln/gamma'], ['ln/beta']]);
+  });
+
+  it('two fused steps equal two steps of the unfused reference (loss and every param)', () => {
+    const mem = allocateMemory(program);
+    let values: Record<string, Float64Array> = {};
+    for (let s = 0; s < 2; s++) {
+      for (const i of program.inputs) mem.get(i.buffer)!.set(feeds[i.name as 'x' | 'y']);
+      runProgram(program, mem);
+      const ref = evaluate(step, feeds, { values });
+      values = ref.updates;
+      expect(mem.get(program.outputs[0]!.buffer)![0]).toBeCloseTo(ref.outputs.loss![0]!, 5);
+    }
+    for (const p of program.params) Array.from(mem.get(p.buffer)!).forEach((v, i) => expect(v, p.name).toBeCloseTo(values[p.name]![i]!, 5));
+  });
+
+  const ref = evaluate(step, feeds);
+  const sessions: [string, () => Promise<Session>, number][] = [
+    ['wasm, 1 thread', () => sessionFor(step, 'wasm'), 1e-4],
+    ['wasm, 2 threads', async () => createSession(await compile(step, { backend: 'wasm', threads: 2 }), { threads: 2 }), 1e-4],
+    ['webgpu', () => sessionFor(step, 'webgpu'), 1e-3],
+  ];
+  for (const [name, open, rtol] of sessions) {
+    it(`${name}: one step's loss and updated params match the reference`, async () => {
+      const s = await open();
+      try {
+        const out = await s.run(feeds);
+        expect(closeTo(out.loss!, ref.outputs.loss!, 1e-6, rtol), 'loss').toBeNull();
+        const params = await s.getParams();
+        for (const p of program.params) expect(closeTo(params[p.name]!, ref.updates[p.name]!, 1e-6, rtol), p.name).toBeNull();
+      } finally {
+        s.dispose();
+      }
+    });
+  }
 });
