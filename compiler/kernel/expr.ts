@@ -5,7 +5,7 @@
  * error, never a node some walker silently skips.
  */
 import { assertNever } from '../util/never.ts';
-import type { Expr, Kernel, Store, View } from './ir.ts';
+import type { Expr, Kernel, ReduceKernel, ReducePhase, Store, View } from './ir.ts';
 
 /** The sub-expressions of `e` (operands, a gather's index, a random's seed). */
 export function children(e: Expr): Expr[] {
@@ -78,19 +78,32 @@ export function usesIndex(e: Expr, axes: ReadonlySet<number>): boolean {
   return someExpr(e, (x) => x.op === 'index' && axes.has(x.axis));
 }
 
-/** The stores (epilogues) of a kernel; scatter_add has none (it writes `out` directly). */
+/** One phase of a reduce kernel over the kernel's space: what a renderer emits as one loop nest. */
+export interface ReduceNest extends ReducePhase {
+  name: string;
+  shape: number[];
+  reduceShape: number[];
+}
+
+/** A reduce kernel's phases in the order they run at each point, each with the kernel's space. */
+export function reduceNests(k: ReduceKernel): ReduceNest[] {
+  return k.phases.map((p) => ({ name: k.name, shape: k.shape, reduceShape: k.reduceShape, ...p }));
+}
+
+/** The stores (epilogues) of a kernel, every reduce phase's; scatter_add has none (it writes `out` directly). */
 export function kernelStores(k: Kernel): Store[] {
   switch (k.kind) {
-    case 'elementwise': case 'reduce': case 'matmul': case 'conv2d': case 'pool2d': return k.stores;
+    case 'elementwise': case 'matmul': case 'conv2d': case 'pool2d': return k.stores;
+    case 'reduce': return k.phases.flatMap((p) => p.stores);
     case 'scatter_add': return [];
     default: return assertNever(k, 'kernel kind');
   }
 }
 
-/** Every expression of a kernel (its stores' and a reduce's body). */
+/** Every expression of a kernel (its stores' and every reduce phase's body). */
 export function kernelExprs(k: Kernel): Expr[] {
   const stores = kernelStores(k).map((s) => s.expr);
-  return k.kind === 'reduce' ? [k.body, ...stores] : stores;
+  return k.kind === 'reduce' ? [...k.phases.map((p) => p.body), ...stores] : stores;
 }
 
 /** Every view a kernel writes. */

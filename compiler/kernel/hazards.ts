@@ -9,6 +9,7 @@
 import { assertNever } from '../util/never.ts';
 import { forEachNode, kernelOperandViews, kernelStores, kernelWriteViews, viewsOf } from './expr.ts';
 import type { Expr, Kernel, View } from './ir.ts';
+import { samePoint } from './reduce-fusion.ts';
 
 /** the iteration space of a kernel's stores */
 function storeSpace(k: Kernel): number[] {
@@ -41,9 +42,17 @@ function gathers(e: Expr, out: View[]): View[] {
   return out;
 }
 
-/** views the kernel reads outside its stores' expressions (a whole window or row per point) */
+/**
+ * views the kernel reads outside its stores' expressions (a whole window or row per point); a
+ * reduce phase's body reading an earlier phase's result at the same point is left out: that
+ * point's earlier phases have run (ReduceKernel.phases)
+ */
 function operandViews(k: Kernel): View[] {
-  return k.kind === 'reduce' ? [...kernelOperandViews(k), ...viewsOf(k.body)] : kernelOperandViews(k);
+  if (k.kind !== 'reduce') return kernelOperandViews(k);
+  return k.phases.flatMap((p, i) => {
+    const earlier = k.phases.slice(0, i).flatMap((q) => q.stores.map((s) => s.view));
+    return viewsOf(p.body).filter((v) => !earlier.some((w) => samePoint(v, w, k)));
+  });
 }
 
 /** same elements at every point of `space` (strides along extent-1 axes never matter) */

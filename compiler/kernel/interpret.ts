@@ -223,16 +223,19 @@ export function runKernel(k: Kernel, mem: KernelMemory): void {
       return;
     case 'reduce': {
       const space = [...k.shape, ...k.reduceShape];
+      // point by point, every phase in order: the IR's semantics (backends may run phase by phase over their share)
       forEachIndex(k.shape, (o) => {
-        let acc = k.reduce === 'sum' ? 0 : -Infinity;
-        let arg = 0, r = 0;
-        forEachIndex(k.reduceShape, (ri) => {
-          const v = evalExpr(k.body, mem, [...o, ...ri], space, 0);
-          if (k.reduce === 'sum') acc += v;
-          else if (v > acc || (Number.isNaN(v) && !Number.isNaN(acc))) { acc = v; arg = r; }
-          r++;
-        });
-        store(k.stores, mem, o, k.shape, k.reduce === 'argmax' ? arg : acc);
+        for (const p of k.phases) {
+          let acc = p.reduce === 'sum' ? 0 : -Infinity;
+          let arg = 0, r = 0;
+          forEachIndex(k.reduceShape, (ri) => {
+            const v = evalExpr(p.body, mem, [...o, ...ri], space, 0);
+            if (p.reduce === 'sum') acc += v;
+            else if (v > acc || (Number.isNaN(v) && !Number.isNaN(acc))) { acc = v; arg = r; }
+            r++;
+          });
+          store(p.stores, mem, o, k.shape, p.reduce === 'argmax' ? arg : acc);
+        }
       });
       return;
     }

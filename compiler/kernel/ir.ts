@@ -103,16 +103,28 @@ export interface ElementwiseKernel {
 }
 
 /**
- * For each point `o` of `shape`, folds `body` over the points `r` of `reduceShape` (the body's
- * iteration space is `shape ++ reduceShape`), then writes each store's expr with `acc` bound
- * to the folded value. 'argmax' yields the first index (i32, row-major over reduceShape) of the
- * maximum.
+ * For each point `o` of `shape`, runs the phases in order: each folds its `body` over the points
+ * `r` of `reduceShape` (the body's iteration space is `shape ++ reduceShape`), then writes its
+ * stores' exprs with `acc` bound to the folded value. 'argmax' yields the first index (i32,
+ * row-major over reduceShape) of the maximum.
+ *
+ * Several phases make a multi-output reduce (softmax's row max, then its row Σexp(x − max); a
+ * norm's mean, then its variance): a later phase's body and stores may read what an earlier
+ * phase stored, but only the element stored at the same output point (the store's view, with
+ * stride 0 along the reduced axes). So every backend may split the output points among threads
+ * or invocations exactly as for one reduction, each running every phase over its share in
+ * order. `fuseRowReductions` (kernel/reduce-fusion.ts) builds them and checks that rule.
  */
 export interface ReduceKernel {
   kind: 'reduce';
   name: string;
   shape: number[];
   reduceShape: number[];
+  phases: [ReducePhase, ...ReducePhase[]];
+}
+
+/** One fold of a reduce kernel: `body` folded by `reduce`, then `stores` with `acc` bound. */
+export interface ReducePhase {
   reduce: 'sum' | 'max' | 'argmax';
   body: Expr;
   stores: Store[];

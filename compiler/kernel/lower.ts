@@ -13,8 +13,10 @@
  * Around reductions (kernel/reduce-rewrites.ts): an iota operand lifts into the body space; a
  * sum masked by a one-hot along a reduced axis becomes a gather (no loop over that axis, and no
  * kernel at all when it was the only one); a reshape that only drops or inserts unit axes keeps
- * the reduction pending, so what follows is still its epilogue. Softmax cross-entropy and its
- * gradient are four kernels this way: row max, row Σexp, the loss, the logits' gradient.
+ * the reduction pending, so what follows is still its epilogue. A reduction over the same rows
+ * as the reduction just before it joins that kernel as a further phase (kernel/reduce-fusion.ts).
+ * Softmax cross-entropy and its gradient are three kernels this way: row max and row Σexp (one
+ * two-phase reduce), the loss, the logits' gradient.
  *
  * When a value is stored (materialized) instead of inlined — the recompute-versus-store rule:
  *  - it is a graph output or a param/state update;
@@ -47,6 +49,7 @@ import { binaryAlu, unaryAlu } from './interpret.ts';
 import { assertNever } from '../util/never.ts';
 import { liveNodes } from '../passes/dce.ts';
 import { foldOneHotAxes, liftIntoBody, respaceUnitAxes, unitAxisMap } from './reduce-rewrites.ts';
+import { fuseRowReductions } from './reduce-fusion.ts';
 
 export { liveNodes } from '../passes/dce.ts';
 
@@ -186,7 +189,10 @@ class Lowering {
     orderUpdates(phase);
     fuseUpdateKernels(phase);
     const byRole = (role: BufferRole) => this.buffers.filter((b) => b.role === role);
-    const kernels = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
+    // reductions over the same rows, one after the other, run as one kernel (multi-output reduce);
+    // last, on the final order, so the update phase's reductions (a norm's backward sums) join too
+    const ordered = [...this.kernels, ...this.deferred.map((d) => d.kernel)];
+    const kernels = this.opts.fuse ? fuseRowReductions(ordered, this.sources) : ordered;
     return {
       buffers: this.buffers,
       kernels,
@@ -427,7 +433,7 @@ class Lowering {
         const name = this.kernelName(n);
         const fold = negate ? 'max' : (lower.reduce as 'sum' | 'max' | 'argmax');
         const anchor = (outShape: number[], body: Expr): PendingAnchor => ({
-          build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, reduce: fold, body, stores }),
+          build: (stores) => ({ kind: 'reduce', name, shape: outShape, reduceShape, phases: [{ reduce: fold, body, stores }] }),
           respace: (to, map) => {
             const moved = respaceUnitAxes(body, outShape, to, map, reduceShape);
             return moved && anchor([...to], moved);

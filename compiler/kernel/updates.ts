@@ -10,7 +10,9 @@
 import type { Tensor } from '../ir/graph.ts';
 import { contiguousStrides, type Shape } from '../ir/types.ts';
 import { checkUpdateHazards } from './hazards.ts';
-import type { BufferDecl, BufferRole, Kernel, View } from './ir.ts';
+import type { BufferDecl, BufferRole, Kernel, ReduceKernel, Store, View } from './ir.ts';
+import { mapViews } from './expr.ts';
+import { assertNever } from '../util/never.ts';
 import { kernelAccess } from './plan.ts';
 
 /** Some update-phase kernels need both old and new values of `targets` from the same buffers. */
@@ -97,10 +99,7 @@ function writeThroughTemp(c: UpdatePhase, index: number): void {
   const target = w.writes!;
   const param = c.leafBuffer.get(target)!;
   const temp = c.newBuffer('temp', `t_${target.name}_new`, target.shape, target.dtype);
-  const redirect = (v: View): View => (v.buffer === param ? { ...v, buffer: temp } : v);
-  const kernel: Kernel = w.kernel.kind === 'scatter_add'
-    ? { ...w.kernel, out: redirect(w.kernel.out) }
-    : { ...w.kernel, stores: w.kernel.stores.map((s) => ({ ...s, view: redirect(s.view) })) } as Kernel;
+  const kernel = redirectWrites(w.kernel, param, temp);
   c.sources.set(kernel, c.sources.get(w.kernel) ?? []);
   c.deferred[index] = { kernel, reads: w.reads, fresh: w.fresh };
   const strides = contiguousStrides(target.shape);
@@ -161,4 +160,25 @@ function updateOrder(c: UpdatePhase): { order: number[]; waiting: number[] } {
     done.add(next);
   }
   return { order, waiting: d.flatMap((_, i) => (done.has(i) ? [] : [i])) };
+}
+
+/**
+ * `k` writing buffer `to` wherever it wrote `from`. A reduce phase after one that stored `from`
+ * read that result (the same point's element), so its reads of `from` move to `to` as well.
+ */
+function redirectWrites(k: Kernel, from: number, to: number): Kernel {
+  const redirect = (v: View): View => (v.buffer === from ? { ...v, buffer: to } : v);
+  const stores = (list: readonly Store[]): Store[] => list.map((s) => ({ ...s, view: redirect(s.view) }));
+  switch (k.kind) {
+    case 'scatter_add': return { ...k, out: redirect(k.out) };
+    case 'elementwise': case 'matmul': case 'conv2d': case 'pool2d': return { ...k, stores: stores(k.stores) };
+    case 'reduce': {
+      const phases = k.phases.map((p, i) => {
+        if (!k.phases.slice(0, i).some((q) => q.stores.some((s) => s.view.buffer === from))) return { ...p, stores: stores(p.stores) };
+        return { ...p, body: mapViews(p.body, redirect), stores: p.stores.map((s) => ({ view: redirect(s.view), expr: mapViews(s.expr, redirect) })) };
+      });
+      return { ...k, phases: phases as ReduceKernel['phases'] };
+    }
+    default: return assertNever(k, 'kernel kind');
+  }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../ops/backends.ts';
 import { checkBackend, checkInterpreters, describeGraph, type Failure } from './differential.ts';
 import { fuzzGraph } from './generate.ts';
+import { compileProgram } from '../../compiler/compile.ts';
 
 const report = (failures: Failure[]) => failures.map((f) => `seed ${f.seed}, ${f.stage}: ${f.message}\n${describeGraph(fuzzGraph(f.seed).graph)}`).join('\n\n');
 
@@ -17,6 +18,12 @@ describe('differential fuzzing against the float64 oracle', () => {
       expect(failures, report(failures)).toEqual([]);
     });
   }
+
+  it('the fixed seeds exercise multi-phase reduce kernels (reductions over the same rows joined into one)', () => {
+    const phased = (seeds: number[]) => seeds.filter((s) => compileProgram(fuzzGraph(s).graph).program.kernels.some((k) => k.kind === 'reduce' && k.phases.length > 1)).length;
+    expect(phased(Array.from({ length: 60 }, (_, i) => i + 1))).toBeGreaterThanOrEqual(10);
+    expect(phased([1001, 1002, 1003, 1004, 1005, 1006])).toBeGreaterThanOrEqual(1);
+  });
 
   for (const backend of BACKENDS) {
     it(`${backend}: six graphs in one artifact`, async () => {

@@ -24,22 +24,27 @@ function exprViews(e: Expr, out: View[]): View[] {
   return out;
 }
 
-function writes(k: Kernel): number[] {
-  return k.kind === 'scatter_add' ? [k.out.buffer] : k.stores.map((s) => s.view.buffer);
-}
-
-function reads(k: Kernel): number[] {
-  const views = k.kind === 'scatter_add' ? [] : k.stores.flatMap((s) => exprViews(s.expr, []));
+/**
+ * A kernel's accesses in the order it makes them: the buffers it reads, then those it writes —
+ * per phase for a multi-phase reduce (a later phase may read what an earlier one wrote).
+ */
+function steps(k: Kernel): { reads: number[]; writes: number[] }[] {
+  const storeReads = (stores: readonly { expr: Expr }[]) => stores.flatMap((s) => exprViews(s.expr, []));
+  const views = k.kind === 'scatter_add' || k.kind === 'reduce' ? [] : storeReads(k.stores);
   switch (k.kind) {
     case 'elementwise': break;
     case 'scatter_add': views.push(k.indices, k.updates); break;
-    case 'reduce': views.push(...exprViews(k.body, [])); break;
+    case 'reduce':
+      return k.phases.map((p) => ({
+        reads: [...exprViews(p.body, []), ...storeReads(p.stores)].map((v) => v.buffer),
+        writes: p.stores.map((s) => s.view.buffer),
+      }));
     case 'matmul': views.push(k.a, k.b); break;
     case 'conv2d': views.push(k.input, k.other); break;
     case 'pool2d': views.push(k.input, ...(k.grad ? [k.grad] : [])); break;
     default: unreachable(k);
   }
-  return views.map((v) => v.buffer);
+  return [{ reads: views.map((v) => v.buffer), writes: k.kind === 'scatter_add' ? [k.out.buffer] : k.stores.map((s) => s.view.buffer) }];
 }
 
 /** null when the plan is sound, else what is wrong (naming the buffers and kernels) */
@@ -53,11 +58,13 @@ export function checkPlan(program: Program): string | null {
   const first = new Map<number, number>(), last = new Map<number, number>();
   const touch = (id: number, i: number) => { if (!first.has(id)) first.set(id, i); last.set(id, i); };
   for (const [i, k] of kernels.entries()) {
-    for (const id of reads(k)) {
-      if (buffers[id]!.role === 'temp' && !first.has(id)) return `kernel ${i} (${k.name}) reads temporary ${name(id)} before any kernel writes it`;
-      touch(id, i);
+    for (const step of steps(k)) {
+      for (const id of step.reads) {
+        if (buffers[id]!.role === 'temp' && !first.has(id)) return `kernel ${i} (${k.name}) reads temporary ${name(id)} before any kernel writes it`;
+        touch(id, i);
+      }
+      for (const id of step.writes) touch(id, i);
     }
-    for (const id of writes(k)) touch(id, i);
   }
   const persistent = (id: number) => buffers[id]!.role !== 'temp';
   const live = buffers.filter((b) => persistent(b.id) || first.has(b.id));

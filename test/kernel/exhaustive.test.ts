@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertNever } from '../../compiler/util/never.ts';
 import { children, kernelStores, mapChildren } from '../../compiler/kernel/expr.ts';
-import type { Expr, ExprOp, Kernel, KernelKind } from '../../compiler/kernel/ir.ts';
+import type { Expr, ExprOp, Kernel, KernelKind, ReduceKernel } from '../../compiler/kernel/ir.ts';
 
 type FakeExpr = Expr | { op: 'fake'; dtype: 'f32' };
 
@@ -38,12 +38,18 @@ const partialTable: { [K in ExprOp]: number } = { load: 0, const: 0, unary: 0, b
 // @ts-expect-error 'scatter_add' is missing from a table over KernelKind
 const partialKinds: { [K in KernelKind]: number } = { elementwise: 0, reduce: 0, matmul: 0, conv2d: 0, pool2d: 0 };
 
+// A reduce kernel's folds are its phases (one or more): no field holds one fold alone, so a walker
+// cannot read the first body and miss the others.
+// @ts-expect-error 'body' is not a field of ReduceKernel (its phases hold the bodies)
+const loneBody = (k: ReduceKernel) => k.body;
+
 describe('exhaustive walkers', () => {
   it('the type-level checks above are in force (this file compiles only if they are errors)', () => {
     expect(walkAll({ op: 'const', value: 1, dtype: 'f32' })).toBe(1);
     expect(walkMissingFake({ op: 'const', value: 1, dtype: 'f32' })).toBe(1);
     expect(Object.keys(partialTable)).toHaveLength(8);
     expect(Object.keys(partialKinds)).toHaveLength(5);
+    expect(typeof loneBody).toBe('function');
   });
 
   it('an unknown node or kernel kind throws at run time instead of passing through', () => {

@@ -1,10 +1,12 @@
 /**
  * Reduce kernels: fold `body` over `reduceShape` for each output point, then run the
- * epilogue stores with `acc` bound. Sum and max run four lanes at a time either along the
- * innermost reduced axis (when it is contiguous) or, failing that, along the innermost output
- * axis (reductions over leading axes, e.g. a bias gradient summed over the batch).
+ * epilogue stores with `acc` bound (a multi-phase reduce: one nest per phase, in order). Sum
+ * and max run four lanes at a time either along the innermost reduced axis (when it is
+ * contiguous) or, failing that, along the innermost output axis (reductions over leading axes,
+ * e.g. a bias gradient summed over the batch).
  */
 import type { DType, ReduceKernel } from '../../kernel/ir.ts';
+import { reduceNests, type ReduceNest } from '../../kernel/expr.ts';
 import { canVectorize, renderScalar, renderVector, type Scope } from './expr.ts';
 import { scalarLiteral } from './alu.ts';
 import type { MemoryLayout } from './layout.ts';
@@ -13,25 +15,36 @@ import { collapseReduceAxes } from './rewrite.ts';
 import { reduceVectorPlan } from './vectorize.ts';
 import type { Source } from './source.ts';
 
-function initial(k: ReduceKernel, t: DType): string {
+function initial(k: ReduceNest, t: DType): string {
   if (k.reduce === 'sum') return scalarLiteral(0, t);
   return t === 'f32' ? '<f32>(-Infinity)' : '<i32>(-2147483648)';
 }
 
 /** The interpreter's max step: larger wins, and the first NaN sticks. */
-function scalarFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
+function scalarFold(k: ReduceNest, t: DType, acc: string, v: string): string {
   if (k.reduce === 'sum') return `${acc} += ${v};`;
   const nan = t === 'f32' ? ` || (${v} != ${v} && ${acc} == ${acc})` : '';
   return `if (${v} > ${acc}${nan}) ${acc} = ${v};`;
 }
 
-function vectorFold(k: ReduceKernel, t: DType, acc: string, v: string): string {
+function vectorFold(k: ReduceNest, t: DType, acc: string, v: string): string {
   if (k.reduce === 'sum') return `${acc} = ${t}x4.add(${acc}, ${v});`;
   return `${acc} = ${t === 'f32' ? 'f32x4.max' : 'i32x4.max_s'}(${acc}, ${v});`;
 }
 
 export function emitReduce(out: Source, layout: MemoryLayout, kernel: ReduceKernel): void {
-  const k = collapseReduceAxes(kernel);
+  const phases = reduceNests(kernel);
+  if (phases.length === 1) { emitPhase(out, layout, phases[0]!); return; }
+  // a multi-phase reduce: each phase's nest over all rows in turn, in a block of its own (its own names)
+  for (const p of phases) {
+    out.open('');
+    emitPhase(out, layout, p);
+    out.close();
+  }
+}
+
+function emitPhase(out: Source, layout: MemoryLayout, phase: ReduceNest): void {
+  const k = collapseReduceAxes(phase);
   const t = k.body.dtype;
   const outer = k.shape.map((_, d) => `o${d}`);
   const red = k.reduceShape.map((_, d) => `r${d}`);

@@ -2,8 +2,8 @@
  * Expression rewrites done before rendering: binding `acc` to a scratch tensor, and collapsing
  * the iteration space so loops are few and the innermost one is long (better for SIMD).
  */
-import type { DType, Expr, ReduceKernel, Store, View } from '../../kernel/ir.ts';
-import { mapExpr, mapViews, viewsOf } from '../../kernel/expr.ts';
+import type { DType, Expr, Store, View } from '../../kernel/ir.ts';
+import { mapExpr, mapViews, viewsOf, type ReduceNest } from '../../kernel/expr.ts';
 import { maskedAxis } from '../../kernel/views.ts';
 import { ACC_BUFFER, contiguousStrides } from './layout.ts';
 
@@ -76,8 +76,11 @@ export function collapseSpace(shape: readonly number[], stores: Store[]): { shap
   return { shape: r.shape, stores: stores.map((s) => ({ view: r.view(s.view), expr: r.expr(s.expr) })) };
 }
 
-/** Collapses a reduce kernel's reduced axes only (its stores live in the output space). */
-export function collapseReduceAxes(k: ReduceKernel): ReduceKernel {
+/**
+ * Collapses a reduce nest's reduced axes only (its stores live in the output space). One phase
+ * of a reduce kernel at a time (kernel/expr.ts reduceNests): phases may collapse differently.
+ */
+export function collapseReduceAxes(k: ReduceNest): ReduceNest {
   const space = [...k.shape, ...k.reduceShape];
   const views = viewsOf(k.body);
   const r = regroup(groupAxes(space, views, maskedAxes(views, space, indexedAxes(k.body, new Set())), k.shape.length, space.length), space);

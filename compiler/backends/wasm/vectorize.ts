@@ -5,7 +5,8 @@
  * whether a reduction vectorizes along its innermost reduced axis or its innermost output axis.
  * Each renderer passes its own ALU tables; an op is vectorizable where its table has an entry.
  */
-import type { BinaryAlu, DType, Expr, ReduceKernel, UnaryAlu } from '../../kernel/ir.ts';
+import type { BinaryAlu, DType, Expr, UnaryAlu } from '../../kernel/ir.ts';
+import type { ReduceNest } from '../../kernel/expr.ts';
 import { assertNever } from '../../util/never.ts';
 
 /** A renderer's vector ALU tables: null where an op has no four-lane form. */
@@ -44,11 +45,11 @@ export function canVectorizeWith(tables: VectorTables, e: Expr, axis: number, ha
 }
 
 /**
- * How a reduce kernel (axes already collapsed) vectorizes: along the innermost reduced axis when
+ * How a reduce nest (one phase, axes already collapsed) vectorizes: along the innermost reduced axis when
  * it is long enough and contiguous, else along the innermost output axis when the body and every
  * store allow it; argmax stays scalar.
  */
-export function reduceVectorPlan(k: ReduceKernel, canVectorize: (e: Expr, axis: number, hasVectorAcc: boolean, lastAxis?: boolean) => boolean): { rInner: number; oInner: number; vectorInner: boolean; vectorOuter: boolean } {
+export function reduceVectorPlan(k: ReduceNest, canVectorize: (e: Expr, axis: number, hasVectorAcc: boolean, lastAxis?: boolean) => boolean): { rInner: number; oInner: number; vectorInner: boolean; vectorOuter: boolean } {
   const rInner = k.shape.length + k.reduceShape.length - 1;
   const rExtent = k.reduceShape[k.reduceShape.length - 1] ?? 0;
   const vectorInner = k.reduce !== 'argmax' && k.reduceShape.length > 0 && rExtent >= 4 && canVectorize(k.body, rInner, false);

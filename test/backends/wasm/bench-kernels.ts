@@ -61,8 +61,8 @@ for (const mode of ['forward', 'input_grad', 'weight_grad'] as const) {
   const x = p.input('x', [rows, cols]), mx = p.temp([rows]), s = p.temp([rows]), y = p.output('y', [rows, cols]);
   const xv = load(view(x, [cols, 1]));
   const e = un('exp', bin('sub', xv, load(view(mx, [1, 0]))));
-  p.kernel({ kind: 'reduce', name: 'max', shape: [rows], reduceShape: [cols], reduce: 'max', body: xv, stores: [store(view(mx, [1]), acc())] });
-  p.kernel({ kind: 'reduce', name: 'sum', shape: [rows], reduceShape: [cols], reduce: 'sum', body: e, stores: [store(view(s, [1]), un('recip', acc()))] });
+  p.kernel({ kind: 'reduce', name: 'max', shape: [rows], reduceShape: [cols], phases: [{ reduce: 'max', body: xv, stores: [store(view(mx, [1]), acc())] }] });
+  p.kernel({ kind: 'reduce', name: 'sum', shape: [rows], reduceShape: [cols], phases: [{ reduce: 'sum', body: e, stores: [store(view(s, [1]), un('recip', acc()))] }] });
   p.kernel({ kind: 'elementwise', name: 'norm', shape: [rows, cols], stores: [store(view(y, [cols, 1]), bin('mul', e, load(view(s, [1, 0]))))] });
   await time(`softmax 256x1000`, p.build(), 0);
 }

@@ -62,7 +62,7 @@ const describe = (k: Kernel): string => {
     case 'matmul': return `${k.batch}×${k.m}×${k.n}×${k.k}`;
     case 'conv2d': return `${k.mode} ${k.geometry.batch}×${k.geometry.inChannels}→${k.geometry.outChannels} ${k.geometry.inHeight}×${k.geometry.inWidth}`;
     case 'pool2d': return `${k.mode} ${k.geometry.batch}×${k.geometry.channels}×${k.geometry.inHeight}×${k.geometry.inWidth}`;
-    case 'reduce': return `${k.reduce} [${k.shape}]/[${k.reduceShape}]`;
+    case 'reduce': return `${k.phases.map((p) => p.reduce).join('+')} [${k.shape}]/[${k.reduceShape}]`;
     case 'elementwise': return `[${k.shape}] ${k.stores.length} store(s)`;
     case 'scatter_add': return `[${k.shape}] axis ${k.axis} × ${k.count} indices`;
   }

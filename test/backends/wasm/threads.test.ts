@@ -35,10 +35,10 @@ function program(): Program {
   // axis (vector fold), the outer axis (vector over outputs, epilogue), two output axes, argmax
   const r = p.input('r', [300, 500]);
   const rowsum = p.output('rowsum', [300]), colrelu = p.output('colrelu', [500]), rowmax = p.output('rowmax', [3, 100]), argmax = p.output('argmax', [300], 'i32');
-  p.kernel({ kind: 'reduce', name: 'rowsum', shape: [300], reduceShape: [500], reduce: 'sum', body: load(view(r, [500, 1])), stores: [store(view(rowsum, [1]), acc())] });
-  p.kernel({ kind: 'reduce', name: 'colrelu', shape: [500], reduceShape: [300], reduce: 'sum', body: load(view(r, [1, 500])), stores: [store(view(colrelu, [1]), un('relu', acc()))] });
-  p.kernel({ kind: 'reduce', name: 'rowmax', shape: [3, 100], reduceShape: [500], reduce: 'max', body: load(view(r, [50000, 500, 1])), stores: [store(view(rowmax, [100, 1]), acc())] });
-  p.kernel({ kind: 'reduce', name: 'argmax', shape: [300], reduceShape: [500], reduce: 'argmax', body: load(view(r, [500, 1])), stores: [store(view(argmax, [1]), acc('i32'))] });
+  p.kernel({ kind: 'reduce', name: 'rowsum', shape: [300], reduceShape: [500], phases: [{ reduce: 'sum', body: load(view(r, [500, 1])), stores: [store(view(rowsum, [1]), acc())] }] });
+  p.kernel({ kind: 'reduce', name: 'colrelu', shape: [500], reduceShape: [300], phases: [{ reduce: 'sum', body: load(view(r, [1, 500])), stores: [store(view(colrelu, [1]), un('relu', acc()))] }] });
+  p.kernel({ kind: 'reduce', name: 'rowmax', shape: [3, 100], reduceShape: [500], phases: [{ reduce: 'max', body: load(view(r, [50000, 500, 1])), stores: [store(view(rowmax, [100, 1]), acc())] }] });
+  p.kernel({ kind: 'reduce', name: 'argmax', shape: [300], reduceShape: [500], phases: [{ reduce: 'argmax', body: load(view(r, [500, 1])), stores: [store(view(argmax, [1]), acc('i32'))] }] });
   const g: ConvGeometry = { batch: 3, inChannels: 3, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3, outHeight: 9, outWidth: 9, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 };
   const xs = [3, 3, 9, 9], ws = [6, 3, 3, 3], ys = [3, 6, 9, 9];
   const x = p.input('x', xs), w = p.input('w', ws), dy = p.input('dy', ys);
@@ -117,7 +117,7 @@ describe('wasm thread pool (shared memory, worker_threads)', () => {
     expect(tasks).toEqual({ rowsum: 12, colrelu: 12, rowmax: 3, argmax: 12 });
     const small = new ProgramBuilder();
     const x = small.input('x', [5, 37]), y = small.output('y', [5]);
-    small.kernel({ kind: 'reduce', name: 'mean', shape: [5], reduceShape: [37], reduce: 'sum', body: load(view(x, [37, 1])), stores: [store(view(y, [1]), acc())] });
+    small.kernel({ kind: 'reduce', name: 'mean', shape: [5], reduceShape: [37], phases: [{ reduce: 'sum', body: load(view(x, [37, 1])), stores: [store(view(y, [1]), acc())] }] });
     const sp = small.build();
     expect(reduceTasks(2, new MemoryLayout(sp, 1024), sp.kernels[0]! as Extract<Program['kernels'][number], { kind: 'reduce' }>)).toBe(1);
     expect(reduceTasks(1, layout, prog.kernels.find((k) => k.name === 'rowsum')! as Extract<Program['kernels'][number], { kind: 'reduce' }>)).toBe(1);

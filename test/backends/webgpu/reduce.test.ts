@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReduceKernel } from '../../../compiler/kernel/ir.ts';
+import type { ReducePhase } from '../../../compiler/kernel/ir.ts';
 import { useTreeReduce } from '../../../compiler/backends/webgpu/kernels/reduce.ts';
 import { acc, bin, load, lit, ProgramBuilder, randomF32, randomI32, store, un, view } from '../programs.ts';
 import { checkProgram } from './harness.ts';
@@ -8,7 +8,7 @@ import { testDevice } from './device.ts';
 const device = await testDevice();
 
 /** x[rows, cols] reduced over cols (inner) or rows (outer), with an epilogue on acc. */
-function rowReduce(reduce: ReduceKernel['reduce'], rows: number, cols: number, axis: 'inner' | 'outer') {
+function rowReduce(reduce: ReducePhase['reduce'], rows: number, cols: number, axis: 'inner' | 'outer') {
   const p = new ProgramBuilder();
   const x = p.input('x', [rows, cols]);
   const out = axis === 'inner' ? rows : cols;
@@ -18,12 +18,12 @@ function rowReduce(reduce: ReduceKernel['reduce'], rows: number, cols: number, a
   const z = p.output('z', [out]);
   const strides = axis === 'inner' ? [cols, 1] : [1, cols];
   p.kernel({
-    kind: 'reduce', name: `${reduce}_${axis}`, shape: [out], reduceShape: [R], reduce,
+    kind: 'reduce', name: `${reduce}_${axis}`, shape: [out], reduceShape: [R], phases: [{ reduce,
     body: load(view(x, strides)),
     stores: [
       store(view(y, [1]), acc(dt)),
       store(view(z, [1]), reduce === 'argmax' ? bin('mul', un('to_f32', acc('i32'), 'f32'), lit(0.5)) : bin('add', bin('mul', acc(), lit(2)), lit(1))),
-    ],
+    ] }],
   });
   return p.build();
 }
@@ -57,7 +57,7 @@ describe.skipIf(!device)('webgpu reduce', () => {
     const w = p.input('w', [5]);
     const y = p.output('y', [4]);
     const prod = bin('mul', load(view(x, [30, 5, 1])), load(view(w, [0, 0, 1])));
-    p.kernel({ kind: 'reduce', name: 'norm', shape: [4], reduceShape: [6, 5], reduce: 'sum', body: bin('mul', prod, prod), stores: [store(view(y, [1]), un('sqrt', acc()))] });
+    p.kernel({ kind: 'reduce', name: 'norm', shape: [4], reduceShape: [6, 5], phases: [{ reduce: 'sum', body: bin('mul', prod, prod), stores: [store(view(y, [1]), un('sqrt', acc()))] }] });
     await checkProgram(device!, p.build());
   });
 
@@ -65,7 +65,7 @@ describe.skipIf(!device)('webgpu reduce', () => {
     const p = new ProgramBuilder();
     const x = p.input('x', [3, 400], 'i32');
     const y = p.output('y', [3], 'i32');
-    p.kernel({ kind: 'reduce', name: 'isum', shape: [3], reduceShape: [400], reduce: 'sum', body: load(view(x, [400, 1]), 'i32'), stores: [store(view(y, [1]), acc('i32'))] });
+    p.kernel({ kind: 'reduce', name: 'isum', shape: [3], reduceShape: [400], phases: [{ reduce: 'sum', body: load(view(x, [400, 1]), 'i32'), stores: [store(view(y, [1]), acc('i32'))] }] });
     const out = await checkProgram(device!, p.build(), { x: randomI32(1200, 3, -1000, 1000) }, 0, 0);
     expect(out['y']).toBeInstanceOf(Int32Array);
   });

@@ -1,15 +1,17 @@
 /**
  * Reduce kernels as bytecode, with the schedule of ../reduce.ts: fold `body` over `reduceShape`
- * for each output point, then run the epilogue stores with `acc` bound; sum and max four lanes
+ * for each output point, then run the epilogue stores with `acc` bound (a multi-phase reduce:
+ * one such nest per phase, in order, over the same rows); sum and max four lanes
  * at a time along the innermost reduced axis when it is contiguous, else along the innermost
  * output axis.
  */
-import type { DType, ReduceKernel } from '../../../kernel/ir.ts';
+import type { DType, ReduceKernel, View } from '../../../kernel/ir.ts';
+import { samePoint } from '../../../kernel/reduce-fusion.ts';
 import { collapseReduceAxes } from '../rewrite.ts';
 import { reduceVectorPlan } from '../vectorize.ts';
 import type { Emitter } from './alu.ts';
 import { canVectorize, emitScalar, emitVector, pushLinearIndex, type Scope } from './expr.ts';
-import { viewsOf } from '../../../kernel/expr.ts';
+import { reduceNests, viewsOf, type ReduceNest } from '../../../kernel/expr.ts';
 import type { MemoryLayout } from '../layout.ts';
 import { emitStores, innerLoops, layoutAddress, type ProgramContext } from './nest.ts';
 
@@ -20,37 +22,42 @@ import { emitStores, innerLoops, layoutAddress, type ProgramContext } from './ne
 export const REDUCE_PARALLEL_MIN_WORK = 1 << 17;
 const TASKS_PER_THREAD = 4;
 
-/** Whether a store writes a buffer that the body or a store reads (then tasks could race). */
-function writesWhatItReads(layout: MemoryLayout, k: ReduceKernel): boolean {
-  const reads = [...viewsOf(k.body), ...k.stores.flatMap((s) => viewsOf(s.expr))];
-  return k.stores.some((s) => reads.some((v) => layout.overlaps(v.buffer, s.view.buffer)));
+/**
+ * Whether a store writes a buffer that a body or a store reads (then tasks could race) — except
+ * a later phase reading an earlier phase's result at the same point: a task runs every phase
+ * over its own rows.
+ */
+function writesWhatItReads(layout: MemoryLayout, kernel: ReduceKernel): boolean {
+  const phases = reduceNests(kernel);
+  const reads = phases.map((k) => [...viewsOf(k.body), ...k.stores.flatMap((s) => viewsOf(s.expr))]);
+  const racy = (v: View, store: View, reader: number, writer: number) => !(reader > writer && samePoint(v, store, kernel)) && layout.overlaps(v.buffer, store.buffer);
+  return phases.some((k, i) => k.stores.some((s) => reads.some((views, j) => views.some((v) => racy(v, s.view, j, i)))));
 }
 
 /**
  * How many pool tasks a reduce is split into along its first output axis (1: not split), from
- * the kernel's size at compile time.
+ * the kernel's size (all its phases) at compile time.
  */
-export function reduceTasks(threads: number, layout: MemoryLayout, kernel: ReduceKernel): number {
-  const k = collapseReduceAxes(kernel);
+export function reduceTasks(threads: number, layout: MemoryLayout, k: ReduceKernel): number {
   if (threads <= 1 || k.shape.length === 0) return 1;
-  const work = [...k.shape, ...k.reduceShape].reduce((a, b) => a * b, 1);
+  const work = [...k.shape, ...k.reduceShape].reduce((a, b) => a * b, 1) * k.phases.length;
   if (work < REDUCE_PARALLEL_MIN_WORK || writesWhatItReads(layout, k)) return 1;
   const tasks = Math.min(k.shape[0]!, threads * TASKS_PER_THREAD);
   return tasks;
 }
 
-function pushInitial(e: Emitter, k: ReduceKernel, t: DType): void {
+function pushInitial(e: Emitter, k: ReduceNest, t: DType): void {
   if (k.reduce === 'sum') { if (t === 'f32') e.f.f32(0); else e.f.i32(0); return; }
   if (t === 'f32') e.f.f32(-Infinity); else e.f.i32(-2147483648);
 }
 
-function splatInitial(e: Emitter, k: ReduceKernel, t: DType): void {
+function splatInitial(e: Emitter, k: ReduceNest, t: DType): void {
   pushInitial(e, k, t);
   e.f.op(t === 'f32' ? 'f32x4.splat' : 'i32x4.splat');
 }
 
 /** acc = fold(acc, v) for scalars: sum, or the interpreter's max (larger wins, the first NaN sticks). */
-function scalarFold(e: Emitter, k: ReduceKernel, t: DType, acc: number, v: number): void {
+function scalarFold(e: Emitter, k: ReduceNest, t: DType, acc: number, v: number): void {
   const f = e.f;
   if (k.reduce === 'sum') { f.get(acc).get(v).op(t === 'f32' ? 'f32.add' : 'i32.add').set(acc); return; }
   // if (v > acc || (v != v && acc == acc)) acc = v
@@ -59,31 +66,32 @@ function scalarFold(e: Emitter, k: ReduceKernel, t: DType, acc: number, v: numbe
   f.if().get(v).set(acc).end();
 }
 
-function vectorFold(e: Emitter, k: ReduceKernel, t: DType, vacc: number, value: () => void): void {
+function vectorFold(e: Emitter, k: ReduceNest, t: DType, vacc: number, value: () => void): void {
   e.f.get(vacc);
   value();
   e.f.op(k.reduce === 'sum' ? (t === 'f32' ? 'f32x4.add' : 'i32x4.add') : (t === 'f32' ? 'f32x4.max' : 'i32x4.max_s')).set(vacc);
 }
 
 export function emitReduce(e: Emitter, ctx: ProgramContext, kernel: ReduceKernel): void {
-  const k = collapseReduceAxes(kernel);
+  // phase by phase over the same rows (a later phase reads an earlier one's results only at the same point)
+  const phases = reduceNests(kernel).map(collapseReduceAxes);
   const tasks = reduceTasks(ctx.threads, ctx.layout, kernel);
-  if (tasks <= 1) { emitReduceNest(e, ctx, k); return; }
-  // task i runs output rows [i·chunk, min((i+1)·chunk, extent)) of the first output axis
-  const extent = k.shape[0]!;
+  if (tasks <= 1) { for (const k of phases) emitReduceNest(e, ctx, k); return; }
+  // task i runs output rows [i·chunk, min((i+1)·chunk, extent)) of the first output axis, every phase
+  const extent = kernel.shape[0]!;
   const chunk = Math.ceil(extent / tasks);
   const task = ctx.addFunction(['i32']);
   const tf = task.e.f;
   const lo = tf.local('i32'), hi = tf.local('i32');
   tf.get(0).i32(chunk).op('i32.mul').tee(lo).i32(chunk).op('i32.add').set(hi);
   tf.get(hi).i32(extent).get(hi).i32(extent).op('i32.lt_s').op('select').set(hi);
-  emitReduceNest(task.e, ctx, k, { lo: () => tf.get(lo), hi: () => tf.get(hi) });
+  for (const k of phases) emitReduceNest(task.e, ctx, k, { lo: () => tf.get(lo), hi: () => tf.get(hi) });
   e.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(extent / chunk));
   e.call('parallelFor');
 }
 
 /** The reduce's loop nest into `e`; `range` bounds the first output axis (default: all of it). */
-function emitReduceNest(e: Emitter, ctx: ProgramContext, k: ReduceKernel, range?: { lo: () => void; hi: () => void }): void {
+function emitReduceNest(e: Emitter, ctx: ProgramContext, k: ReduceNest, range?: { lo: () => void; hi: () => void }): void {
   const f = e.f;
   const layout = ctx.layout;
   const addressOf = layoutAddress(layout);

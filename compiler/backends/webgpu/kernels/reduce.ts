@@ -3,6 +3,8 @@
  *  - serial: one invocation per output point folds the whole reduce space (many small folds);
  *  - tree: one workgroup per output point; invocations fold strided slices, then combine in a
  *    workgroup-shared tree (few long folds).
+ * A multi-phase reduce runs its phases one after the other in the same invocation (serial) or
+ * workgroup (tree, with a storage barrier between phases), each with its own fold and epilogue.
  * max/argmax follow interpret.ts: NaN wins, ties keep the first (row-major) index.
  */
 import type { DType, Program, ReduceKernel } from '../../../kernel/ir.ts';
@@ -11,6 +13,7 @@ import { ExprEmitter, Names } from '../expr.ts';
 import { grid1d, unflatten } from '../grid.ts';
 import { volume } from '../literals.ts';
 import { assemble, ENTRY_POINT, type KernelShader } from '../shader.ts';
+import { reduceNests, type ReduceNest } from '../../../kernel/expr.ts';
 
 export const REDUCE_SERIAL_WORKGROUP = 64;
 export const REDUCE_TREE_WORKGROUP = 64;
@@ -20,7 +23,7 @@ export function useTreeReduce(outputs: number, reduceSize: number): boolean {
   return reduceSize >= 2048 || (reduceSize >= 128 && outputs <= 8192);
 }
 
-function initial(k: ReduceKernel, dtype: DType): string {
+function initial(k: ReduceNest, dtype: DType): string {
   if (k.reduce === 'sum') return dtype === 'f32' ? '0.0' : '0';
   return dtype === 'f32' ? '(-ax_inf())' : 'i32(-2147483648)';
 }
@@ -31,7 +34,7 @@ function beats(v: string, m: string, dtype: DType): string {
 }
 
 /** Lines folding the body over reduce indices r = start, start+step, … < R into acc/arg. */
-function foldLoop(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: string[], start: string, step: number): string[] {
+function foldLoop(k: ReduceNest, arena: ArenaLayout, names: Names, outVars: string[], start: string, step: number): string[] {
   const R = volume(k.reduceShape);
   const rVars = k.reduceShape.map((_, d) => `r${d}`);
   const lines = [`  for (var r = ${start}; r < ${R}; r += ${step}) {`];
@@ -44,7 +47,7 @@ function foldLoop(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: st
   return lines;
 }
 
-function epilogue(k: ReduceKernel, arena: ArenaLayout, names: Names, outVars: string[], acc: string, arg: string, indent: string): string[] {
+function epilogue(k: ReduceNest, arena: ArenaLayout, names: Names, outVars: string[], acc: string, arg: string, indent: string): string[] {
   const lines: string[] = [];
   const bound = k.reduce === 'argmax' ? { code: arg, dtype: 'i32' as const } : { code: acc, dtype: k.body.dtype };
   new ExprEmitter(arena, names, lines, { vars: outVars, shape: k.shape }, bound, indent).emitStores(k.stores);
@@ -61,16 +64,24 @@ function renderSerial(k: ReduceKernel, program: Program, outputs: number): Kerne
   const WG = REDUCE_SERIAL_WORKGROUP;
   const grid = grid1d(Math.ceil(outputs / WG), k.name);
   const outVars = k.shape.map((_, d) => `o${d}`);
-  const dt = k.body.dtype;
   const lines = [
     `  let lin = i32(${grid.groupId} * ${WG}u + lid.x);`,
     `  if (lin >= ${outputs}) { return; }`,
     ...unflatten('lin', k.shape, outVars),
-    `  var acc: ${dt} = ${initial(k, dt)};`,
-    `  var arg = 0;`,
-    ...foldLoop(k, arena, names, outVars, '0', 1),
-    ...epilogue(k, arena, names, outVars, 'acc', 'arg', '  '),
   ];
+  // the phases in order, each in a block of its own; one invocation owns its point, so a later
+  // phase's read of an earlier one's result (same point) follows that store in program order
+  for (const p of reduceNests(k)) {
+    const dt = p.body.dtype;
+    lines.push(
+      '  {',
+      `  var acc: ${dt} = ${initial(p, dt)};`,
+      `  var arg = 0;`,
+      ...foldLoop(p, arena, names, outVars, '0', 1),
+      ...epilogue(p, arena, names, outVars, 'acc', 'arg', '  '),
+      '  }',
+    );
+  }
   const body = `@compute @workgroup_size(${WG})
 fn ${ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
@@ -83,12 +94,7 @@ function renderTree(k: ReduceKernel, program: Program, outputs: number): KernelS
   const WG = REDUCE_TREE_WORKGROUP;
   const grid = grid1d(outputs, k.name);
   const outVars = k.shape.map((_, d) => `o${d}`);
-  const dt = k.body.dtype;
-  const combine = k.reduce === 'sum'
-    ? '      part_v[t] = part_v[t] + part_v[t + s];'
-    : `      let v = part_v[t + s]; let m = part_v[t];
-      let tie = (v == m || (${dt === 'f32' ? 'ax_isnan(v) && ax_isnan(m)' : 'false'})) && part_i[t + s] < part_i[t];
-      if (${beats('v', 'm', dt)} || tie) { part_v[t] = v; part_i[t] = part_i[t + s]; }`;
+  const phases = reduceNests(k);
   const lines = [
     // Workgroups past the end (from folding the grid) still reach every barrier; they just
     // fold a clamped row and skip the stores.
@@ -96,25 +102,41 @@ function renderTree(k: ReduceKernel, program: Program, outputs: number): KernelS
     `  let lin = min(lin_raw, ${outputs - 1});`,
     `  let t = i32(lid.x);`,
     ...unflatten('lin', k.shape, outVars),
-    `  var acc: ${dt} = ${initial(k, dt)};`,
-    `  var arg = ${NO_INDEX};`,
-    ...foldLoop(k, arena, names, outVars, 't', WG),
-    '  part_v[t] = acc;',
-    '  part_i[t] = arg;',
-    '  workgroupBarrier();',
-    `  for (var s = ${WG / 2}; s > 0; s = s >> 1u) {`,
-    '    if (t < s) {',
-    combine,
-    '    }',
-    '    workgroupBarrier();',
-    '  }',
-    `  if (t == 0 && lin_raw < ${outputs}) {`,
-    '    let total = part_v[0];',
-    `    let first = select(part_i[0], 0, part_i[0] == ${NO_INDEX});`,
-    ...epilogue(k, arena, names, outVars, 'total', 'first', '    '),
-    '  }',
   ];
-  const body = `var<workgroup> part_v: array<${dt}, ${WG}>;
+  phases.forEach((p, i) => {
+    const dt = p.body.dtype;
+    const part = `part_${dt}`;
+    const combine = p.reduce === 'sum'
+      ? `      ${part}[t] = ${part}[t] + ${part}[t + s];`
+      : `      let v = ${part}[t + s]; let m = ${part}[t];
+      let tie = (v == m || (${dt === 'f32' ? 'ax_isnan(v) && ax_isnan(m)' : 'false'})) && part_i[t + s] < part_i[t];
+      if (${beats('v', 'm', dt)} || tie) { ${part}[t] = v; part_i[t] = part_i[t + s]; }`;
+    // a later phase reads what invocation 0 stored for this row: make those stores visible first
+    if (i > 0) lines.push('  storageBarrier();');
+    lines.push(
+      '  {',
+      `  var acc: ${dt} = ${initial(p, dt)};`,
+      `  var arg = ${NO_INDEX};`,
+      ...foldLoop(p, arena, names, outVars, 't', WG),
+      `  ${part}[t] = acc;`,
+      '  part_i[t] = arg;',
+      '  workgroupBarrier();',
+      `  for (var s = ${WG / 2}; s > 0; s = s >> 1u) {`,
+      '    if (t < s) {',
+      combine,
+      '    }',
+      '    workgroupBarrier();',
+      '  }',
+      `  if (t == 0 && lin_raw < ${outputs}) {`,
+      `    let total = ${part}[0];`,
+      `    let first = select(part_i[0], 0, part_i[0] == ${NO_INDEX});`,
+      ...epilogue(p, arena, names, outVars, 'total', 'first', '    '),
+      '  }',
+      '  }',
+    );
+  });
+  const shared = [...new Set(phases.map((p) => p.body.dtype))].map((dt) => `var<workgroup> part_${dt}: array<${dt}, ${WG}>;`);
+  const body = `${shared.join('\n')}
 var<workgroup> part_i: array<i32, ${WG}>;
 
 @compute @workgroup_size(${WG})
