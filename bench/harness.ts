@@ -10,6 +10,7 @@
  * stops all of that without reconfiguring the peers (their spinning is part of their speed).
  * On Linux the CPU each worker used while others were timed is reported as idle_cpu_pct.
  */
+import os from 'node:os';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -123,10 +124,13 @@ export interface RunSuiteOptions {
   machine: MachineInfo;
   /** pause the other workers while one is timed (default true; false only to measure what they take) */
   pauseIdle?: boolean;
+  /** pin single-threaded systems to this CPU (default: the last one; false: let the scheduler place them) */
+  pinCpu?: number | false;
   log?: (line: string) => void;
 }
 
-export async function runSuite({ cases, systems, timing, machine, pauseIdle = true, log = () => {} }: RunSuiteOptions): Promise<ResultRow[]> {
+export async function runSuite({ cases, systems, timing, machine, pauseIdle = true, pinCpu = os.cpus().length - 1, log = () => {} }: RunSuiteOptions): Promise<ResultRow[]> {
+  const init = (name: string): Request => ({ type: 'init', system: name, ...(pinCpu === false ? {} : { pinCpu }) });
   const rows: ResultRow[] = [];
   const workers = systems.map((s) => new Worker(s));
   const unavailable = new Map<string, string>();
@@ -134,14 +138,14 @@ export async function runSuite({ cases, systems, timing, machine, pauseIdle = tr
   /** a worker killed for taking too long gets a fresh process for the next case */
   const restart = async (i: number) => {
     const w = new Worker(workers[i].name);
-    const r = await w.request({ type: 'init', system: w.name }, t);
+    const r = await w.request(init(w.name), t);
     if (r.type === 'ready') { w.info = r.info; workers[i] = w; } else unavailable.set(w.name, r.type === 'error' ? r.message : `unexpected ${r.type}`);
   };
 
   try {
     // start every system (in parallel: loading is I/O and compile time nobody reports)
     await Promise.all(workers.map(async (w) => {
-      const r = await w.request({ type: 'init', system: w.name }, t);
+      const r = await w.request(init(w.name), t);
       if (r.type === 'ready') { w.info = r.info; log(`${w.name}: ready ${r.info.adapter ? `(${r.info.adapter})` : ''}`); }
       else { unavailable.set(w.name, r.type === 'error' ? r.message : `unexpected ${r.type}`); log(`${w.name}: unavailable: ${unavailable.get(w.name)}`); }
     }));

@@ -2,7 +2,7 @@
 import type { SystemInfo } from './system.ts';
 
 export type Request =
-  | { type: 'init'; system: string }
+  | { type: 'init'; system: string; /** pin a single-threaded system's process to this CPU */ pinCpu?: number }
   | { type: 'prepare'; caseName: string; warmupRuns: number; maxRunMs: number }
   | { type: 'sample'; inner: number }
   | { type: 'release' };

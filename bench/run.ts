@@ -27,11 +27,12 @@ const program = new Command()
   .option('-o, --out <dir>', 'write REPORT.md and its chart into this directory instead of --report')
   .option('--no-report', 'do not write the Markdown report')
   .option('--quick', 'reduced cases and repeats (for CI: under two minutes)')
+  .option('--no-pin', 'let the scheduler place single-threaded systems (default: all pinned to the last CPU)')
   .option('--no-pause-idle', 'let idle workers run while another system is timed (to measure what they take: idle CPU %)')
   .option('--list', 'list cases and systems, then exit')
   .parse();
 
-const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; out?: string; quick?: boolean; list?: boolean; pauseIdle: boolean }>();
+const opts = program.opts<{ case?: string; system?: string; baseline: string; json?: string; report: string | false; out?: string; quick?: boolean; list?: boolean; pauseIdle: boolean; pin: boolean }>();
 if (opts.out && opts.report !== false) opts.report = path.join(opts.out, 'REPORT.md');
 
 const allSystems = discoverSystems();
@@ -54,7 +55,7 @@ const started = Date.now();
 console.error(`bench: ${cases.length} case(s) × ${systems.length} system(s) on ${machine.cpu} (${machine.cores} cores)${opts.quick ? ', quick' : ''}`);
 // asc + binaryen take minutes to load and compile on a loaded machine: the asc systems get patient timeouts
 const patient = systems.some((s) => s.includes('-asc')) ? { requestTimeoutMs: 600_000, prepareTimeoutMs: 600_000 } : {};
-const rows = await runSuite({ cases, systems, timing: { ...(opts.quick ? QUICK : FULL), ...patient }, machine, pauseIdle: opts.pauseIdle, log: (l) => console.error(`  ${l}`) });
+const rows = await runSuite({ cases, systems, timing: { ...(opts.quick ? QUICK : FULL), ...patient }, machine, pauseIdle: opts.pauseIdle, ...(opts.pin ? {} : { pinCpu: false as const }), log: (l) => console.error(`  ${l}`) });
 applyRatios(rows, opts.baseline);
 applyChecksumAgreement(rows, opts.baseline, (name) => !hasRandomness(CASES.find((c) => c.name === name)!.workload));
 

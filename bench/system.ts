@@ -30,6 +30,13 @@ export interface BenchSystem {
   supports?(c: BenchCase): true | string;
   /** builds/compiles everything the case needs (timed as compile_ms) */
   prepare(c: BenchCase): Promise<PreparedCase>;
+  /**
+   * CPU threads it computes on. Single-threaded systems (1) are pinned to one CPU, the same for
+   * all of them (bench/pin-cpu.ts): on a VM whose vCPUs see different host contention, a process
+   * the scheduler keeps on the busier vCPU ran a GEMM 1.6× slower for its whole life, which
+   * decided single-thread ratios by chance.
+   */
+  threads?: number;
 }
 
 /** Sum of a typed array in f64, as the checksum systems return. */

@@ -6,6 +6,7 @@
 import { CASES } from './cases.ts';
 import type { Reply, Request } from './protocol.ts';
 import type { BenchSystem, PreparedCase } from './system.ts';
+import { pinToCpu } from './pin-cpu.ts';
 
 let system: BenchSystem | undefined;
 let current: PreparedCase | undefined;
@@ -27,7 +28,10 @@ async function handle(req: Request): Promise<Reply> {
     case 'init': {
       const mod = await import(`./systems/${req.system}.ts`);
       system = mod.default as BenchSystem;
-      return { type: 'ready', info: await system.init() };
+      // before init, so threads the system starts later inherit the affinity
+      const pinned = req.pinCpu !== undefined && system.threads === 1 ? pinToCpu(process.pid, req.pinCpu) : undefined;
+      const info = await system.init();
+      return { type: 'ready', info: pinned ? { ...info, notes: [...(info.notes ?? []), pinned] } : info };
     }
     case 'prepare': {
       const c = CASES.find((k) => k.name === req.caseName);

@@ -5,6 +5,7 @@ import { enableRelaxedSimdInNode } from '../../runtime/node/wasm-relaxed.ts';
 
 const system: BenchSystem = {
   description: 'Axon WASM backend with relaxed SIMD (f32x4.relaxed_madd), single thread',
+  threads: 1,
   init: async () => {
     enableRelaxedSimdInNode();
     return { versions: { axon: AXON_VERSION }, notes: ['relaxed SIMD', '1 thread'] };

@@ -5,6 +5,7 @@ import { NO_ONNX_READER, unlessOnnx } from '../cases-onnx.ts';
 
 const system: BenchSystem = {
   description: 'jax-js, wasm device (generated wasm SIMD kernels, jit)',
+  threads: 1,
   async init() {
     await initJax('wasm');
     return { versions: { '@jax-js/jax': await packageVersion('@jax-js/jax') } };

@@ -4,6 +4,7 @@ import type { BenchSystem } from '../system.ts';
 
 const system: BenchSystem = {
   description: 'TensorFlow.js, plain-JS CPU backend',
+  threads: 1,
   async init() {
     await useBackend('cpu');
     return { versions: { '@tensorflow/tfjs-core': tfjsVersion() } };
