@@ -231,89 +231,13 @@ export function packAll(m: i32, k: i32, a: usize, aRs: i32, aCs: i32, dst: usize
 }
 
 /**
- * B as a convolution's column matrix that is never materialized (implicit GEMM): B[tap, pixel],
- * tap = (c·kH + kh)·kW + kw and pixel = oh·outW + ow, is x[c, oh·strideH − padT + kh·dilH,
- * ow·strideW − padL + kw·dilW] (element strides sC, sH, sW), 0 outside x. The generated code
- * writes one record per image and group into scratch: the field order is the contract
- * (compiler/backends/wasm/bytecode/conv.ts IMAGE_B_FIELDS; the build checks IMAGE_B_BYTES).
- */
-@unmanaged class ImageB {
-  x: usize; sC: i32; sH: i32; sW: i32;
-  inH: i32; inW: i32; kH: i32; kW: i32; outW: i32;
-  strideH: i32; strideW: i32; padT: i32; padL: i32; dilH: i32; dilW: i32;
-}
-export const IMAGE_B_BYTES: i32 = <i32>offsetof<ImageB>();
-
-/** One tap of pixels [ow0, ow0 + count) of output row oh into dst (scalar, zero outside x). */
-@inline function imageSegment(im: ImageB, plane: usize, ih: i32, ow0: i32, count: i32, kw: i32, dst: usize): void {
-  const inside = ih >= 0 && ih < im.inH;
-  let iw = ow0 * im.strideW - im.padL + kw * im.dilW;
-  for (let j = 0; j < count; j++) {
-    store<f32>(dst + (<usize>j << 2), inside && iw >= 0 && iw < im.inW ? load<f32>(addr(plane, ih * im.sH + iw * im.sW)) : 0);
-    iw += im.strideW;
-  }
-}
-
-/**
- * packB for B = the image's column matrix (ImageB): taps k0 .. k0 + kc of pixels p0 .. p0 + n,
- * in the same NR-wide k-major panels. A panel of eight pixels inside one output row and inside
- * x's columns takes two vector loads per tap (stride 1) or the even lanes of four (stride 2);
- * panels at a row's end or at the padding go element by element.
- */
-function packBImage(k0: i32, kc: i32, p0: i32, n: i32, im: ImageB, dst: usize): void {
-  const kk = im.kH * im.kW;
-  const unit = im.sW == 1 && (im.strideW == 1 || im.strideW == 2);
-  for (let j0 = 0; j0 < n; j0 += NR) {
-    const nr = min(NR, n - j0);
-    const p = p0 + j0;
-    const oh = p / im.outW;
-    const ow = p - oh * im.outW;
-    // the panel's pixels: [ow, ow + first) in row oh, the rest from the start of row oh + 1 (nr ≤ outW assumed by neither)
-    const first = min(nr, im.outW - ow);
-    const oneRow = first == NR && unit;
-    let c = k0 / kk;
-    const r = k0 - c * kk;
-    let kh = r / im.kW;
-    let kw = r - kh * im.kW;
-    for (let t = 0; t < kc; t++) {
-      const plane = addr(im.x, c * im.sC);
-      const ih = oh * im.strideH - im.padT + kh * im.dilH;
-      const iw = ow * im.strideW - im.padL + kw * im.dilW;
-      if (oneRow && ih >= 0 && ih < im.inH && iw >= 0 && iw + (NR - 1) * im.strideW < im.inW) {
-        const src = addr(plane, ih * im.sH + iw);
-        if (im.strideW == 1) {
-          v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
-        } else {
-          v128.store(dst, i32x4.shuffle(v128.load(src), v128.load(src, 16), 0, 2, 4, 6));
-          v128.store(dst, i32x4.shuffle(v128.load(src, 32), v128.load(src, 48), 0, 2, 4, 6), 16);
-        }
-      } else {
-        imageSegment(im, plane, ih, ow, first, kw, dst);
-        // the rest of the panel wraps into the next output rows (a row shorter than NR wraps more than once)
-        let done = first, row = oh + 1;
-        while (done < nr) {
-          const take = min(nr - done, im.outW);
-          imageSegment(im, plane, row * im.strideH - im.padT + kh * im.dilH, 0, take, kw, dst + (<usize>done << 2));
-          done += take;
-          row++;
-        }
-        for (let j = nr; j < NR; j++) store<f32>(dst + (<usize>j << 2), 0);
-      }
-      dst += NR << 2;
-      if (++kw == im.kW) { kw = 0; if (++kh == im.kH) { kh = 0; c++; } }
-    }
-  }
-}
-
-/**
  * gemm's block loops; `packedAll` ≠ 0: A was packed by packAll there (and `a` is unused), for a
  * matrix of `packedRows` padded rows of which this call computes rows row0.. (row0 a multiple of MR).
  */
 @inline function gemmBlocks(
   m: i32, n: i32, k: i32,
   a: usize, aRs: i32, aCs: i32, packedAll: usize, packedRows: i32, row0: i32,
-  b: usize, bRs: i32, bCs: i32, packedBAll: usize, packedCols: i32, col0: i32, imageB: usize, p0: i32,
+  b: usize, bRs: i32, bCs: i32, packedBAll: usize, packedCols: i32, col0: i32,
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
@@ -332,7 +256,6 @@ function packBImage(k0: i32, kc: i32, p0: i32, n: i32, im: ImageB, dst: usize): 
     // packedBAll ≠ 0: B was packed by packBAll (columns col0.. of a matrix of packedCols padded columns)
     let blockB = packedB;
     if (packedBAll != 0) blockB = packedBAll + (<usize>(k0 * packedCols + col0 * kc) << 2);
-    else if (imageB != 0) packBImage(k0, kc, p0, n, changetype<ImageB>(imageB), packedB);
     else packB(k0, kc, n, b, bRs, bCs, packedB);
     const acc = accumulate || k0 > 0;
     for (let m0 = 0; m0 < m; m0 += MC) {
@@ -367,7 +290,7 @@ export function gemm(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, b, bRs, bCs, 0, 0, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, b, bRs, bCs, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 /**
@@ -381,7 +304,7 @@ export function gemmPackedA(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, b, bRs, bCs, 0, 0, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, b, bRs, bCs, 0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 @inline function paddedCols(n: i32): i32 {
@@ -412,20 +335,7 @@ export function gemmPackedB(
   c: usize, ldc: i32, accumulate: bool, pack: usize,
   epilogue: TileEpilogue, tag: i32, colOffset: i32,
 ): void {
-  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, 0, 0, 0, packedB, packedCols, col0, 0, 0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
-}
-
-/**
- * gemmPackedA whose B is the column matrix of an image (ImageB record at `imageB`), pixels
- * p0 .. p0 + n: a convolution without an im2col buffer.
- */
-export function convGemmPackedA(
-  m: i32, n: i32, k: i32, packedA: usize, packedRows: i32, row0: i32,
-  imageB: usize, p0: i32,
-  c: usize, ldc: i32, pack: usize,
-  epilogue: TileEpilogue, tag: i32, colOffset: i32,
-): void {
-  gemmBlocks(m, n, k, 0, 0, 0, packedA, packedRows, row0, 0, 0, 0, 0, 0, 0, imageB, p0, c, ldc, false, pack, epilogue, tag, colOffset);
+  gemmBlocks(m, n, k, a, aRs, aCs, 0, 0, 0, 0, 0, 0, packedB, packedCols, col0, c, ldc, accumulate, pack, epilogue, tag, colOffset);
 }
 
 // ---- threaded GEMM: column slices of C (multiples of NR) run as pool tasks ----

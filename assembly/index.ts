@@ -3,7 +3,7 @@
 // the backend appends each program's functions to the built module (compiler/backends/wasm/link.ts),
 // so these exports are found by name there and calls to them are direct calls.
 
-export { gemm, gemmPackedA, packAll, gemmPackedB, packBAll, convGemmPackedA, IMAGE_B_BYTES, KC, NR, PLAN_EDGE_ROWS, PLAN_MC, GEMM_MR, GEMM_MC } from './gemm';
+export { gemm, gemmPackedA, packAll, gemmPackedB, packBAll, KC, NR, PLAN_EDGE_ROWS, PLAN_MC, GEMM_MR, GEMM_MC } from './gemm';
 export { im2col, col2imAdd } from './conv';
 export { depthwiseForward } from './depthwise';
 export { gather4 } from './layout';

@@ -31,8 +31,6 @@ export interface WasmBackendOptions {
   profile?: boolean;
   /** bytecode codegen: keep weights no kernel writes packed across runs (default true; bytecode/weight-cache.ts) */
   weightCache?: boolean;
-  /** bytecode codegen: conv B by im2col buffer or packed straight from the image (default 'auto': by shape; bytecode/conv.ts implicitB) */
-  convB?: 'auto' | 'implicit' | 'im2col';
 }
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): BackendRenderer {

@@ -50,15 +50,13 @@ export interface KernelConstants {
   PLAN_MC: number;
   GEMM_MR: number;
   GEMM_MC: number;
-  /** bytes of the ImageB record convGemmPackedA reads (assembly/gemm.ts; its fields: bytecode/conv.ts IMAGE_B_FIELDS) */
-  IMAGE_B_BYTES: number;
   /** threaded variants only: the pool's control block and job block, and the jobs in it */
   CONTROL_BYTES?: number;
   JOB_ARG_BYTES?: number;
   GEMM_JOB_BYTES?: number;
   POOL_JOB_BYTES?: number;
 }
-export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['KC', 'NR', 'PLAN_EDGE_ROWS', 'PLAN_MC', 'GEMM_MR', 'GEMM_MC', 'IMAGE_B_BYTES'];
+export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['KC', 'NR', 'PLAN_EDGE_ROWS', 'PLAN_MC', 'GEMM_MR', 'GEMM_MC'];
 export const THREAD_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['CONTROL_BYTES', 'JOB_ARG_BYTES', 'GEMM_JOB_BYTES', 'POOL_JOB_BYTES'];
 
 /** KERNEL_BUILD_INFO of kernels/kernels.generated.ts, written by `npm run build:kernels`. */

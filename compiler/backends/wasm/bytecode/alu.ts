@@ -12,7 +12,7 @@ export type LibraryFn =
   | 'expf' | 'logf' | 'tanhf' | 'powf' | 'sinf' | 'cosf' | 'exp64' | 'log64' | 'tanh64' | 'pow64' | 'sin64' | 'cos64'
   | 'idiv' | 'hashUniform' | 'erff' | 'floormodf' | 'floormodi'
   | 'vhashUniform' | 'vexp' | 'vlog' | 'vtanh' | 'vsigmoid' | 'vpow' | 'vidiv' | 'vsignf' | 'vsigni' | 'vf2i'
-  | 'gemm' | 'gemmParallel' | 'gemmPackedA' | 'packAll' | 'gemmPackedB' | 'packBAll' | 'convGemmPackedA' | 'im2col' | 'col2imAdd' | 'depthwiseForward' | 'gather4'
+  | 'gemm' | 'gemmParallel' | 'gemmPackedA' | 'packAll' | 'gemmPackedB' | 'packBAll' | 'im2col' | 'col2imAdd' | 'depthwiseForward' | 'gather4'
   | 'poolForward' | 'poolBackward' | 'poolForwardParallel' | 'poolBackwardParallel'
   | 'setupThreads' | 'stopThreads' | 'threadLoop' | 'parallelFor' | 'currentThread';
 

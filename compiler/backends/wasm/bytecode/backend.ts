@@ -34,7 +34,7 @@ export function createBytecodeBackend(opts: WasmBackendOptions): BackendRenderer
       // one arena base for every module of the artifact (the manifest has one)
       const arenaBase = align(Math.max(...[...libs.values()].map((l) => l.module.dataEnd)), 64);
       const emitted = new Map(variants.map((v) => [v, emitProgram(program, libs.get(v)!, {
-        threads: v.startsWith('threads') ? maxThreads : 1, profile: opts.profile ?? false, arenaBase, weightCache: opts.weightCache ?? true, convB: opts.convB ?? 'auto',
+        threads: v.startsWith('threads') ? maxThreads : 1, profile: opts.profile ?? false, arenaBase, weightCache: opts.weightCache ?? true,
       })] as const));
       const plain = emitted.get('plain')!;
       const threaded = emitted.get('threads');

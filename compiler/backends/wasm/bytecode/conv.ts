@@ -2,15 +2,16 @@
  * conv2d kernels (forward, input and weight gradients, depthwise) as bytecode calling the prebuilt
  * library (assembly/gemm.ts, conv.ts, depthwise.ts, layout.ts), with the schedule of ../gemm-kernels.ts.
  */
-import type { ConvGeometry, ConvKernel, Store, View } from '../../../kernel/ir.ts';
-import { gemmPackBytes, imageEpilogueApplies, imageStores, type ImageView, inputGradAsForward, planConv, ScratchPlan, viewBase } from '../gemm-kernels.ts';
+import type { ConvGeometry, ConvKernel, View } from '../../../kernel/ir.ts';
+import { gemmPackBytes, imageStores, type ImageView, inputGradAsForward, planConv, ScratchPlan, viewBase } from '../gemm-kernels.ts';
 import { ACC_BUFFER, align, type MemoryLayout } from '../layout.ts';
-import { bindAccToScratch, mapExpr } from '../rewrite.ts';
+import { bindAccToScratch } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import type { FunctionBuilder } from './encoder.ts';
 import { type AddressOf, emitPointwise, layoutAddress, type ProgramContext } from './nest.ts';
-import { callCol2imAdd, callConvGemmPackedA, callGemm, callGemmPackedA, callIm2col, storeImageB, emitTileEpilogue, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
+import { callCol2imAdd, callGemm, callGemmPackedA, callIm2col, clampedCount, gather, gemmPack, type I32, local, loop, perThread, plus, pushGeometry, pushI32 } from './library-calls.ts';
 import { emitRefreshIfStale, packedABytes } from './weight-cache.ts';
+import { emitBandConv, emitRowSplitConv, oneImageSchedule, type PackedWeights, tileEpilogue } from './conv-one-image.ts';
 
 /**
  * Addresses of per-image views for image `n` (a local): axis 0 left the space and is a run-time
@@ -96,40 +97,21 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
     const schedule = perImage || ctx.threads === 1 ? 'images' : oneImageSchedule(g, oPerG, taps, pixels, ctx.threads, mr);
     // one image on a pool (byImage is off there): C is the output or the whole accumulator
     const splitC = direct ? { c: cBase, ldc: direct.strides[1]! } : { c: acc, ldc: pixels };
-    const tile = g.batch === 1 && !direct && acc === layout.scratchBase ? tileEpilogue(ctx, k, pixels) : undefined;
-    const implicitSplit = schedule !== 'images' && implicitB(ctx, g, pointwise);
-    const records = implicitSplit ? scratch.take(64 * g.groups) : undefined;
-    if (records !== undefined) {
-      // one ImageB record per group, read by every task
-      loop(e0.f, g.groups, (grp) => storeImageB(e0, { base: records, terms: [[grp, 64]] }, { base: xBase, terms: [[grp, cPerG * xC * 4]] }, k.input.strides, g, ctx.constants.IMAGE_B_BYTES));
-    }
+    const tile = g.batch === 1 && !direct && acc === layout.scratchBase ? tileEpilogue(ctx, k) : undefined;
     if (schedule === 'rows') {
-      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC, tile, records });
+      emitRowSplitConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, colArea, taps, pixels, c: splitC, tile });
     } else if (schedule === 'bands') {
-      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC, tile, records });
+      emitBandConv(e0, ctx, k, { packed, packedRows, pointwise, scratch, cPerG, oPerG, taps, c: splitC, tile });
     } else {
       // images: a batch split across the pool (each thread its own column matrix and pack area),
       // or every image in turn on one thread (also a small one-image conv on a pool)
       const packStride = align(gemmPackBytes(pixels), 64);
       const packArea = scratch.take(perImage ? packStride * ctx.threads : gemmPackBytes(pixels));
-      const implicit = implicitB(ctx, g, pointwise);
-      const records = implicit ? scratch.take(64 * (perImage ? ctx.threads : 1)) : 0;
       forEachImage((e, n) => {
         const col: I32 = perImage ? local(perThread(e, colArea, colStride)) : colArea;
         const pack: I32 = perImage ? local(perThread(e, packArea, packStride)) : packArea;
-        const record: I32 = implicit && perImage ? local(perThread(e, records, 64)) : records;
         const accT = byImage ? (perImage ? perThread(e, acc, accImageStride) : (() => { const l = e.f.local('i32'); e.f.i32(acc).set(l); return l; })()) : -1;
         loop(e.f, g.groups, (grp) => {
-          const epilogue = tile !== undefined ? { epilogue: { table: tile, tag: { base: 0, terms: [[grp, oPerG]] } as I32, colOffset: 0 } } : {};
-          if (implicit) {
-            storeImageB(e, record, { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] }, k.input.strides, g, ctx.constants.IMAGE_B_BYTES);
-            const c = cOf(n, grp, accT);
-            callConvGemmPackedA(e, {
-              m: oPerG, n: pixels, k: taps, packedA: { base: packed.at, terms: [[grp, packed.groupBytes]] }, packedRows, row0: 0,
-              imageB: record, p0: 0, c: c.c, ldc: c.ldc, pack, ...epilogue,
-            });
-            return;
-          }
           if (!pointwise) im2col(e, col, n, grp);
           const b: I32 = pointwise ? { base: xBase, terms: [[n, xN * 4], [grp, cPerG * xC * 4]] } : col;
           callGemmPackedA(e, {
@@ -235,8 +217,6 @@ export function emitConv(e0: Emitter, ctx: ProgramContext, kernel: ConvKernel): 
   return scratch.size;
 }
 
-/** Where a forward conv's packed weights are: group grp's panels at at + grp·groupBytes. */
-interface PackedWeights { at: number; groupBytes: number }
 
 /**
  * Packs the weights (as a row-major [O, taps] matrix per group) with packAll: into the conv's
@@ -264,192 +244,6 @@ function emitPackedWeights(e: Emitter, ctx: ProgramContext, original: ConvKernel
   return { at, groupBytes };
 }
 
-/**
- * How a pool splits one image's conv (batch 1): 'bands' of output rows (each thread im2cols its
- * band into its own small column matrix, in cache, and multiplies all of A by it), 'rows' of the
- * output channels (few pixels and many channels: the 7×7 and 14×14 layers, where column bands
- * would be too narrow; the column matrix is built once, split by channels), or 'images' (one
- * thread: too little work to share).
- */
-export function oneImageSchedule(g: ConvGeometry, oPerG: number, taps: number, pixels: number, threads: number, mr: number): 'images' | 'rows' | 'bands' {
-  if (g.outChannels * pixels * taps < 1 << 18) return 'images';
-  const rowsFit = g.groups === 1 && oPerG >= 2 * mr * threads;
-  if (rowsFit && (pixels < 64 * threads || g.outHeight < threads)) return 'rows';
-  if (g.outHeight * g.groups < threads) return rowsFit ? 'rows' : 'images';
-  return 'bands';
-}
-
-/** Bands per group for the 'bands' schedule: the pool's width (in all, with the groups), more while a band's column matrix would pass L2. */
-function bandsPerGroup(g: ConvGeometry, taps: number, pointwise: boolean, threads: number, implicitKc?: number): number {
-  const perGroup = Math.max(1, Math.ceil(threads / g.groups));
-  if (pointwise) return Math.min(perGroup, g.outHeight);
-  // the band's column matrix (im2col), or its packed k-block (implicit GEMM), within L2
-  const colBytes = (implicitKc === undefined ? taps : Math.min(taps, implicitKc)) * g.outHeight * g.outWidth * 4;
-  // at least 64 pixels a band, so each pass over A feeds enough columns
-  const widest = Math.max(perGroup, Math.floor(g.outHeight * g.outWidth / 64));
-  let bands = Math.max(perGroup, Math.ceil(colBytes / (512 * 1024)));
-  bands = Math.min(widest, Math.ceil(bands / threads) * threads, g.outHeight);
-  // equal bands of whole rows
-  return Math.ceil(g.outHeight / Math.ceil(g.outHeight / bands));
-}
-
-interface SplitArgs {
-  packed: PackedWeights; packedRows: number; pointwise: boolean;
-  /** C's address (its first row, output channel 0) and row stride */
-  c: { c: number; ldc: number };
-  /** the kernel's stores as a tile epilogue (tileEpilogue), run by the GEMM on each finished tile */
-  tile: number | undefined;
-  /** implicit GEMM: the groups' ImageB records (64 bytes apart), B packed straight from the image */
-  records: number | undefined;
-}
-
-/**
- * Whether a conv's B (its column matrix) is packed straight from the image by the GEMM
- * (assembly/gemm.ts packBImage, no im2col buffer) rather than built by im2col first. A 1×1
- * stride-1 conv reads x itself either way. 'auto' builds the buffer: measured per layer
- * (scripts/conv-b-ab.ts, same process, alternating calls), the implicit packing was slower on
- * every layer of ResNet-18 at batch 1 (4–19%, 12% over all its convs) and of the bench CNN at
- * batch 64 (23–33%): im2col's whole-row copies and packB's vector moves beat gathering each
- * tap's eight pixels, and a band's buffer already stays in L2.
- */
-export function implicitB(ctx: ProgramContext, _g: ConvGeometry, pointwise: boolean): boolean {
-  return !pointwise && ctx.convB === 'implicit';
-}
-
-/**
- * The stores of a one-image conv as a GEMM tile epilogue over [1, C, pixels] (emitTileEpilogue),
- * so bias, residual and activation run on each tile while it is in L1 instead of in a second pass
- * over the accumulator: when the accumulator is the whole result at the scratch base, no store
- * depends on the position or overlaps an operand, and every view's pixels are row-contiguous.
- */
-function tileEpilogue(ctx: ProgramContext, k: ConvKernel, pixels: number): number | undefined {
-  if (!imageEpilogueApplies(ctx.layout, k)) return undefined;
-  const collapsed = collapsePixels(k.stores, k.geometry.outWidth);
-  if (!collapsed) return undefined;
-  const space3 = [1, k.geometry.outChannels, pixels];
-  return ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3));
-}
-
-/** min(chunk, total − start) into a new local */
-function clampedCount(f: FunctionBuilder, start: number, chunk: number, total: number): number {
-  const l = f.local('i32');
-  f.i32(chunk).i32(total).get(start).op('i32.sub').i32(total).get(start).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(l);
-  return l;
-}
-
-/** One image on a pool, split by output channels: im2col split by input channels, then the GEMM's rows. */
-function emitRowSplitConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitArgs & { scratch: ScratchPlan; colArea: number; taps: number; pixels: number }): void {
-  const layout = ctx.layout;
-  const g = k.geometry;
-  const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
-  const xBase = viewBase(layout, k.input);
-  const M = g.outChannels;
-  if (!a.pointwise && a.records === undefined) {
-    const cChunk = Math.ceil(g.inChannels / ctx.threads);
-    const task = ctx.addFunction(['i32']);
-    const f = task.e.f;
-    const c0 = f.local('i32');
-    f.get(0).i32(cChunk).op('i32.mul').set(c0);
-    const count = clampedCount(f, c0, cChunk, g.inChannels);
-    const kk = g.kernelHeight * g.kernelWidth;
-    callIm2col(task.e, {
-      col: { base: a.colArea, terms: [[c0, kk * a.pixels * 4]] }, x: { base: xBase, terms: [[c0, xC * 4]] },
-      sC: xC, sH: xH, sW: xW, transposed: false, channels: local(count), geometry: g,
-    });
-    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(g.inChannels / cChunk));
-    e0.call('parallelFor');
-  }
-  const mr = ctx.constants.GEMM_MR;
-  const chunk = Math.ceil(M / ctx.threads / mr) * mr;
-  const packStride = align(gemmPackBytes(a.pixels), 64);
-  const packArea = a.scratch.take(packStride * ctx.threads);
-  const task = ctx.addFunction(['i32']);
-  const f = task.e.f;
-  const r0 = f.local('i32');
-  f.get(0).i32(chunk).op('i32.mul').set(r0);
-  const rows = clampedCount(f, r0, chunk, M);
-  if (a.records !== undefined) {
-    callConvGemmPackedA(task.e, {
-      m: local(rows), n: a.pixels, k: a.taps, packedA: a.packed.at, packedRows: a.packedRows, row0: local(r0),
-      imageB: a.records, p0: 0, c: { base: a.c.c, terms: [[r0, a.c.ldc * 4]] }, ldc: a.c.ldc,
-      pack: local(perThread(task.e, packArea, packStride)),
-      ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: local(r0), colOffset: 0 } } : {}),
-    });
-    e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(M / chunk));
-    e0.call('parallelFor');
-    return;
-  }
-  callGemmPackedA(task.e, {
-    m: local(rows), n: a.pixels, k: a.taps, packedA: a.packed.at, packedRows: a.packedRows, row0: local(r0),
-    b: a.pointwise ? xBase : a.colArea, bRs: a.pointwise ? xC : a.pixels, bCs: 1,
-    c: { base: a.c.c, terms: [[r0, a.c.ldc * 4]] }, ldc: a.c.ldc, accumulate: 0,
-    pack: local(perThread(task.e, packArea, packStride)),
-    // rows are told relative to the slice: the tag carries its first row
-    ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: local(r0), colOffset: 0 } } : {}),
-  });
-  e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(M / chunk));
-  e0.call('parallelFor');
-}
-
-/** One image on a pool, split into bands of output rows (per group): each task im2cols its band and multiplies all of the group's A by it. */
-function emitBandConv(e0: Emitter, ctx: ProgramContext, k: ConvKernel, a: SplitArgs & { scratch: ScratchPlan; cPerG: number; oPerG: number; taps: number }): void {
-  const layout = ctx.layout;
-  const g = k.geometry;
-  const T = ctx.threads;
-  const [, xC, xH, xW] = k.input.strides as [number, number, number, number];
-  const xBase = viewBase(layout, k.input);
-  const implicit = a.records !== undefined;
-  const bands = bandsPerGroup(g, a.taps, a.pointwise, T, implicit ? ctx.constants.KC : undefined);
-  const bandRows = Math.ceil(g.outHeight / bands);
-  const bandPixels = bandRows * g.outWidth;
-  const colStride = align(a.taps * bandPixels * 4, 64);
-  const colArea = a.pointwise || implicit ? 0 : a.scratch.take(colStride * T);
-  const packStride = align(gemmPackBytes(bandPixels), 64);
-  const packArea = a.scratch.take(packStride * T);
-  const task = ctx.addFunction(['i32']);
-  const f = task.e.f;
-  const grp = f.local('i32'), oh0 = f.local('i32'), pixels = f.local('i32');
-  // task t: group t / bands, rows (t mod bands)·bandRows ..
-  f.get(0).i32(bands).op('i32.div_s').set(grp);
-  f.get(0).i32(bands).op('i32.rem_s').i32(bandRows).op('i32.mul').set(oh0);
-  const rows = clampedCount(f, oh0, bandRows, g.outHeight);
-  f.get(rows).i32(g.outWidth).op('i32.mul').set(pixels);
-  if (implicit) {
-    callConvGemmPackedA(task.e, {
-      m: a.oPerG, n: local(pixels), k: a.taps, packedA: { base: a.packed.at, terms: [[grp, a.packed.groupBytes]] }, packedRows: a.packedRows, row0: 0,
-      imageB: { base: a.records!, terms: [[grp, 64]] }, p0: { base: 0, terms: [[oh0, g.outWidth]] },
-      c: { base: a.c.c, terms: [[grp, a.oPerG * a.c.ldc * 4], [oh0, g.outWidth * 4]] }, ldc: a.c.ldc,
-      pack: local(perThread(task.e, packArea, packStride)),
-      ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: { base: 0, terms: [[grp, a.oPerG]] }, colOffset: { base: 0, terms: [[oh0, g.outWidth]] } } } : {}),
-    });
-    e0.f.i32(ctx.tableIndex(task.func)).i32(g.groups * bands);
-    e0.call('parallelFor');
-    return;
-  }
-  let b: I32, bRs: I32;
-  if (a.pointwise) {
-    b = { base: xBase, terms: [[grp, a.cPerG * xC * 4], [oh0, g.outWidth * 4]] };
-    bRs = xC;
-  } else {
-    const col = perThread(task.e, colArea, colStride);
-    callIm2col(task.e, {
-      col: local(col), x: { base: xBase, terms: [[grp, a.cPerG * xC * 4]] }, sC: xC, sH: xH, sW: xW, transposed: false, channels: a.cPerG,
-      geometry: g, rows: { outHeight: local(rows), padTop: { base: g.padTop, terms: [[oh0, -g.strideH]] } },
-    });
-    b = local(col);
-    bRs = local(pixels);
-  }
-  callGemmPackedA(task.e, {
-    m: a.oPerG, n: local(pixels), k: a.taps, packedA: { base: a.packed.at, terms: [[grp, a.packed.groupBytes]] }, packedRows: a.packedRows, row0: 0,
-    b, bRs, bCs: 1,
-    c: { base: a.c.c, terms: [[grp, a.oPerG * a.c.ldc * 4], [oh0, g.outWidth * 4]] }, ldc: a.c.ldc, accumulate: 0,
-    pack: local(perThread(task.e, packArea, packStride)),
-    ...(a.tile !== undefined ? { epilogue: { table: a.tile, tag: { base: 0, terms: [[grp, a.oPerG]] }, colOffset: { base: 0, terms: [[oh0, g.outWidth]] } } } : {}),
-  });
-  e0.f.i32(ctx.tableIndex(task.func)).i32(g.groups * bands);
-  e0.call('parallelFor');
-}
-
 /** groups = input channels = output channels: one filter per channel, run by assembly/depthwise.ts. */
 export function isDepthwise(g: ConvGeometry): boolean {
   return g.groups > 1 && g.groups === g.inChannels && g.groups === g.outChannels;
@@ -469,17 +263,6 @@ function callDepthwise(e: Emitter, a: DepthwiseArgs): void {
   e.call('depthwiseForward');
 }
 
-/** Views over [n, c, oh, ow] with row-contiguous pixels (stride(oh) = outW·stride(ow)) as views over [n, c, pixel]. */
-function collapsePixels(stores: Store[], outW: number): Store[] | undefined {
-  let ok = true;
-  const cut = (v: View): View => {
-    const [a, b, h, w] = v.strides as [number, number, number, number];
-    if (h !== outW * w) ok = false;
-    return { ...v, strides: [a, b, w] };
-  };
-  const out = stores.map((s) => ({ view: cut(s.view), expr: mapExpr(s.expr, (e) => (e.op === 'load' ? { ...e, view: cut(e.view) } : undefined)) }));
-  return ok ? out : undefined;
-}
 
 interface ForwardPlan {
   scratch: ScratchPlan; direct: View | undefined; perImage: boolean; byImage: boolean; accImageStride: number; acc: number;
@@ -507,9 +290,7 @@ function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p
   // the epilogue fused per plane (in cache), when the accumulator is the whole result space (one
   // image, or not per-image blocks) at the scratch base and the stores neither depend on the
   // position nor overlap the operands
-  const space3 = [g.batch, C, p.pixels];
-  const collapsed = p.direct || !(g.batch === 1 || !p.byImage) || !imageEpilogueApplies(layout, k) ? undefined : collapsePixels(k.stores, g.outWidth);
-  const fused = collapsed && p.acc === layout.scratchBase ? ctx.tableIndex(emitTileEpilogue(ctx, bindAccToScratch(collapsed, space3), space3)) : undefined;
+  const fused = !p.direct && (g.batch === 1 || !p.byImage) && p.acc === layout.scratchBase ? tileEpilogue(ctx, k) : undefined;
   const args = (y: I32, x: I32, wAt: I32, channels: I32, n: I32 = 0, c0: I32 = 0): DepthwiseArgs => ({
     y, yC, x, sC: xC, sH: xH, sW: xW, w: wAt, channels, geometry: g, ...(fused !== undefined ? { epilogue: { table: fused, tag: n, channelOffset: c0 } } : {}),
   });
@@ -519,10 +300,9 @@ function emitDepthwiseForward(e0: Emitter, ctx: ProgramContext, k: ConvKernel, p
     const chunk = Math.ceil(C / blocks);
     const task = ctx.addFunction(['i32']);
     const f = task.e.f;
-    const c0 = f.local('i32'), cnt = f.local('i32');
+    const c0 = f.local('i32');
     f.get(0).i32(chunk).op('i32.mul').set(c0);
-    // cnt = min(chunk, C − c0)
-    f.i32(chunk).i32(C).get(c0).op('i32.sub').i32(C).get(c0).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(cnt);
+    const cnt = clampedCount(f, c0, chunk, C);
     const y0 = p.direct ? viewBase(layout, p.direct) : p.acc;
     callDepthwise(task.e, args({ base: y0, terms: [[c0, yC * 4]] }, { base: xBase, terms: [[c0, xC * 4]] }, { base: w, terms: [[c0, taps * 4]] }, local(cnt), 0, local(c0)));
     e0.f.i32(ctx.tableIndex(task.func)).i32(Math.ceil(C / chunk));

@@ -8,7 +8,7 @@ import { align } from '../layout.ts';
 import { bindAccToScratch } from '../rewrite.ts';
 import type { Emitter } from './alu.ts';
 import { emitPointwise, type ProgramContext } from './nest.ts';
-import { callGemm, callGemmPackedB, emitTileEpilogue, type I32, local, loop, perThread } from './library-calls.ts';
+import { callGemm, callGemmPackedB, clampedCount, emitTileEpilogue, type I32, local, loop, perThread } from './library-calls.ts';
 import { emitRefreshIfStale } from './weight-cache.ts';
 
 /**
@@ -105,12 +105,10 @@ export function emitMatmul(e: Emitter, ctx: ProgramContext, k: MatmulKernel): nu
     const task = ctx.addFunction(['i32']);
     const f = task.e.f;
     const extent = schedule.axis === 'rows' ? k.m : k.n;
-    const b = f.local('i32'), at = f.local('i32'), len = f.local('i32');
+    const b = f.local('i32'), at = f.local('i32');
     f.get(0).i32(schedule.parts).op('i32.div_s').set(b);
     f.get(0).i32(schedule.parts).op('i32.rem_s').i32(schedule.slice).op('i32.mul').set(at);
-    // len = min(slice, extent − at)
-    f.i32(extent).get(at).op('i32.sub').set(len);
-    f.i32(schedule.slice).get(len).i32(schedule.slice).get(len).op('i32.lt_s').op('select').set(len);
+    const len = clampedCount(f, at, schedule.slice, extent);
     item(task.e, b, local(perThread(task.e, pack, packStride)), { axis: schedule.axis, at, len });
     e.f.i32(ctx.tableIndex(task.func)).i32(schedule.tasks);
     e.call('parallelFor');

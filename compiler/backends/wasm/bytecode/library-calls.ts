@@ -94,42 +94,6 @@ export function callGemmPackedB(e: Emitter, g: PackedBGemmArgs): void {
 }
 
 /**
- * assembly/gemm.ts ImageB, field by field: the column matrix of image x (a convolution's B)
- * without materializing it. Every field is 4 bytes, in this order.
- */
-export const IMAGE_B_FIELDS = ['x', 'sC', 'sH', 'sW', 'inH', 'inW', 'kH', 'kW', 'outW', 'strideH', 'strideW', 'padT', 'padL', 'dilH', 'dilW'] as const;
-
-/** Writes an ImageB record at `at` for the image at `x` (channel strides of the conv's input view). */
-export function storeImageB(e: Emitter, at: I32, x: I32, strides: readonly number[], g: ConvGeometry, recordBytes: number): void {
-  if (recordBytes !== IMAGE_B_FIELDS.length * 4) throw new Error(`wasm backend: the kernel library's ImageB record is ${recordBytes} bytes, the code generator writes ${IMAGE_B_FIELDS.length * 4}`);
-  const [, sC, sH, sW] = strides as [number, number, number, number];
-  const values: Record<(typeof IMAGE_B_FIELDS)[number], I32> = {
-    x, sC, sH, sW, inH: g.inHeight, inW: g.inWidth, kH: g.kernelHeight, kW: g.kernelWidth, outW: g.outWidth,
-    strideH: g.strideH, strideW: g.strideW, padT: g.padTop, padL: g.padLeft, dilH: g.dilationH, dilW: g.dilationW,
-  };
-  IMAGE_B_FIELDS.forEach((name, i) => {
-    pushI32(e.f, at);
-    pushI32(e.f, values[name]);
-    e.f.mem('i32.store', i * 4);
-  });
-}
-
-/** assembly/gemm.ts convGemmPackedA: rows row0.. of packed A times the image's column matrix, pixels p0 .. p0 + n. */
-export interface ConvGemmArgs {
-  m: I32; n: I32; k: number;
-  packedA: I32; packedRows: number; row0: I32;
-  imageB: I32; p0: I32;
-  c: I32; ldc: number; pack: I32;
-  epilogue?: { table: number; tag: I32; colOffset: I32 };
-}
-
-export function callConvGemmPackedA(e: Emitter, g: ConvGemmArgs): void {
-  for (const x of [g.m, g.n, g.k, g.packedA, g.packedRows, g.row0, g.imageB, g.p0, g.c, g.ldc, g.pack]) pushI32(e.f, x);
-  for (const x of g.epilogue ? [g.epilogue.table, g.epilogue.tag, g.epilogue.colOffset] : [-1, 0, 0]) pushI32(e.f, x);
-  e.call('convGemmPackedA');
-}
-
-/**
  * The convolution geometry tail shared by im2col and col2imAdd, in the library's order. `rows`
  * replaces the output height and top padding: a band of output rows oh0.. is the same
  * convolution with outHeight = its row count and padTop − oh0·strideH.
@@ -170,6 +134,13 @@ export function gemmPack(scratch: ScratchPlan, ctx: ProgramContext, n: number): 
   if (ctx.threads <= 1) return { pack: scratch.take(gemmPackBytes(n)) };
   const stride = align(gemmPackBytes(n), 64);
   return { pack: scratch.take(stride * ctx.threads), packStride: stride };
+}
+
+/** min(chunk, total − start) into a new local (`start` a local): a pool task's share of `total` items */
+export function clampedCount(f: FunctionBuilder, start: number, chunk: number, total: number): number {
+  const l = f.local('i32');
+  f.i32(chunk).i32(total).get(start).op('i32.sub').i32(total).get(start).op('i32.sub').i32(chunk).op('i32.gt_s').op('select').set(l);
+  return l;
 }
 
 /** `for (v = 0; v < n; v++) body()` */

@@ -36,8 +36,6 @@ export interface ProgramContext {
   tableIndex(func: number): number;
   /** convs whose packed weights persist across runs (bytecode/weight-cache.ts) */
   weightCache?: WeightCachePlan;
-  /** how convs build their B: im2col buffer, packed straight from the image, or by shape (conv.ts implicitB) */
-  convB?: 'auto' | 'implicit' | 'im2col';
 }
 
 /** Whether the stores can run four lanes at a time along `axis` (store stride 1, every read 0 or 1, no aliasing). */

@@ -51,8 +51,6 @@ export interface EmitOptions {
   arenaBase?: number;
   /** keep packed conv weights across runs where no kernel writes them (default true) */
   weightCache?: boolean;
-  /** how convs build the GEMM's B (default 'auto', by shape; the others force one way, for measuring) */
-  convB?: 'auto' | 'implicit' | 'im2col';
 }
 
 /**
@@ -84,7 +82,7 @@ export function emitProgram(program: Program, library: KernelLibrary, options: E
     return { e: emitterFor(f), func: functions.length - 1 };
   };
   const ctx: ProgramContext = {
-    layout, threads, constants: library.constants, addFunction, ...(weightCache ? { weightCache } : {}), convB: options.convB ?? 'auto',
+    layout, threads, constants: library.constants, addFunction, ...(weightCache ? { weightCache } : {}),
     tableIndex: (func) => { tableEntries.push(func); return tableIndexOf(lib, tableEntries.length - 1); },
   };
   const exports: { name: string; func: number }[] = [];
